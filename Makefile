@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both build .venv.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint check bench screenshots clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/wstui demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check wstui tests bench
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest -n 2 -q
+
+check: test
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+screenshots: $(STAMP)
+	$(BIN)/python -m wstui.ui.screenshots screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""wstui: a full-screen terminal fleet manager for Amazon WorkSpaces."""
+
+__version__ = "0.1.0"
