@@ -1,0 +1,533 @@
+"""Action specs (rules from the WorkSpaces API Reference), plan() and execute().
+
+plan() is pure: rows in, a Plan out (eligible ids cut into the fewest calls, skipped
+ids with reasons). execute() sends exactly the planned calls, audits each one before
+and after, and never re-sends a call whose fate is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.exceptions as bex
+
+from wstui.core.aws import (
+    NOT_SENT_EXCEPTIONS,
+    Clients,
+    Target,
+    credentials_problem,
+    error_code,
+    is_throttling,
+)
+
+PROTECT_TAG = "wstui:protect"
+
+ANY_STATE = frozenset(
+    {
+        "PENDING", "AVAILABLE", "IMPAIRED", "UNHEALTHY", "REBOOTING", "STARTING",
+        "REBUILDING", "RESTORING", "MAINTENANCE", "ADMIN_MAINTENANCE", "TERMINATING",
+        "TERMINATED", "SUSPENDED", "UPDATING", "STOPPING", "STOPPED", "ERROR",
+    }
+)  # fmt: skip
+AUTO_OR_MANUAL = frozenset({"AUTO_STOP", "MANUAL"})
+RUNNING_MODES = ("AUTO_STOP", "ALWAYS_ON", "MANUAL")
+COMPUTE_TYPES = (
+    "VALUE", "STANDARD", "PERFORMANCE", "POWER", "GRAPHICS", "POWERPRO",
+    "GENERALPURPOSE_4XLARGE", "GENERALPURPOSE_8XLARGE", "GRAPHICSPRO",
+    "GRAPHICS_G4DN", "GRAPHICSPRO_G4DN",
+)  # fmt: skip
+
+_read_only = False
+
+
+class ActionError(ValueError):
+    """A plan or its parameters are invalid; the message says why."""
+
+
+class ReadOnlyError(PermissionError):
+    """A mutation was attempted in read-only mode."""
+
+
+def set_read_only(value: bool) -> None:
+    """Process-wide read-only switch (the --read-only flag / config read_only)."""
+    global _read_only
+    _read_only = bool(value)
+
+
+def is_read_only() -> bool:
+    return _read_only
+
+
+# -- rows ------------------------------------------------------------------
+def _raw(row: dict) -> dict:
+    raw = row.get("raw")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    return raw if isinstance(raw, dict) else row
+
+
+def row_state(row: dict) -> str:
+    return str(row.get("state") or _raw(row).get("State") or "")
+
+
+def row_running_mode(row: dict) -> str:
+    props = _raw(row).get("WorkspaceProperties") or {}
+    return str(row.get("running_mode") or props.get("RunningMode") or "")
+
+
+def row_props(row: dict) -> dict:
+    return dict(_raw(row).get("WorkspaceProperties") or {})
+
+
+def row_id(row: dict) -> str:
+    return str(row.get("id") or _raw(row).get("WorkspaceId") or "")
+
+
+def row_tags(row: dict) -> dict[str, str]:
+    tags = row.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    out: dict[str, str] = {}
+    for t in _raw(row).get("Tags") or []:
+        if isinstance(t, dict) and "Key" in t:
+            out[str(t["Key"])] = str(t.get("Value", ""))
+    return out
+
+
+# -- specs -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Param:
+    name: str  # CLI/TUI name: "mode", "minutes", "bundle"
+    help: str
+    choices: tuple[str, ...] = ()
+    integer: bool = False
+
+
+# Extra per-row check: returns a skip reason or None.
+RowCheck = Callable[[dict, dict], str | None]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    title: str
+    api: str  # API operation name
+    method: str  # boto3 method
+    verb: str  # for reasons: "STOPPED cannot <verb>"
+    ids_per_call: int
+    states: frozenset[str]
+    running_modes: frozenset[str] | None = None  # None = any
+    destructive: bool = False
+    params: tuple[Param, ...] = ()
+    request: Callable[[list[str], dict], dict] = field(default=lambda ids, p: {})
+    check: RowCheck | None = None
+    note: str = ""
+
+    @property
+    def batched(self) -> bool:
+        return self.ids_per_call > 1
+
+
+def _batch(key: str) -> Callable[[list[str], dict], dict]:
+    return lambda ids, p: {key: [{"WorkspaceId": i} for i in ids]}
+
+
+def _state_req(state: str) -> Callable[[list[str], dict], dict]:
+    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceState": state}
+
+
+def _props_req(build: Callable[[dict], dict]) -> Callable[[list[str], dict], dict]:
+    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceProperties": build(p)}
+
+
+def _check_running_mode(row: dict, p: dict) -> str | None:
+    if row_running_mode(row) == p["mode"]:
+        return f"already {p['mode']}"
+    return None
+
+
+def _check_volumes(row: dict, p: dict) -> str | None:
+    props = row_props(row)
+    for param, key, label in (("root_gb", "RootVolumeSizeGib", "root"), ("user_gb", "UserVolumeSizeGib", "user")):  # fmt: skip
+        want, have = p.get(param), props.get(key)
+        if want is not None and isinstance(have, int) and want < have:
+            return f"cannot shrink {label} volume"
+    return None
+
+
+def _check_compute(row: dict, p: dict) -> str | None:
+    if row_props(row).get("ComputeTypeName") == p["compute"]:
+        return f"already {p['compute']}"
+    return None
+
+
+def _volumes(p: dict) -> dict:
+    out = {}
+    if p.get("root_gb") is not None:
+        out["RootVolumeSizeGib"] = p["root_gb"]
+    if p.get("user_gb") is not None:
+        out["UserVolumeSizeGib"] = p["user_gb"]
+    return out
+
+
+_MODIFY_STATES = frozenset({"AVAILABLE", "STOPPED"})
+
+ACTIONS: dict[str, ActionSpec] = {
+    s.name: s
+    for s in (
+        ActionSpec(
+            "start", "Start", "StartWorkspaces", "start_workspaces", "start", 25,
+            frozenset({"STOPPED"}), AUTO_OR_MANUAL, request=_batch("StartWorkspaceRequests"),
+        ),
+        ActionSpec(
+            "stop", "Stop", "StopWorkspaces", "stop_workspaces", "stop", 25,
+            frozenset({"AVAILABLE", "IMPAIRED", "UNHEALTHY", "ERROR"}), AUTO_OR_MANUAL,
+            request=_batch("StopWorkspaceRequests"),
+        ),
+        ActionSpec(
+            "reboot", "Reboot", "RebootWorkspaces", "reboot_workspaces", "reboot", 25,
+            # REBOOTING is allowed by the API only when stuck for over 20 minutes,
+            # which the cache cannot prove, so it is skipped.
+            frozenset({"AVAILABLE", "UNHEALTHY"}), request=_batch("RebootWorkspaceRequests"),
+        ),
+        ActionSpec(
+            "rebuild", "Rebuild", "RebuildWorkspaces", "rebuild_workspaces", "rebuild", 1,
+            frozenset({"AVAILABLE", "ERROR", "UNHEALTHY", "STOPPED", "REBOOTING"}),
+            destructive=True, request=_batch("RebuildWorkspaceRequests"),
+            note="recreates the root volume; data outside the user volume is lost",
+        ),
+        ActionSpec(
+            "restore", "Restore", "RestoreWorkspace", "restore_workspace", "restore", 1,
+            frozenset({"AVAILABLE", "ERROR", "UNHEALTHY", "STOPPED"}), destructive=True,
+            request=lambda ids, p: {"WorkspaceId": ids[0]},
+            note="restores the last healthy snapshot; later changes are lost",
+        ),
+        ActionSpec(
+            "terminate", "Terminate", "TerminateWorkspaces", "terminate_workspaces",
+            "terminate", 25, ANY_STATE - {"SUSPENDED", "TERMINATED"}, destructive=True,
+            request=_batch("TerminateWorkspaceRequests"),
+            note="permanent: the user's data is destroyed",
+        ),
+        ActionSpec(
+            "migrate", "Migrate", "MigrateWorkspace", "migrate_workspace", "migrate", 1,
+            frozenset({"AVAILABLE", "STOPPED"}), destructive=True,
+            params=(Param("bundle", "target bundle id (wsb-...)"),),
+            request=lambda ids, p: {"SourceWorkspaceId": ids[0], "BundleId": p["bundle"]},
+            note="recreates the WorkSpace from the target bundle; the root volume is replaced",
+        ),
+        ActionSpec(
+            "maintenance-on", "Maintenance on", "ModifyWorkspaceState",
+            "modify_workspace_state", "enter maintenance", 1, frozenset({"AVAILABLE", "STOPPED"}),
+            request=_state_req("ADMIN_MAINTENANCE"),
+        ),
+        ActionSpec(
+            "maintenance-off", "Maintenance off", "ModifyWorkspaceState",
+            "modify_workspace_state", "leave maintenance", 1, frozenset({"ADMIN_MAINTENANCE"}),
+            request=_state_req("AVAILABLE"),
+        ),
+        ActionSpec(
+            "running-mode", "Set running mode", "ModifyWorkspaceProperties",
+            "modify_workspace_properties", "change running mode", 1, _MODIFY_STATES,
+            params=(Param("mode", "running mode", choices=RUNNING_MODES),),
+            request=_props_req(lambda p: {"RunningMode": p["mode"]}), check=_check_running_mode,
+        ),
+        ActionSpec(
+            "autostop-timeout", "Set AutoStop timeout", "ModifyWorkspaceProperties",
+            "modify_workspace_properties", "change AutoStop timeout", 1, _MODIFY_STATES,
+            frozenset({"AUTO_STOP"}),
+            params=(Param("minutes", "minutes, a multiple of 60", integer=True),),
+            request=_props_req(lambda p: {"RunningModeAutoStopTimeoutInMinutes": p["minutes"]}),
+        ),
+        ActionSpec(
+            "compute-type", "Change compute type", "ModifyWorkspaceProperties",
+            "modify_workspace_properties", "change compute type", 1, _MODIFY_STATES,
+            params=(Param("compute", "compute type", choices=COMPUTE_TYPES),),
+            request=_props_req(lambda p: {"ComputeTypeName": p["compute"]}), check=_check_compute,
+        ),
+        ActionSpec(
+            "volumes", "Resize volumes", "ModifyWorkspaceProperties",
+            "modify_workspace_properties", "resize volumes", 1, _MODIFY_STATES,
+            params=(
+                Param("root_gb", "root volume GiB", integer=True),
+                Param("user_gb", "user volume GiB", integer=True),
+            ),
+            request=_props_req(_volumes), check=_check_volumes,
+        ),
+    )
+}  # fmt: skip
+
+ALIASES = {
+    "maintenance": "maintenance-on",
+    "autostop": "autostop-timeout",
+    "compute": "compute-type",
+}
+
+
+def resolve_action(name: str) -> ActionSpec:
+    key = ALIASES.get(name, name)
+    if key not in ACTIONS:
+        raise ActionError(f"unknown action {name!r}; known: {', '.join(ACTIONS)}")
+    return ACTIONS[key]
+
+
+def validate_params(spec: ActionSpec, params: dict | None) -> dict:
+    """Check and normalise an action's parameters; ActionError names what is wrong."""
+    given = dict(params or {})
+    known = {p.name for p in spec.params}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise ActionError(f"{spec.name}: unknown parameter(s) {', '.join(unknown)}")
+    out: dict[str, Any] = {}
+    for p in spec.params:
+        value = given.get(p.name)
+        if value is None or value == "":
+            continue
+        if p.integer:
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise ActionError(f"{spec.name}: {p.name} must be an integer") from None
+            if value <= 0:
+                raise ActionError(f"{spec.name}: {p.name} must be positive")
+        elif p.choices:
+            value = str(value).upper()
+            if value not in p.choices:
+                raise ActionError(f"{spec.name}: {p.name} must be one of {', '.join(p.choices)}")
+        out[p.name] = value
+    if spec.name == "volumes":
+        if not out:
+            raise ActionError("volumes: give root_gb and/or user_gb")
+    else:
+        missing = [p.name for p in spec.params if p.name not in out]
+        if missing:
+            raise ActionError(f"{spec.name}: missing parameter(s) {', '.join(missing)}")
+    if spec.name == "autostop-timeout" and out["minutes"] % 60:
+        raise ActionError("autostop-timeout: minutes must be a multiple of 60")
+    if spec.name == "migrate" and not str(out["bundle"]).startswith("wsb-"):
+        raise ActionError("migrate: bundle must be a bundle id like wsb-...")
+    return out
+
+
+# -- plan ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    account: str
+    region: str
+    ids: tuple[str, ...]
+    request: dict
+
+
+@dataclass(frozen=True)
+class Skip:
+    id: str
+    account: str
+    region: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    status: str  # "sent" | "failed" | "unknown"
+    code: str = ""
+    message: str = ""
+
+
+@dataclass
+class Plan:
+    spec: ActionSpec
+    params: dict
+    calls: list[Call]
+    skipped: list[Skip]
+    hidden: int = 0
+
+    @property
+    def action(self) -> str:
+        return self.spec.name
+
+    @property
+    def eligible(self) -> list[str]:
+        return [i for c in self.calls for i in c.ids]
+
+    @property
+    def groups(self) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        for c in self.calls:
+            out.setdefault((c.account, c.region), []).extend(c.ids)
+        return out
+
+    def skipped_summary(self) -> list[str]:
+        """Reasons with counts, most common first: ["12 STOPPED cannot reboot", ...]."""
+        counts = Counter(s.reason for s in self.skipped)
+        return [f"{n} {reason}" for reason, n in counts.most_common()]
+
+    def describe(self) -> str:
+        spec = self.spec
+        n = len(self.eligible)
+        lines = [
+            f"{spec.title} ({spec.api}): {n} WorkSpace{'s' if n != 1 else ''} "
+            f"in {len(self.calls)} call{'s' if len(self.calls) != 1 else ''}"
+        ]
+        if self.params:
+            lines.append("  parameters: " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
+        for (account, region), ids in self.groups.items():
+            calls = sum(1 for c in self.calls if (c.account, c.region) == (account, region))
+            lines.append(f"  {account or '?'}/{region}: {len(ids)} in {calls} calls")
+        if self.skipped:
+            lines.append(f"  skipped {len(self.skipped)}: " + "; ".join(self.skipped_summary()))
+        if self.hidden:
+            lines.append(f"  {self.hidden} marked row(s) hidden by the current filter")
+        if spec.destructive:
+            lines.append(f"  DESTRUCTIVE: {spec.note or 'cannot be undone'}")
+        return "\n".join(lines)
+
+
+def plan(
+    action: str,
+    rows: Iterable[dict],
+    params: dict | None = None,
+    hidden: int = 0,
+    protect_tag: str = PROTECT_TAG,
+) -> Plan:
+    """Eligible ids grouped by (account, region) in the fewest calls, and why others were skipped."""
+    spec = resolve_action(action)
+    p = validate_params(spec, params)
+    groups: dict[tuple[str, str], list[str]] = {}
+    skipped: list[Skip] = []
+    seen: set[tuple[str, str, str]] = set()
+    for row in rows:
+        wid = row_id(row)
+        account, region = str(row.get("account", "")), str(row.get("region", ""))
+        if (account, region, wid) in seen:
+            continue
+        seen.add((account, region, wid))
+        reason = _skip_reason(spec, row, p, protect_tag)
+        if reason:
+            skipped.append(Skip(wid, account, region, reason))
+        else:
+            groups.setdefault((account, region), []).append(wid)
+    calls = [
+        Call(account, region, tuple(chunk), spec.request(list(chunk), p))
+        for (account, region), ids in groups.items()
+        for chunk in _chunks(ids, spec.ids_per_call)
+    ]
+    return Plan(spec, p, calls, skipped, hidden)
+
+
+def _skip_reason(spec: ActionSpec, row: dict, p: dict, protect_tag: str) -> str | None:
+    if protect_tag and protect_tag in row_tags(row):
+        return f"protected by tag {protect_tag}"
+    state = row_state(row) or "UNKNOWN"
+    if state not in spec.states:
+        return f"{state} cannot {spec.verb}"
+    if spec.running_modes is not None:
+        mode = row_running_mode(row) or "UNKNOWN"
+        if mode not in spec.running_modes:
+            return f"{mode} cannot {spec.verb}"
+    if spec.check is not None:
+        return spec.check(row, p)
+    return None
+
+
+def _chunks(ids: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+# -- execute ---------------------------------------------------------------
+class AuditSink:
+    """What execute() needs from the cache (core.cache.Cache provides it)."""
+
+    def audit_before(self, action: str, target: Target, ids: list[str], params: dict, caller: str) -> int: ...  # fmt: skip
+    def audit_after(self, audit_id: int, request_id: str, outcomes: dict[str, Outcome]) -> None: ...  # fmt: skip
+
+
+ProgressFn = Callable[[int, int, list[Outcome]], None]
+
+
+def execute(
+    plan: Plan,
+    clients: Clients,
+    cache: Any,
+    caller: str | None = None,
+    read_only: bool = False,
+    on_progress: ProgressFn | None = None,
+) -> list[Outcome]:
+    """Send each planned call once; audit before and after; per-id outcomes."""
+    if read_only or _read_only:
+        raise ReadOnlyError(
+            f"read-only mode: refusing {plan.spec.api} on {len(plan.eligible)} WorkSpace(s)"
+        )
+    outcomes: list[Outcome] = []
+    for n, call in enumerate(plan.calls, 1):
+        target = clients.target_for(call.account, call.region) or Target(
+            None, call.region, call.account
+        )
+        who = caller if caller is not None else clients.caller_arn(target)
+        # The audit row is written before sending; if that fails nothing is sent.
+        audit_id = cache.audit_before(plan.spec.api, target, list(call.ids), call.request, who)
+        request_id, result = _send(plan.spec, clients, target, call)
+        cache.audit_after(audit_id, request_id, {o.id: o for o in result})
+        outcomes.extend(result)
+        if on_progress is not None:
+            on_progress(n, len(plan.calls), result)
+    return outcomes
+
+
+def _send(
+    spec: ActionSpec, clients: Clients, target: Target, call: Call
+) -> tuple[str, list[Outcome]]:
+    try:
+        method = getattr(clients.workspaces(target), spec.method)
+        response = method(**call.request)
+    except Exception as exc:  # every failure becomes per-id outcomes, never a re-send
+        status, code, message = _classify(exc, target)
+        rid = ""
+        if isinstance(exc, bex.ClientError):
+            rid = str(exc.response.get("ResponseMetadata", {}).get("RequestId", ""))
+        return rid, [Outcome(i, status, code, message) for i in call.ids]
+    rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
+    failed = {
+        str(f.get("WorkspaceId")): f
+        for f in response.get("FailedRequests") or []
+        if isinstance(f, dict)
+    }
+    out = []
+    for i in call.ids:
+        if i in failed:
+            f = failed[i]
+            out.append(
+                Outcome(
+                    i, "failed", str(f.get("ErrorCode") or ""), str(f.get("ErrorMessage") or "")
+                )
+            )
+        else:
+            msg = ""
+            if spec.api == "MigrateWorkspace" and response.get("TargetWorkspaceId"):
+                msg = f"new id {response['TargetWorkspaceId']}"
+            out.append(Outcome(i, "sent", "", msg))
+    return rid, out
+
+
+def _classify(exc: BaseException, target: Target) -> tuple[str, str, str]:
+    """(status, code, message) for a call that raised."""
+    problem = credentials_problem(exc, target.profile)
+    if problem is not None:
+        return "failed", "CredentialsProblem", str(problem)
+    if isinstance(exc, (*NOT_SENT_EXCEPTIONS, bex.ParamValidationError)):
+        return "failed", error_code(exc), f"not sent: {exc}"
+    if isinstance(exc, bex.ClientError):
+        status_code = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400)
+        if status_code >= 500 and not is_throttling(exc):
+            return "unknown", error_code(exc), f"service error after sending; not re-sent: {exc}"
+        return "failed", error_code(exc), str(exc.response.get("Error", {}).get("Message", exc))
+    if isinstance(exc, bex.BotoCoreError):
+        return "unknown", error_code(exc), f"fate unknown, not re-sent: {exc}"
+    return "unknown", type(exc).__name__, str(exc)

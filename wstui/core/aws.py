@@ -1,0 +1,295 @@
+"""Targets (profile, region, account) and the boto3 client factory.
+
+Credentials come only from boto3's own chain (env, profiles, SSO, assume-role);
+nothing here stores or logs a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import boto3
+import botocore.exceptions as bex
+from botocore.config import Config
+
+from wstui import __version__
+
+# Operations that change something: botocore may retry them only when throttled
+# (a throttled request was not performed); any other failure after sending leaves
+# the call's fate unknown, and re-sending it would be "sending twice".
+MUTATING_OPERATIONS = frozenset(
+    {
+        "StartWorkspaces",
+        "StopWorkspaces",
+        "RebootWorkspaces",
+        "RebuildWorkspaces",
+        "RestoreWorkspace",
+        "TerminateWorkspaces",
+        "MigrateWorkspace",
+        "ModifyWorkspaceState",
+        "ModifyWorkspaceProperties",
+    }
+)
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "EC2ThrottledException",
+    }
+)
+
+# Failures where the request provably never reached the service: safe to retry.
+NOT_SENT_EXCEPTIONS: tuple[type[Exception], ...] = (
+    bex.EndpointConnectionError,
+    bex.ConnectTimeoutError,
+)
+
+_CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "RequestExpired",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One place wstui manages: a credentials profile in one region."""
+
+    profile: str | None
+    region: str
+    account: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.account}/{self.region}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.profile or 'default'}@{self.region}"
+
+
+class CredentialsProblem(RuntimeError):
+    """Credentials missing or expired for a profile, with the fix in the message."""
+
+    def __init__(self, profile: str | None, detail: str) -> None:
+        self.profile = profile
+        name = profile or "default"
+        flag = f" --profile {profile}" if profile else ""
+        super().__init__(
+            f"AWS credentials problem for profile '{name}': {detail}. "
+            f"Fix: run `aws sso login{flag}` (SSO) or `aws configure{flag}` "
+            "(access keys), or set AWS_PROFILE to a working profile."
+        )
+
+
+def credentials_problem(exc: BaseException, profile: str | None) -> CredentialsProblem | None:
+    """Map boto3's many credential failures to one clear error, else None."""
+    if isinstance(exc, CredentialsProblem):
+        return exc
+    if isinstance(exc, bex.NoCredentialsError):
+        return CredentialsProblem(profile, "no credentials found")
+    if isinstance(exc, bex.ProfileNotFound):
+        return CredentialsProblem(profile, "profile not found in ~/.aws/config")
+    sso_errors = tuple(
+        cls
+        for cls in (
+            getattr(bex, "SSOTokenLoadError", None),
+            getattr(bex, "UnauthorizedSSOTokenError", None),
+            getattr(bex, "TokenRetrievalError", None),
+            getattr(bex, "SSOError", None),
+        )
+        if cls is not None
+    )
+    if sso_errors and isinstance(exc, sso_errors):
+        return CredentialsProblem(profile, "the SSO session has expired or is missing")
+    if isinstance(exc, bex.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _CREDENTIAL_CODES:
+            return CredentialsProblem(profile, f"the credentials were rejected ({code})")
+    return None
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, bex.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
+    return type(exc).__name__
+
+
+def is_throttling(exc: BaseException) -> bool:
+    return isinstance(exc, bex.ClientError) and error_code(exc) in THROTTLING_CODES
+
+
+def _veto_ambiguous_retry(
+    response: Any = None, caught_exception: BaseException | None = None, **_: Any
+) -> bool | None:
+    """needs-retry hook for mutating operations.
+
+    Returning False stops botocore from retrying; None lets its retry mode decide.
+    """
+    if caught_exception is not None:
+        if isinstance(caught_exception, NOT_SENT_EXCEPTIONS):
+            return None
+        return False  # read timeout, dropped connection: fate unknown
+    if response is not None:
+        http, parsed = response
+        status = getattr(http, "status_code", 200)
+        code = (parsed or {}).get("Error", {}).get("Code", "")
+        if code in THROTTLING_CODES or status == 429:
+            return None
+        if status >= 500:
+            return False  # the service may have acted before failing
+    return None
+
+
+class Clients:
+    """Thread-safe factory of boto3 clients, one per (thread, profile, region, service).
+
+    boto3 sessions are not thread-safe, so each thread gets its own session per profile.
+    """
+
+    def __init__(
+        self,
+        endpoint_url: str | None = None,
+        retry_mode: str = "standard",
+        max_attempts: int = 8,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_pool_connections: int = 32,
+    ) -> None:
+        if retry_mode not in ("standard", "adaptive"):
+            raise ValueError(f"retry_mode must be 'standard' or 'adaptive', not {retry_mode!r}")
+        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        self.config = Config(
+            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            user_agent_extra=f"wstui/{__version__}",
+            max_pool_connections=max_pool_connections,
+        )
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._resolved: dict[tuple[str | None, str], Target] = {}
+        self._callers: dict[tuple[str | None, str], str] = {}
+
+    # -- clients -------------------------------------------------------------
+    def _session(self, profile: str | None) -> boto3.Session:
+        sessions: dict[str | None, boto3.Session] = self._local.__dict__.setdefault("sessions", {})
+        if profile not in sessions:
+            try:
+                sessions[profile] = boto3.Session(profile_name=profile)
+            except bex.ProfileNotFound as exc:
+                raise CredentialsProblem(profile, "profile not found in ~/.aws/config") from exc
+        return sessions[profile]
+
+    def client(self, service: str, target: Target) -> Any:
+        cache: dict[tuple[str | None, str, str], Any] = self._local.__dict__.setdefault(
+            "clients", {}
+        )
+        key = (target.profile, target.region, service)
+        if key not in cache:
+            client = self._session(target.profile).client(
+                service,
+                region_name=target.region,
+                endpoint_url=self.endpoint_url,
+                config=self.config,
+            )
+            for op in MUTATING_OPERATIONS:
+                client.meta.events.register_first(
+                    f"needs-retry.{service}.{op}", _veto_ambiguous_retry
+                )
+            cache[key] = client
+        return cache[key]
+
+    def workspaces(self, target: Target) -> Any:
+        return self.client("workspaces", target)
+
+    # -- identity ------------------------------------------------------------
+    def resolve_account(self, target: Target) -> Target:
+        """Fill target.account through STS GetCallerIdentity, once per (profile, region)."""
+        key = (target.profile, target.region)
+        with self._lock:
+            known = self._resolved.get(key)
+        if known is not None:
+            return known
+        try:
+            ident = self.client("sts", target).get_caller_identity()
+        except Exception as exc:
+            problem = credentials_problem(exc, target.profile)
+            if problem is not None:
+                raise problem from exc
+            raise
+        resolved = replace(target, account=str(ident["Account"]))
+        with self._lock:
+            self._resolved[key] = resolved
+            self._callers[key] = str(ident.get("Arn", ""))
+        return resolved
+
+    def caller_arn(self, target: Target) -> str:
+        with self._lock:
+            return self._callers.get((target.profile, target.region), "")
+
+    def target_for(self, account: str, region: str) -> Target | None:
+        """The resolved target that owns (account, region), if any."""
+        with self._lock:
+            for t in self._resolved.values():
+                if t.account == account and t.region == region:
+                    return t
+        return None
+
+    def remember(self, targets: Iterable[Target]) -> None:
+        """Register targets whose account is already known (e.g. from the cache)."""
+        with self._lock:
+            for t in targets:
+                if t.account:
+                    self._resolved.setdefault((t.profile, t.region), t)
+
+
+def targets_from(
+    profiles: list[str] | None,
+    regions: list[str] | None,
+    config_targets: list[tuple[str | None, str]] | None = None,
+) -> list[Target]:
+    """Targets from flags, then config, then AWS_PROFILE / AWS_REGION / AWS_DEFAULT_REGION."""
+    env_profile = os.environ.get("AWS_PROFILE") or None
+    env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    if profiles or regions:
+        ps: list[str | None] = list(profiles) if profiles else [env_profile]
+        rs = list(regions) if regions else []
+        if not rs and config_targets:
+            rs = sorted({r for _, r in config_targets})
+        if not rs and env_region:
+            rs = [env_region]
+        if not rs:
+            rs = ["us-east-1"]
+        return _dedupe(Target(p, r) for p in ps for r in rs)
+    if config_targets:
+        return _dedupe(Target(p, r) for p, r in config_targets)
+    return [Target(env_profile, env_region or "us-east-1")]
+
+
+def _dedupe(targets: Iterable[Target]) -> list[Target]:
+    seen: dict[tuple[str | None, str], Target] = {}
+    for t in targets:
+        seen.setdefault((t.profile, t.region), t)
+    return list(seen.values())
