@@ -1,0 +1,241 @@
+"""Paths and config.toml.
+
+A bad config file never stops wstui: each problem becomes a message naming the file
+and line, and the affected setting keeps its default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP = "wstui"
+
+DEFAULT_INTERVALS: dict[str, int] = {
+    "workspaces": 60,
+    "directories": 600,
+    "bundles": 3600,
+    "images": 1800,
+    "ip_groups": 1800,
+    "connection_aliases": 1800,
+    "pools": 300,
+}
+
+
+def config_dir() -> Path:
+    return Path(os.environ.get("WSTUI_CONFIG_DIR") or platformdirs.user_config_dir(APP))
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("WSTUI_CACHE_DIR") or platformdirs.user_cache_dir(APP))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def default_cache_path() -> Path:
+    return cache_dir() / "cache.db"
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    query: str = ""
+    sort: str = ""
+    columns: tuple[str, ...] = ()
+    kind: str = "workspaces"
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    targets: list[tuple[str | None, str]] = field(default_factory=list)
+    endpoint_url: str | None = None
+    retry_mode: str = "standard"
+    max_attempts: int = 8
+    intervals: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    tags_every: int = 10  # full WorkSpaces tag re-read every Nth refresh (see listers)
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+    read_only: bool = False
+    protect_tag: str = "wstui:protect"
+    views: dict[str, View] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class _Problems:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.items: list[str] = []
+
+    def add(self, key: str, msg: str) -> None:
+        self.items.append(f"{self.path}{self._line(key)}: {msg}")
+
+    def _line(self, key: str) -> str:
+        # tomllib gives no positions for values; find the key's first assignment.
+        leaf = re.escape(key.split(".")[-1])
+        pat = re.compile(rf'^\s*("?){leaf}\1\s*=|^\s*\[+\s*{re.escape(key)}\s*\]+')
+        for n, line in enumerate(self.lines, 1):
+            if pat.search(line):
+                return f":{n}"
+        return ""
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read config.toml (or `path`); defaults for anything missing or invalid."""
+    explicit = path is not None
+    p = Path(path) if path is not None else default_config_path()
+    cfg = Config(path=p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            cfg.errors.append(f"{p}: file not found; using defaults")
+        return cfg
+    except (OSError, UnicodeDecodeError) as exc:
+        cfg.errors.append(f"{p}: cannot read ({exc}); using defaults")
+        return cfg
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        cfg.errors.append(f"{p}: invalid TOML: {exc}; using defaults")
+        return cfg
+    probs = _Problems(p, text)
+    _apply(cfg, data, probs)
+    cfg.errors.extend(probs.items)
+    return cfg
+
+
+_KNOWN = {
+    "aws", "targets", "refresh", "theme", "keymap", "read_only", "protect_tag", "views",
+}  # fmt: skip
+
+
+def _apply(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
+    for key in sorted(set(data) - _KNOWN):
+        probs.add(key, f"unknown setting '{key}' ignored")
+    _apply_aws(cfg, data.get("aws", {}), probs)
+    _apply_targets(cfg, data, probs)
+    _apply_refresh(cfg, data.get("refresh", {}), probs)
+    if "theme" in data:
+        if isinstance(data["theme"], str) and data["theme"].strip():
+            cfg.theme = data["theme"].strip()
+        else:
+            probs.add("theme", "theme must be a non-empty string")
+    if "read_only" in data:
+        if isinstance(data["read_only"], bool):
+            cfg.read_only = data["read_only"]
+        else:
+            probs.add("read_only", "read_only must be true or false")
+    if "protect_tag" in data:
+        if isinstance(data["protect_tag"], str) and data["protect_tag"].strip():
+            cfg.protect_tag = data["protect_tag"].strip()
+        else:
+            probs.add("protect_tag", "protect_tag must be a non-empty string")
+    _apply_keymap(cfg, data.get("keymap", {}), probs)
+    _apply_views(cfg, data.get("views", {}), probs)
+
+
+def _apply_aws(cfg: Config, aws: Any, probs: _Problems) -> None:
+    if not isinstance(aws, dict):
+        probs.add("aws", "[aws] must be a table")
+        return
+    if "endpoint_url" in aws:
+        if isinstance(aws["endpoint_url"], str) and re.match(r"https?://", aws["endpoint_url"]):
+            cfg.endpoint_url = aws["endpoint_url"]
+        else:
+            probs.add("endpoint_url", "endpoint_url must be an http(s):// URL")
+    if "retry_mode" in aws:
+        if aws["retry_mode"] in ("standard", "adaptive"):
+            cfg.retry_mode = aws["retry_mode"]
+        else:
+            probs.add("retry_mode", "retry_mode must be 'standard' or 'adaptive'")
+    if "max_attempts" in aws:
+        v = aws["max_attempts"]
+        if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 20:
+            cfg.max_attempts = v
+        else:
+            probs.add("max_attempts", "max_attempts must be an integer from 1 to 20")
+    profiles = _str_list(aws.get("profiles", []), "profiles", probs)
+    regions = _str_list(aws.get("regions", []), "regions", probs)
+    if regions:
+        cfg.targets.extend((p, r) for p in (profiles or [None]) for r in regions)
+    elif profiles:
+        probs.add("profiles", "profiles given without regions; add regions = [...]")
+
+
+def _apply_targets(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
+    targets = data.get("targets", [])
+    if not isinstance(targets, list):
+        probs.add("targets", "targets must be an array of tables: [[targets]]")
+        return
+    for t in targets:
+        if not isinstance(t, dict) or not isinstance(t.get("region"), str):
+            probs.add("targets", 'each [[targets]] needs region = "..." (and optional profile)')
+            continue
+        profile = t.get("profile")
+        if profile is not None and not isinstance(profile, str):
+            probs.add("profile", "target profile must be a string")
+            continue
+        if (profile, t["region"]) not in cfg.targets:
+            cfg.targets.append((profile, t["region"]))
+
+
+def _apply_refresh(cfg: Config, refresh: Any, probs: _Problems) -> None:
+    if not isinstance(refresh, dict):
+        probs.add("refresh", "[refresh] must be a table of kind = seconds")
+        return
+    for key, value in refresh.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            probs.add(key, f"refresh.{key} must be a positive integer (seconds)")
+        elif key == "tags_every":
+            cfg.tags_every = value
+        else:
+            cfg.intervals[key] = max(5, value)
+
+
+def _apply_keymap(cfg: Config, keymap: Any, probs: _Problems) -> None:
+    if not isinstance(keymap, dict):
+        probs.add("keymap", '[keymap] must be a table of binding_id = "keys"')
+        return
+    for key, value in keymap.items():
+        if isinstance(value, str) and value.strip():
+            cfg.keymap[key] = value.strip()
+        else:
+            probs.add(key, f'keymap.{key} must be a non-empty string like "ctrl+r"')
+
+
+def _apply_views(cfg: Config, views: Any, probs: _Problems) -> None:
+    if not isinstance(views, dict):
+        probs.add("views", "[views.NAME] tables expected")
+        return
+    for name, v in views.items():
+        if not isinstance(v, dict):
+            probs.add(name, f"views.{name} must be a table with query/sort/columns")
+            continue
+        cols = _str_list(v.get("columns", []), "columns", probs)
+        fields = {k: v.get(k, "") for k in ("query", "sort", "kind")}
+        bad = [k for k, val in fields.items() if not isinstance(val, str)]
+        if bad:
+            probs.add(name, f"views.{name}: {', '.join(bad)} must be strings")
+            continue
+        cfg.views[name] = View(
+            name, fields["query"], fields["sort"], tuple(cols), fields["kind"] or "workspaces"
+        )
+
+
+def _str_list(value: Any, key: str, probs: _Problems) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) and x for x in value):
+        probs.add(key, f"{key} must be a list of strings")
+        return []
+    return list(value)
