@@ -1,0 +1,97 @@
+"""Make strings from the API safe to put on screen.
+
+Values such as user names, computer names and tags come from the WorkSpaces API and
+may carry Rich markup, ANSI/OSC escape sequences, bidi overrides or 1,000 characters.
+Nothing here interprets markup: callers get plain `str` or `rich.text.Text` built
+without markup, and every control or format character is replaced by a visible,
+single-cell stand-in, so no escape byte ever reaches the terminal and the cell widths
+that Rich computes match what the terminal draws.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+from rich.text import Text
+
+ELLIPSIS = "…"
+
+# Unicode categories replaced by a visible stand-in: controls (Cc), format characters
+# such as bidi overrides and zero-width joiners (Cf), line/paragraph separators
+# (Zl, Zp), surrogates (Cs) and unassigned code points (Cn, whose width terminals guess).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
+
+
+def _stand_in(char: str) -> str:
+    """A visible replacement for an unsafe character."""
+    code = ord(char)
+    if code < 0x20:
+        # Unicode "control pictures": ESC -> ␛, BEL -> ␇, LF -> ␊ (one cell each).
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "␡"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"<U+{code:04X}>"
+
+
+@lru_cache(maxsize=4096)
+def _clean_cached(value: str) -> str:
+    return "".join(
+        _stand_in(c)
+        if (c < " " or "\x7f" <= c <= "\x9f" or unicodedata.category(c) in _UNSAFE_CATEGORIES)
+        else c
+        for c in value
+    )
+
+
+def clean(value: object) -> str:
+    """Return `value` as text with every control/format character made visible.
+
+    `None` becomes the empty string. ASCII text without controls is returned unchanged.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if text.isascii() and text.isprintable():
+        return text
+    return _clean_cached(text)
+
+
+def fit(value: object, width: int, *, justify: str = "left") -> str:
+    """`clean(value)` made exactly `width` terminal cells wide.
+
+    Longer values end with an ellipsis; double-width characters (CJK, emoji) are
+    measured with `rich.cells`, so a wide character cut at the edge becomes a space.
+    """
+    if width <= 0:
+        return ""
+    raw = "" if value is None else (value if isinstance(value, str) else str(value))
+    # Clean only a prefix: a 100,000-character tag should not cost more than a short one.
+    limit = width * 4 + 16
+    cut = len(raw) > limit
+    text = clean(raw[:limit] if cut else raw)
+    length = cell_len(text)
+    if length <= width and not cut:
+        pad = " " * (width - length)
+        return pad + text if justify == "right" else text + pad
+    if width == 1:
+        return ELLIPSIS
+    return set_cell_size(text, width - 1) + ELLIPSIS
+
+
+def safe_text(value: object, style: str | Style = "", *, max_cells: int | None = None) -> Text:
+    """A Rich `Text` showing `value` literally (no markup), safe for any widget.
+
+    With `max_cells`, the text is cut to that many cells with an ellipsis.
+    """
+    text = clean(value)
+    if max_cells is not None and cell_len(text) > max_cells:
+        text = fit(text, max_cells)
+    return Text(text, style=style, no_wrap=max_cells is not None, end="")
+
+
+__all__ = ["ELLIPSIS", "clean", "fit", "safe_text"]
