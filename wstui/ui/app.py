@@ -1,0 +1,234 @@
+"""The Textual application: shell, themes, keymap, palette, and the run entry points.
+
+`run_tui(options)` opens the app on the configured targets; `run_demo(options)` on an
+in-process simulator (see `wstui.ui.demo`). Screens live in `wstui.ui.screens`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+
+from wstui.ui.keymap import APP_BINDINGS, keymap_from_config
+from wstui.ui.messages import CacheChanged, RefreshActivity
+from wstui.ui.screens.palette import WstuiCommands
+from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
+
+
+@dataclass
+class AppContext:
+    """Everything a screen needs: the cache to read, and how to act and refresh."""
+
+    cache: Any  # wstui.core.cache.Cache
+    targets: list[Any] = field(default_factory=list)  # wstui.core.aws.Target
+    clients: Any = None  # wstui.core.aws.Clients; None = no mutations possible
+    refresher: Any = None  # wstui.core.refresh.Refresher
+    read_only: bool = False
+    clock: Callable[[], float] = time.time  # frozen in screenshots and snapshot tests
+    config: Any = None  # wstui.config.Config
+    user_theme_dir: Path | None = None
+
+    @property
+    def targets_text(self) -> str:
+        keys = [getattr(t, "key", None) or f"{t.profile or 'default'}/{t.region}" for t in self.targets]
+        if len(keys) > 3:
+            return f"{', '.join(keys[:3])} +{len(keys) - 3}"
+        return ", ".join(keys) or "no targets"
+
+
+class WstuiApp(App):
+    """k9s for WorkSpaces."""
+
+    TITLE = "wstui"
+    CSS_PATH = ["app.tcss"]
+    BINDINGS: list[Binding] = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {WstuiCommands}
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        theme: str | None = None,
+        start_kind: str = "workspaces",
+        watch_refresher: bool = True,
+    ) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._requested_theme = theme
+        self._start_kind = start_kind
+        self._watch_refresher = watch_refresher
+        self.refresh_activity = ""
+
+    # -- start-up -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._install_themes()
+        self._install_keymap()
+        from wstui.ui.screens.resource import ResourceScreen
+
+        self.push_screen(ResourceScreen(self._start_kind))
+        if self._watch_refresher and self.ctx.refresher is not None:
+            self._start_refresher()
+
+    def _install_themes(self) -> None:
+        dirs = shipped_theme_dirs()
+        if self.ctx.user_theme_dir is not None:
+            dirs.append(self.ctx.user_theme_dir)
+        loaded = load_themes(dirs)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        for error in loaded.errors:
+            self.notify(f"Theme file ignored: {error}", severity="warning", timeout=8)
+        wanted = self._requested_theme or (ANSI_THEME if self.no_color else DEFAULT_THEME)
+        if wanted not in self.available_themes:
+            self.notify(
+                f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning", timeout=8
+            )
+            wanted = DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+
+    def _install_keymap(self) -> None:
+        keymap, problems = keymap_from_config(getattr(self.ctx.config, "keymap", None))
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=8)
+        if keymap:
+            self.set_keymap(keymap)
+
+    def _start_refresher(self) -> None:
+        refresher = self.ctx.refresher
+        previous = getattr(refresher, "on_event", None)
+
+        def on_event(event: Any) -> None:
+            if previous is not None:
+                previous(event)
+            self._post_refresh_event(event)
+
+        refresher.on_event = on_event
+        refresher.start()
+
+    def _post_refresh_event(self, event: Any) -> None:
+        """Called on the refresher thread: turn its events into messages for the screen."""
+        kind = _event_field(event, "kind")
+        phase = str(_event_field(event, "type") or _event_field(event, "phase") or "")
+        target = _event_field(event, "target")
+        tkey = getattr(target, "key", target) or ""
+        busy = phase in {"start", "started", "refreshing", "begin"}
+        text = f"{kind} {tkey}".strip() if busy else ""
+        try:
+            self.call_from_thread(self._deliver, RefreshActivity(text, busy))
+            if kind and not busy:
+                keys = _event_field(event, "changed_keys") or _event_field(event, "keys")
+                self.call_from_thread(
+                    self._deliver, CacheChanged(str(kind), frozenset(keys) if keys else None)
+                )
+        except RuntimeError:
+            pass  # app is shutting down
+
+    def _deliver(self, message: Any) -> None:
+        if isinstance(message, RefreshActivity):
+            self.refresh_activity = message.text
+        self.screen.post_message(message)
+        for screen in self.screen_stack[:-1]:
+            if isinstance(message, CacheChanged):
+                # Screens under a modal re-read when they come back.
+                screen._stale = True
+
+    def on_unmount(self) -> None:
+        if self.ctx.refresher is not None and self._watch_refresher:
+            try:
+                self.ctx.refresher.stop()
+            except Exception:
+                pass
+
+    # -- global actions -------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from wstui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_command_prompt(self) -> None:
+        from wstui.ui.screens.resource import ResourceScreen
+
+        screen = self.screen
+        if isinstance(screen, ResourceScreen):
+            screen.open_prompt()
+
+    def switch_kind(self, name: str) -> bool:
+        """Show the resource screen for a kind name/alias; False with a notice if unknown."""
+        from wstui.core.kinds import resolve
+        from wstui.ui.screens.resource import ResourceScreen
+
+        try:
+            kind = resolve(name)
+        except KeyError as exc:
+            self.notify(str(exc.args[0]) if exc.args else f"unknown resource {name!r}", severity="error")
+            return False
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(ResourceScreen(kind.name))
+        return True
+
+    def show_audit(self) -> None:
+        from wstui.ui.screens.audit import AuditScreen
+
+        self.push_screen(AuditScreen())
+
+    def run_command(self, text: str) -> None:
+        """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme NAME`."""
+        words = text.strip().lstrip(":").split()
+        if not words:
+            return
+        head = words[0].lower()
+        if head in {"q", "q!", "quit", "exit"}:
+            self.exit()
+        elif head in {"log", "audit"}:
+            self.show_audit()
+        elif head == "theme" and len(words) > 1:
+            self.set_theme(words[1])
+        elif head in {"help", "?"}:
+            self.action_help()
+        else:
+            self.switch_kind(head)
+
+    def set_theme(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+            self.notify(f"Theme: {name}")
+        else:
+            self.notify(f"Unknown theme {name!r}", severity="error")
+
+
+def _event_field(event: Any, name: str) -> Any:
+    if isinstance(event, dict):
+        return event.get(name)
+    return getattr(event, name, None)
+
+
+# -- entry points called by wstui.cli --------------------------------------------------
+
+
+def run_tui(options: Any) -> int:
+    from wstui.ui.launch import build_context
+
+    ctx = build_context(options)
+    app = WstuiApp(ctx, theme=getattr(options, "theme", None))
+    app.run()
+    return 0
+
+
+def run_demo(options: Any) -> int:
+    from wstui.ui.launch import demo_context
+
+    with demo_context(options) as ctx:
+        app = WstuiApp(ctx, theme=getattr(options, "theme", None))
+        app.run()
+    return 0
+

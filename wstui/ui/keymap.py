@@ -1,0 +1,124 @@
+"""Every key binding of the TUI, each with a stable `id` so users can rebind it.
+
+Users remap keys in config.toml:
+
+    [keymap]
+    "wstui.reboot" = "ctrl+b"
+    "wstui.filter" = "slash,f"
+
+`keymap_from_config` validates that table; the app passes it to `App.set_keymap`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual.binding import Binding
+
+# Mutating actions: binding id suffix == core action name. Read-only mode hides them.
+MUTATION_KEYS: dict[str, str] = {
+    "start": "u",
+    "stop": "d",
+    "reboot": "b",
+    "rebuild": "B",
+    "restore": "R",
+    "terminate": "X",
+    "maintenance-on": "m",
+    "maintenance-off": "M",
+    "running-mode": "n",
+}
+
+ACTION_TITLES: dict[str, str] = {
+    "start": "Start",
+    "stop": "Stop",
+    "reboot": "Reboot",
+    "rebuild": "Rebuild",
+    "restore": "Restore",
+    "terminate": "Terminate",
+    "migrate": "Migrate",
+    "maintenance-on": "Maintenance on",
+    "maintenance-off": "Maintenance off",
+    "running-mode": "Running mode",
+}
+
+
+def _b(key: str, action: str, description: str, id: str, show: bool = True, **kw) -> Binding:
+    return Binding(key, action, description, show=show, id=f"wstui.{id}", **kw)
+
+
+APP_BINDINGS: list[Binding] = [
+    _b("question_mark", "help", "Help", "help"),
+    _b("colon", "command_prompt", "Cmd", "command"),
+    _b("ctrl+q", "quit", "Quit", "quit", show=False, priority=True),
+]
+
+RESOURCE_BINDINGS: list[Binding] = [
+    _b("slash", "filter", "Filter", "filter"),
+    _b("escape", "escape", "Clear", "clear", show=False),
+    _b("enter", "details", "Details", "details"),
+    _b("s", "sort_next", "Sort", "sort.next"),
+    _b("S", "sort_reverse", "Reverse sort", "sort.reverse", show=False),
+    _b("c", "columns", "Columns", "columns", show=False),
+    _b("y", "copy_id", "Copy id", "copy", show=False),
+    _b("ctrl+r", "refresh_now", "Refresh", "refresh", show=False),
+    _b("q", "quit", "Quit", "quit.q", show=False),
+    *(
+        _b(key, f"act('{name}')", ACTION_TITLES[name], name, show=name in ("start", "stop", "reboot"))
+        for name, key in MUTATION_KEYS.items()
+    ),
+]
+
+PLAN_BINDINGS: list[Binding] = [
+    _b("enter,y", "confirm", "Confirm", "plan.confirm"),
+    _b("escape", "cancel", "Cancel", "plan.cancel"),
+    _b("r", "retry_failed", "Retry failed", "results.retry"),
+    _b("escape,q", "back", "Back", "results.back"),
+]
+
+DETAILS_BINDINGS: list[Binding] = [
+    _b("escape,q", "close", "Back", "details.close"),
+    _b("j", "toggle_raw", "Raw JSON", "details.raw"),
+    _b("y", "copy_id", "Copy id", "details.copy"),
+]
+
+
+def keymap_from_config(table: Mapping[str, object] | None) -> tuple[dict[str, str], list[str]]:
+    """The config's `[keymap]` table as {binding id: keys}, plus problems found.
+
+    Ids may be given with or without the `wstui.` prefix; unknown ids are reported, not fatal.
+    """
+    known = {b.id for _, group in all_bindings() for b in group if b.id}
+    if table is None:
+        return {}, []
+    if not isinstance(table, Mapping):
+        return {}, ["keymap: expected a table of binding id = keys"]
+    keymap: dict[str, str] = {}
+    problems: list[str] = []
+    for raw_id, keys in table.items():
+        binding_id = str(raw_id)
+        if binding_id not in known and f"wstui.{binding_id}" in known:
+            binding_id = f"wstui.{binding_id}"
+        if binding_id not in known:
+            problems.append(f"keymap: unknown binding id {raw_id!r}")
+            continue
+        if isinstance(keys, list):
+            keys = ",".join(str(k) for k in keys)
+        if not isinstance(keys, str) or not keys.strip():
+            problems.append(f"keymap: {raw_id!r} needs a key string")
+            continue
+        keymap[binding_id] = keys
+    return keymap, problems
+
+
+def all_bindings() -> list[tuple[str, list[Binding]]]:
+    """Groups shown by the help screen (the table's own keys come from the widget)."""
+    from wstui.ui.widgets.fleet_table import FleetTable
+
+    table = [b for b in FleetTable.BINDINGS if isinstance(b, Binding)]
+    return [
+        ("Global", APP_BINDINGS),
+        ("Fleet table", table),
+        ("Fleet screen", RESOURCE_BINDINGS),
+        ("Details", DETAILS_BINDINGS),
+        ("Plan / results", PLAN_BINDINGS),
+    ]

@@ -1,0 +1,39 @@
+"""Messages the app posts to its screens (from the refresher thread and workers)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class CacheChanged(Message):
+    """The refresher wrote to the cache; `keys` are the changed (account, region, id)."""
+
+    def __init__(self, kind: str, keys: frozenset[tuple[str, str, str]] | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.keys = keys
+
+    def can_replace(self, message: Message) -> bool:
+        # A flood of changes for one kind collapses; keys are re-read from the cache anyway.
+        return isinstance(message, CacheChanged) and message.kind == self.kind and self.keys is None
+
+
+class RefreshActivity(Message):
+    """Refresher started or finished something: shown in the header."""
+
+    def __init__(self, text: str, busy: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.busy = busy
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshActivity)
+
+
+class ActionFinished(Message):
+    """An executed plan came back; outcomes as returned by core.actions.execute."""
+
+    def __init__(self, action: str, outcomes: list) -> None:
+        super().__init__()
+        self.action = action
+        self.outcomes = outcomes

@@ -1,0 +1,179 @@
+"""Details of one cached row: every field, tags, connection, history, raw JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from wstui.ui.keymap import DETAILS_BINDINGS
+from wstui.ui.screens._text import clean, multiline
+from wstui.ui.screens.chrome import HeaderBar
+
+Key = tuple[str, str, str]
+LABEL_WIDTH = 22
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested API JSON as ("A.B[0].C", value) pairs, in document order."""
+    if isinstance(value, dict):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(value, list):
+        if not value:
+            return [(prefix, "[]")]
+        out = []
+        for i, v in enumerate(value):
+            out += flatten(v, f"{prefix}[{i}]")
+        return out
+    return [(prefix, value)]
+
+
+def format_value(value: Any, type_: str = "text") -> str:
+    if value is None or value == "":
+        return "—"
+    if type_ == "ts" and isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return clean(value)
+
+
+def field_line(label: str, value: str, style: str = "") -> Content:
+    return Content.assemble(
+        (clean(label)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), "$text-muted"),
+        (value, style) if style else value,
+    )
+
+
+def raw_item(row: dict) -> dict:
+    raw = row.get("raw")
+    if isinstance(raw, str):
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]]:
+    """Tags from the cache's tags table when it offers them, else from the row."""
+    getter = getattr(cache, "tags", None)
+    if callable(getter):
+        try:
+            found = getter(kind, key)
+        except TypeError:
+            found = None
+        if isinstance(found, dict):
+            return sorted((str(k), str(v)) for k, v in found.items())
+        if isinstance(found, list):
+            return [(str(t.get("key", t.get("Key"))), str(t.get("value", t.get("Value", "")))) for t in found]
+    from wstui.core.actions import row_tags as tags_of_row
+
+    return sorted(tags_of_row(row).items())
+
+
+class DetailsScreen(Screen):
+    BINDINGS = DETAILS_BINDINGS
+
+    def __init__(self, kind: Any, key: Key) -> None:
+        super().__init__(classes="details")
+        self.kind = kind
+        self.key = key
+        self.show_raw = False
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with VerticalScroll(id="details-body"):
+            yield Static(id="details-fields")
+            yield Static(id="details-raw")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(HeaderBar).show(
+            targets=f"{self.key[0]}/{self.key[1]}",
+            read_only=self.ctx.read_only,
+            kind_title=f"{self.kind.title} {self.key[2]}",
+            age="",
+            stale=False,
+            error=None,
+            activity="",
+            marks=0,
+        )
+        self.render_details()
+        self.query_one("#details-body").focus()
+
+    def render_details(self) -> None:
+        cache = self.ctx.cache
+        row = cache.get(self.kind.name, self.key)
+        fields = self.query_one("#details-fields", Static)
+        raw_box = self.query_one("#details-raw", Static)
+        if row is None:
+            fields.update(Content.styled("This row is no longer in the cache.", "bold $warning"))
+            raw_box.display = False
+            return
+        raw = raw_item(row)
+        lines: list[Content] = [Content.styled("Fields", "bold $accent")]
+        lines.append(field_line("ID", clean(self.key[2]), "bold"))
+        lines.append(field_line("ACCOUNT / REGION", f"{clean(self.key[0])} / {clean(self.key[1])}"))
+        for col in self.kind.columns:
+            if col.name in {"account", "region", "id"}:
+                continue
+            lines.append(field_line(col.title, format_value(row.get(col.name), col.type)))
+        seen = row.get("seen_at")
+        if seen:
+            lines.append(field_line("SEEN", format_value(seen, "ts")))
+        tags = row_tags(cache, self.kind.name, self.key, row)
+        lines += [Content(""), Content.styled(f"Tags ({len(tags)})", "bold $accent")]
+        lines += [field_line(k, clean(v)) for k, v in tags] or [Content.styled("none", "$text-muted")]
+        lines += [Content(""), Content.styled("All API fields", "bold $accent")]
+        lines += [field_line(path, format_value(value)) for path, value in flatten(raw)]
+        lines += [Content(""), Content.styled("Recent history", "bold $accent")]
+        lines += self.history_lines()
+        fields.update(Content("\n").join(lines))
+        raw_box.update(multiline(json.dumps(raw, indent=2, sort_keys=True, default=str)))
+        fields.display = not self.show_raw
+        raw_box.display = self.show_raw
+
+    def history_lines(self) -> list[Content]:
+        try:
+            rows = self.ctx.cache.history(self.kind.name, ids=[self.key[2]])
+        except Exception as exc:  # an older cache without history: say so, do not fail
+            return [Content.styled(f"unavailable: {clean(exc)}", "$text-muted")]
+        rows = [r for r in rows if (r.get("account"), r.get("region")) in {(None, None), self.key[:2]}]
+        if not rows:
+            return [Content.styled("no changes recorded", "$text-muted")]
+        out = []
+        for r in rows[-20:]:
+            at = r.get("at") or r.get("changed_at") or r.get("ts")
+            rest = ", ".join(
+                f"{k}={clean(v)}"
+                for k, v in r.items()
+                if k not in {"at", "changed_at", "ts", "kind", "account", "region", "id", "raw"}
+                and v not in (None, "")
+            )
+            out.append(field_line(format_value(at, "ts") if at else "?", rest))
+        return out
+
+    def action_toggle_raw(self) -> None:
+        self.show_raw = not self.show_raw
+        self.query_one("#details-fields").display = not self.show_raw
+        self.query_one("#details-raw").display = self.show_raw
+
+    def action_copy_id(self) -> None:
+        self.app.copy_to_clipboard(self.key[2])
+        self.notify(f"Copied {clean(self.key[2])}")
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,163 @@
+"""The plan modal: what a mutation will do, before anything is sent.
+
+Shows the eligible count, skipped counts with reasons, marked rows hidden by the
+filter, and the API calls by (account, region). Destructive actions need the eligible
+count typed into a digits-only input that ignores paste, then a separate Enter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wstui.ui.keymap import PLAN_BINDINGS
+from wstui.ui.screens._text import clean
+
+
+class NoPasteInput(Input):
+    """An Input that ignores pasted text, so a confirmation must be typed."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        self.app.bell()
+
+
+def plan_lines(plan: Any) -> list[Content]:
+    """The plan as lines of plain text with styles (no markup from the data)."""
+    spec = plan.spec
+    n = len(plan.eligible)
+    lines = [
+        Content.assemble(
+            (f"{n:,}", "bold $success" if n else "bold $error"),
+            f" eligible for {spec.title.lower()}",
+            (f"  ({spec.api})", "$text-muted"),
+        )
+    ]
+    if plan.params:
+        lines.append(
+            Content("parameters: " + ", ".join(f"{k}={clean(v)}" for k, v in plan.params.items()))
+        )
+    for reason in plan.skipped_summary():
+        lines.append(Content.assemble(("skipped ", "$warning"), clean(reason)))
+    if plan.hidden:
+        lines.append(
+            Content.styled(
+                f"{plan.hidden:,} marked row(s) hidden by the current filter (included above)",
+                "bold $warning",
+            )
+        )
+    if plan.calls:
+        lines.append(Content.styled("API calls by account/region:", "bold"))
+        for (account, region), ids in plan.groups.items():
+            calls = sum(1 for c in plan.calls if (c.account, c.region) == (account, region))
+            lines.append(
+                Content(
+                    f"  {clean(account) or '?'}/{clean(region)}: "
+                    f"{calls} call(s) of {spec.api} for {len(ids):,} WorkSpace(s)"
+                )
+            )
+    if spec.destructive:
+        lines.append(
+            Content.styled(f"DESTRUCTIVE: {spec.note or 'cannot be undone'}", "bold $error")
+        )
+    return lines
+
+
+class PlanScreen(ModalScreen[bool]):
+    """Dismisses with True to execute the plan, False to cancel."""
+
+    BINDINGS = [b for b in PLAN_BINDINGS if b.action in {"confirm", "cancel"}]
+
+    def __init__(self, plan: Any) -> None:
+        super().__init__(classes="modal")
+        self.plan = plan
+        self.count = len(plan.eligible)
+        self.destructive = bool(plan.spec.destructive)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="plan-box", classes="dialog"):
+            yield Static(
+                Content.styled(f"Plan: {self.plan.spec.title}", "bold"), classes="dialog-title"
+            )
+            with VerticalScroll(id="plan-body"):
+                for line in plan_lines(self.plan):
+                    yield Static(line, classes="plan-line")
+            if self.count == 0:
+                yield Static("Nothing to do. esc to go back.", id="plan-hint")
+            elif self.destructive:
+                yield Static(
+                    f"Type {self.count} and press Enter to confirm, esc to cancel.",
+                    id="plan-hint",
+                )
+                yield NoPasteInput(
+                    placeholder=f"type {self.count}",
+                    restrict=r"[0-9]*",
+                    max_length=len(str(self.count)) + 2,
+                    id="confirm-count",
+                )
+            else:
+                yield Static(
+                    f"Enter or y: send to {self.count:,} WorkSpace(s).  esc: cancel.",
+                    id="plan-hint",
+                )
+
+    def on_mount(self) -> None:
+        if self.destructive and self.count:
+            self.query_one("#confirm-count", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Destructive plans confirm only through the typed count.
+        return not (action == "confirm" and (self.destructive or self.count == 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_confirm(self) -> None:
+        if self.count and not self.destructive:
+            self.dismiss(True)
+
+    @on(Input.Submitted, "#confirm-count")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip() == str(self.count):
+            self.dismiss(True)
+        else:
+            event.input.value = ""
+            self.query_one("#plan-hint", Static).update(
+                Content.styled(
+                    f"That is not {self.count}. Type {self.count} and press Enter, or esc.",
+                    "bold $error",
+                )
+            )
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one value (e.g. the running mode); dismisses with it or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wstui.choice.cancel")]
+
+    def __init__(self, title: str, choices: tuple[str, ...]) -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="choice-box"):
+            yield Static(Content.styled(self.title_text, "bold"), classes="dialog-title")
+            yield OptionList(*(Option(c, id=c) for c in self.choices), id="choices")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

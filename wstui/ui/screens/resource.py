@@ -1,0 +1,366 @@
+"""The one generic resource screen, driven by the kind registry.
+
+Header (targets, cache age, markers, marks), the fleet table over a `CacheSource`,
+a `/` filter in the core query language (live, debounced), a `:` prompt, the
+"shown / total" status line and a footer of the keys that apply now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from wstui.core.query import QueryError
+from wstui.core.query import compile as compile_query
+
+from wstui.core.kinds import KINDS, Kind, resolve
+from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
+from wstui.ui.messages import CacheChanged, RefreshActivity
+from wstui.ui.screens._text import clean
+from wstui.ui.screens.chrome import HeaderBar, kind_status
+from wstui.ui.sources import CacheSource
+from wstui.ui.widgets.fleet_table import FleetTable
+
+FILTER_DEBOUNCE = 0.15
+
+
+def prompt_words() -> list[str]:
+    """Completions for the `:` prompt: every kind name and alias, log, quit, help."""
+    words: list[str] = []
+    for kind in KINDS.values():
+        words += [kind.name, *kind.aliases]
+    return [*sorted(set(words)), "log", "help", "q"]
+
+
+class ResourceScreen(Screen):
+    """A table of one kind of resource."""
+
+    BINDINGS: list[Binding] = RESOURCE_BINDINGS
+    AUTO_FOCUS = "FleetTable"
+
+    def __init__(self, kind: str | Kind) -> None:
+        self.kind: Kind = kind if isinstance(kind, Kind) else resolve(kind)
+        super().__init__(name=self.kind.name, classes=f"kind-{self.kind.name}")
+        self.query_text = ""
+        self.where, self.params = "1", []
+        self.order_by: str | None = None
+        self.desc = False
+        self.columns = [c for c in self.kind.columns if c.default]
+        self._debounce: Timer | None = None
+        self._stale = False
+        self.total = 0
+
+    # -- layout ---------------------------------------------------------------------
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield FleetTable(self._new_source(), self.columns, id="table")
+        yield Input(placeholder="filter, e.g. state=STOPPED dir=…", id="filter", classes="bar")
+        yield Input(
+            placeholder=":ws  :dir  :bundle  :log  :q",
+            id="command",
+            classes="bar",
+            suggester=SuggestFromList(prompt_words(), case_sensitive=False),
+        )
+        with Horizontal(id="statusline"):
+            yield Static(id="query-error")
+            yield Static(id="counts")
+        yield Footer()
+
+    def _new_source(self) -> CacheSource:
+        return CacheSource(
+            self.ctx.cache, self.kind, self.where, self.params, self.order_by, self.desc
+        )
+
+    @property
+    def table(self) -> FleetTable:
+        return self.query_one("#table", FleetTable)
+
+    def on_mount(self) -> None:
+        self.update_chrome()
+        self.set_interval(1.0, self.update_chrome)
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    # -- header / status ------------------------------------------------------------
+
+    def update_chrome(self) -> None:
+        ctx = self.ctx
+        try:
+            status = ctx.cache.status()
+        except Exception:  # cache busy: keep the last header
+            return
+        age, stale, error = kind_status(status, self.kind.name, ctx.clock(), self.kind.interval)
+        self.query_one(HeaderBar).show(
+            targets=ctx.targets_text,
+            read_only=ctx.read_only,
+            kind_title=self.kind.title,
+            age=age,
+            stale=stale,
+            error=error,
+            activity=getattr(self.app, "refresh_activity", ""),
+            marks=len(self.table.marks),
+        )
+        self.update_counts()
+
+    def update_counts(self) -> None:
+        shown = self.table.source.count()
+        self.total = self.ctx.cache.count(self.kind.name)
+        sort = ""
+        if self.order_by:
+            title = next((c.title for c in self.kind.columns if c.name == self.order_by), self.order_by)
+            sort = f"  sort {title} {'↓' if self.desc else '↑'}"
+        self.query_one("#counts", Static).update(
+            Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
+        )
+
+    # -- messages from the app --------------------------------------------------------
+
+    @on(CacheChanged)
+    def _cache_changed(self, message: CacheChanged) -> None:
+        if message.kind == self.kind.name:
+            self.reload(message.keys)
+
+    @on(RefreshActivity)
+    def _activity(self, message: RefreshActivity) -> None:
+        self.update_chrome()
+
+    def reload(self, keys: frozenset | None = None) -> None:
+        self.table.reload(keys or ())
+        self.update_chrome()
+
+    @on(FleetTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self.update_chrome()
+
+    @on(FleetTable.Selected)
+    def _selected(self) -> None:
+        self.action_details()
+
+    # -- filter -----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("open")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(FILTER_DEBOUNCE, lambda: self.apply_filter(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self.apply_filter(event.value)
+        self.table.focus()
+
+    def apply_filter(self, text: str) -> bool:
+        """Compile and apply; on a syntax error keep the previous rows and say where."""
+        error = self.query_one("#query-error", Static)
+        try:
+            where, params = compile_query(text, self.kind, now=self.ctx.clock())
+        except QueryError as exc:
+            pos = getattr(exc, "pos", None)
+            at = f" at {pos + 1}" if isinstance(pos, int) else ""
+            error.update(Content.styled(f"✗{at}: {clean(exc)}", "bold $error"))
+            return False
+        error.update("")
+        self.query_text, self.where, self.params = text, where, list(params)
+        self.table.source.set_filter(where, params)
+        self.table.reload()
+        self.update_counts()
+        return True
+
+    def action_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        prompt = self.query_one("#command", Input)
+        if prompt.has_class("open"):
+            self._close_prompt()
+        elif box.has_focus or box.value or self.query_text:
+            box.value = ""
+            self.apply_filter("")
+            box.remove_class("open")
+            self.table.focus()
+        elif self.table.marks:
+            self.table.clear_marks()
+
+    # -- ':' prompt -------------------------------------------------------------------
+
+    def open_prompt(self) -> None:
+        prompt = self.query_one("#command", Input)
+        prompt.value = ""
+        prompt.add_class("open")
+        prompt.focus()
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#command", Input)
+        prompt.remove_class("open")
+        prompt.value = ""
+        self.table.focus()
+
+    @on(Input.Submitted, "#command")
+    def _command_submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        self._close_prompt()
+        self.app.run_command(text)  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        """Escape inside the bars; mutation keys in read-only mode get a refusal notice."""
+        focused = self.focused
+        if event.key == "escape" and isinstance(focused, Input):
+            event.stop()
+            self.action_escape()
+            return
+        if self.ctx.read_only and not isinstance(focused, Input):
+            action = self._mutation_for_key(event.key)
+            if action:
+                event.stop()
+                self.refuse_read_only(action)
+
+    def _mutation_for_key(self, key: str) -> str | None:
+        keymap = getattr(self.app, "_keymap", {}) or {}
+        for name, default in MUTATION_KEYS.items():
+            keys = keymap.get(f"wstui.{name}", default)
+            if key in {k.strip() for k in keys.split(",")}:
+                return name
+        return None
+
+    def refuse_read_only(self, action: str) -> None:
+        self.notify(
+            f"Read-only mode: {ACTION_TITLES.get(action, action)} refused", severity="warning"
+        )
+
+    # -- bindings that depend on state --------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act":
+            name = str(parameters[0]) if parameters else ""
+            if self.ctx.read_only or name not in self.kind.actions:
+                return False
+        return True
+
+    # -- sorting and columns --------------------------------------------------------------
+
+    def action_sort_next(self) -> None:
+        names = [c.name for c in self.columns]
+        if not names:
+            return
+        if self.order_by in names:
+            i = names.index(self.order_by) + 1
+            self.order_by = names[i] if i < len(names) else None
+        else:
+            self.order_by = names[0]
+        self.desc = False
+        self._apply_sort()
+
+    def action_sort_reverse(self) -> None:
+        if self.order_by is None and self.columns:
+            self.order_by = self.columns[0].name
+        self.desc = not self.desc
+        self._apply_sort()
+
+    def sort_by(self, name: str | None, desc: bool = False) -> None:
+        self.order_by, self.desc = name, desc
+        self._apply_sort()
+
+    def _apply_sort(self) -> None:
+        self.table.source.set_sort(self.order_by, self.desc)
+        self.table.reload()
+        self.update_counts()
+
+    def action_columns(self) -> None:
+        from wstui.ui.screens.columns import ColumnsScreen
+
+        def chosen(names: list[str] | None) -> None:
+            if names:
+                self.set_columns(names)
+
+        self.app.push_screen(
+            ColumnsScreen(self.kind, [c.name for c in self.columns]), callback=chosen
+        )
+
+    def set_columns(self, names: list[str]) -> None:
+        by_name = {c.name: c for c in self.kind.columns}
+        self.columns = [by_name[n] for n in names if n in by_name]
+        self.table.set_columns(self.columns)
+
+    @on(FleetTable.HeaderClicked)
+    def _header_clicked(self, event: FleetTable.HeaderClicked) -> None:
+        name = getattr(event, "column", None)
+        name = getattr(name, "name", name)
+        if isinstance(name, str):
+            self.sort_by(name, desc=not self.desc if name == self.order_by else False)
+
+    # -- details, copy, refresh ---------------------------------------------------------------
+
+    def cursor_key(self) -> tuple[str, str, str] | None:
+        return self.table.cursor_key
+
+    def action_details(self) -> None:
+        from wstui.ui.screens.details import DetailsScreen
+
+        key = self.cursor_key()
+        if key is not None:
+            self.app.push_screen(DetailsScreen(self.kind, key))
+
+    def action_copy_id(self) -> None:
+        key = self.cursor_key()
+        if key is not None:
+            self.app.copy_to_clipboard(key[2])
+            self.notify(f"Copied {clean(key[2])}")
+
+    def action_refresh_now(self) -> None:
+        refresher = self.ctx.refresher
+        if refresher is None:
+            self.notify("No refresher (cache only)", severity="warning")
+            return
+        self.notify(f"Refreshing {self.kind.title}…")
+        self.run_worker(
+            lambda: refresher.refresh([self.kind.name]), thread=True, exit_on_error=False
+        )
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_act(self, name: str) -> None:
+        if self.ctx.read_only:
+            self.refuse_read_only(name)
+            return
+        if name not in self.kind.actions:
+            self.notify(f"{self.kind.title} have no {name} action", severity="warning")
+            return
+        from wstui.ui.screens.flow import start_action
+
+        start_action(self, name)
+
+    def target_rows(self) -> tuple[list[dict], int]:
+        """The marked rows (or the cursor row), and how many marks the filter hides."""
+        cache, kind = self.ctx.cache, self.kind.name
+        marks = set(self.table.marks)
+        if not marks:
+            key = self.cursor_key()
+            row = cache.get(kind, key) if key else None
+            return ([row] if row else []), 0
+        rows = [r for r in (cache.get(kind, k) for k in sorted(marks)) if r]
+        hidden = self.table.hidden_marks() if self.where != "1" else 0
+        return rows, hidden

@@ -1,0 +1,215 @@
+"""The results screen: sends a confirmed plan in a worker and follows each WorkSpace.
+
+Each row shows a WorkSpace's current state (re-read from the cache twice a second while
+the refresher follows those ids) and the outcome of its call, with ErrorCode and
+message on failure. `r` re-reads the failed ones and plans them again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from wstui.ui.keymap import PLAN_BINDINGS
+from wstui.ui.messages import ActionFinished
+from wstui.ui.screens._text import clean, fit
+from wstui.ui.screens.chrome import HeaderBar
+
+TRANSITIONAL = frozenset(
+    {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
+     "TERMINATING", "UPDATING", "MAINTENANCE"}
+)  # fmt: skip
+POLL_SECONDS = 0.5
+MAX_ROWS = 1000  # the table lists this many; the summary counts all of them
+Key = tuple[str, str, str]
+
+
+class ResultsScreen(Screen):
+    BINDINGS = [b for b in PLAN_BINDINGS if b.action in {"back", "retry_failed"}]
+
+    def __init__(self, plan: Any, kind: Any) -> None:
+        super().__init__(classes="results")
+        self.plan = plan
+        self.kind = kind
+        self.keys: list[Key] = [
+            (c.account, c.region, i) for c in plan.calls for i in c.ids
+        ]
+        self.outcomes: dict[str, Any] = {}
+        self.states: dict[Key, str] = {}
+        self.sent_calls = 0
+        self.finished = False
+        self.error: str | None = None
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield Static(id="results-summary")
+        yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(HeaderBar).show(
+            targets=self.ctx.targets_text,
+            read_only=self.ctx.read_only,
+            kind_title=f"{self.plan.spec.title} results",
+            age="",
+            stale=False,
+            error=None,
+            activity="",
+            marks=0,
+        )
+        table = self.query_one("#results-table", DataTable)
+        table.add_column("WORKSPACE", key="id", width=14)
+        table.add_column("USER", key="user", width=14)
+        table.add_column("STATE", key="state", width=12)
+        table.add_column("RESULT", key="result")
+        for key in self.keys[:MAX_ROWS]:
+            table.add_row(fit(key[2], 14), "", "", "pending", key="/".join(key))
+        self.poll_states()
+        self.set_interval(POLL_SECONDS, self.poll_states)
+        self._execute()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_failed":
+            return self.finished and any(o.status == "failed" for o in self.outcomes.values())
+        return True
+
+    # -- execution -------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="execute")
+    def _execute(self) -> None:
+        from wstui.core.actions import execute
+
+        ctx = self.ctx
+        worker = get_current_worker()
+
+        def progress(n: int, total: int, result: list) -> None:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._progress, n, result)
+
+        outcomes = execute(
+            self.plan, ctx.clients, ctx.cache, read_only=ctx.read_only, on_progress=progress
+        )
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self._executed, outcomes)
+        sent = [k for k in self.keys if self.outcomes.get(k[2]) and self.outcomes[k[2]].status == "sent"]
+        if sent and ctx.refresher is not None:
+            ctx.refresher.follow(sent)
+
+    def _progress(self, n: int, result: list) -> None:
+        self.sent_calls = n
+        for outcome in result:
+            self.outcomes[outcome.id] = outcome
+        self._show_outcomes(result)
+        self.update_summary()
+
+    def _executed(self, outcomes: list) -> None:
+        for outcome in outcomes:
+            self.outcomes[outcome.id] = outcome
+        self.finished = True
+        self._show_outcomes(outcomes)
+        self.update_summary()
+        self.refresh_bindings()
+        self.app.post_message(ActionFinished(self.plan.spec.name, outcomes))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.finished = True
+            self.error = f"{type(event.worker.error).__name__}: {event.worker.error}"
+            self.update_summary()
+            self.notify(clean(self.error), severity="error", timeout=10)
+
+    def _show_outcomes(self, outcomes: list) -> None:
+        table = self.query_one("#results-table", DataTable)
+        by_id = {k[2]: "/".join(k) for k in self.keys[:MAX_ROWS]}
+        for outcome in outcomes:
+            row_key = by_id.get(outcome.id)
+            if row_key is None:
+                continue
+            table.update_cell(row_key, "result", outcome_text(outcome))
+
+    # -- following -------------------------------------------------------------------
+
+    def poll_states(self) -> None:
+        """Re-read the current state of every planned WorkSpace from the cache."""
+        cache, kind = self.ctx.cache, self.kind.name
+        table = self.query_one("#results-table", DataTable)
+        shown = {"/".join(k) for k in self.keys[:MAX_ROWS]}
+        ids = [k[2] for k in self.keys]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            where = f"id IN ({','.join('?' * len(chunk))})"
+            for row in cache.query(kind, where=where, params=chunk, limit=len(chunk)):
+                key: Key = (row["account"], row["region"], row["id"])
+                state = str(row.get("state") or "")
+                if self.states.get(key) == state:
+                    continue
+                self.states[key] = state
+                row_key = "/".join(key)
+                if row_key in shown:
+                    table.update_cell(row_key, "state", Content.styled(state, state_style(state)))
+                    table.update_cell(row_key, "user", fit(row.get("user"), 14))
+        self.update_summary()
+
+    def update_summary(self) -> None:
+        counts = Counter(o.status for o in self.outcomes.values())
+        states = Counter(self.states.get(k, "?") for k in self.keys)
+        moving = sum(n for s, n in states.items() if s in TRANSITIONAL)
+        head = f"{self.plan.spec.title}: {len(self.keys):,} WorkSpace(s) in {len(self.plan.calls)} call(s)"
+        if not self.finished:
+            head += f" — sending {self.sent_calls}/{len(self.plan.calls)}"
+        parts: list[Content | str | tuple[str, str]] = [(head, "bold"), "\n"]
+        parts.append(f"sent {counts.get('sent', 0):,}")
+        if counts.get("failed"):
+            parts += [" · ", (f"failed {counts['failed']:,}", "bold $error")]
+        if counts.get("unknown"):
+            parts += [" · ", (f"unknown {counts['unknown']:,}", "bold $warning")]
+        parts.append("   now: " + ", ".join(f"{n} {clean(s)}" for s, n in states.most_common(4)))
+        if self.finished and moving == 0 and not self.error:
+            parts += ["  ", ("✓ settled", "bold $success")]
+        if self.error:
+            parts += ["\n", (clean(self.error)[:200], "bold $error")]
+        self.query_one("#results-summary", Static).update(Content.assemble(*parts))
+
+    # -- keys --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_retry_failed(self) -> None:
+        failed = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "failed"]
+        if not failed:
+            self.notify("Nothing failed")
+            return
+        from wstui.ui.screens.flow import retry
+
+        retry(self, failed)
+
+
+def outcome_text(outcome: Any) -> Content:
+    if outcome.status == "sent":
+        return Content.styled("sent" + (f" {clean(outcome.message)}" if outcome.message else ""), "$success")
+    text = f"{outcome.status.upper()} {clean(outcome.code)}: {clean(outcome.message)}"
+    return Content.styled(text[:300], "$error" if outcome.status == "failed" else "$warning")
+
+
+def state_style(state: str) -> str:
+    if state == "AVAILABLE":
+        return "$success"
+    if state in TRANSITIONAL:
+        return "$warning"
+    if state in {"ERROR", "UNHEALTHY", "IMPAIRED"}:
+        return "$error"
+    return ""
