@@ -54,7 +54,7 @@ def test_env_overrides_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "c"))
     monkeypatch.setenv("WSTUI_CACHE_DIR", str(tmp_path / "k"))
     assert default_config_path() == tmp_path / "c" / "config.toml"
-    assert default_cache_path() == tmp_path / "k" / "cache.db"
+    assert default_cache_path() == tmp_path / "k" / "cache.sqlite"
 
 
 def test_good_file_applies_every_setting(tmp_path: Path) -> None:

@@ -1,10 +1,571 @@
-"""Entry point: placeholder until the subcommands land."""
+"""Entry point: the TUI by default; demo, sim, refresh, ls, act and log headless.
+
+Exit codes (docs/cli.md): 0 ok, 1 error, 2 usage, 3 plan not confirmed,
+4 partial failure, 5 refused by read-only mode, 130 interrupted.
+"""
 
 from __future__ import annotations
 
+import argparse
+import csv
+import importlib.util
+import json
+import re
 import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from wstui import __version__
+from wstui.config import Config, default_cache_path, load_config
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNCONFIRMED, EXIT_PARTIAL, EXIT_READ_ONLY = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
+NEEDS_SIM = "wstui demo needs the simulator: pip install 'wstui[demo]'"
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("wstui: not yet implemented", file=sys.stderr)
-    return 1
+# -- options shared with the TUI --------------------------------------------
+@dataclass
+class Options:
+    """Everything the global flags and config decide; passed to run_tui / run_demo."""
+
+    profiles: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    endpoint_url: str | None = None
+    cache_path: Path = field(default_factory=default_cache_path)
+    config: Config = field(default_factory=Config)
+    read_only: bool = False
+    theme: str | None = None
+    size: int = 2000  # demo
+    seed: int = 7  # demo
+    speed: float = 30.0  # demo: virtual seconds per real second
+
+    @property
+    def protect_tag(self) -> str:
+        return self.config.protect_tag
+
+    def targets(self) -> list[Any]:
+        from wstui.core.aws import targets_from
+
+        return targets_from(self.profiles, self.regions, self.config.targets)
+
+    def make_clients(self) -> Any:
+        from wstui.core.aws import Clients
+
+        return Clients(
+            endpoint_url=self.endpoint_url,
+            retry_mode=self.config.retry_mode,
+            max_attempts=self.config.max_attempts,
+        )
+
+    def make_cache(self) -> Any:
+        from wstui.core.cache import Cache
+
+        return Cache(self.cache_path)
+
+    def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
+        from wstui.core.refresh import Refresher
+
+        return Refresher(
+            cache,
+            clients,
+            self.targets(),
+            intervals=self.config.intervals,
+            on_event=on_event,
+            tags_every=self.config.tags_every,
+        )
+
+
+def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
+    """Options from parsed flags over config.toml; returns the config's problems too."""
+    config = load_config(args.config)
+    opts = Options(
+        profiles=list(args.profile or []),
+        regions=list(args.region or []),
+        endpoint_url=args.endpoint_url or config.endpoint_url,
+        cache_path=Path(args.cache).expanduser() if args.cache else default_cache_path(),
+        config=config,
+        read_only=bool(args.read_only or config.read_only),
+        theme=args.theme or config.theme,
+    )
+    for name in ("size", "seed", "speed"):
+        if getattr(args, name, None) is not None:
+            setattr(opts, name, getattr(args, name))
+    return opts, list(config.errors)
+
+
+# -- safe output -------------------------------------------------------------
+_ESCAPES = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (hyperlinks, titles)
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS/PM/APC/SOS strings
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x1b[@-_]?"  # other ESC sequences, lone ESC
+)
+_BIDI = dict.fromkeys(
+    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
+)
+
+
+def safe(value: Any) -> str:
+    """Text safe to print on a terminal: no escape sequences, controls or bidi overrides."""
+    if value is None:
+        return ""
+    text = _ESCAPES.sub("", str(value)).translate(_BIDI)
+    return "".join(
+        " " if ch in "\t\n\r" else ch
+        for ch in text
+        if ch in "\t\n\r" or unicodedata.category(ch) != "Cc"
+    )
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(_char_width(c) for c in text)
+
+
+def fit(text: str, width: int) -> str:
+    """Truncate to `width` terminal cells (with an ellipsis) and pad to exactly width."""
+    if display_width(text) > width:
+        out, used = [], 0
+        for ch in text:
+            w = _char_width(ch)
+            if used + w > width - 1:
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (width - display_width(text))
+
+
+def print_table(
+    rows: list[list[Any]], headers: list[str], out: TextIO, max_width: int = 40
+) -> None:
+    cells = [[safe(c) for c in r] for r in rows]
+    widths = [
+        min(max_width, max([display_width(h), *(display_width(r[i]) for r in cells)]))
+        for i, h in enumerate(headers)
+    ]
+    out.write("  ".join(fit(h, w) for h, w in zip(headers, widths, strict=True)).rstrip() + "\n")
+    for r in cells:
+        out.write("  ".join(fit(c, w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+
+
+def _fmt_ts(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return safe(value)
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# -- parser -------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wstui",
+        description="Terminal fleet manager for Amazon WorkSpaces. Without a command, opens the TUI.",
+    )
+    p.add_argument("--version", action="version", version=f"wstui {__version__}")
+    p.add_argument("--profile", action="append", metavar="NAME", help="AWS profile (repeatable)")
+    p.add_argument("--region", action="append", metavar="REGION", help="AWS region (repeatable)")
+    p.add_argument("--endpoint-url", metavar="URL", help="API endpoint (default AWS_ENDPOINT_URL)")
+    p.add_argument("--cache", metavar="PATH", help="cache file (default under WSTUI_CACHE_DIR)")
+    p.add_argument("--config", metavar="PATH", help="config.toml (default under WSTUI_CONFIG_DIR)")
+    p.add_argument("--read-only", action="store_true", help="refuse every mutating action")
+    p.add_argument("--theme", metavar="NAME", help="TUI theme")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the TUI on a simulated fleet")
+    demo.add_argument("--size", type=int, help="number of simulated WorkSpaces")
+    demo.add_argument("--seed", type=int, help="random seed")
+    demo.add_argument("--speed", type=float, help="virtual seconds per real second")
+    demo.set_defaults(func=cmd_demo)
+
+    _add_sim(sub)
+
+    r = sub.add_parser("refresh", help="fill the cache from the API")
+    r.add_argument("--kinds", nargs="+", metavar="KIND", help="kinds to refresh (default all)")
+    r.add_argument("--watch", action="store_true", help="keep refreshing on each kind's interval")
+    r.set_defaults(func=cmd_refresh)
+
+    ls = sub.add_parser("ls", help="list cached rows of a kind")
+    ls.add_argument("kind", metavar="KIND")
+    ls.add_argument("--filter", "-f", default="", metavar="QUERY")
+    ls.add_argument("--sort", "-s", metavar="COL[:desc]")
+    ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    ls.add_argument("--columns", "-c", metavar="A,B", help="columns to show")
+    ls.add_argument("--limit", type=int, default=None, metavar="N")
+    ls.set_defaults(func=cmd_ls)
+
+    act = sub.add_parser("act", help="plan and run an action on WorkSpaces")
+    act.add_argument("action", metavar="ACTION")
+    sel = act.add_mutually_exclusive_group(required=True)
+    sel.add_argument("--filter", "-f", metavar="QUERY")
+    sel.add_argument("--ids", nargs="+", metavar="ID")
+    act.add_argument("--param", action="append", default=[], metavar="K=V")
+    mode = act.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print the plan, send nothing")
+    mode.add_argument("--yes", "-y", action="store_true", help="send the planned calls")
+    act.add_argument("--confirm", type=int, metavar="N", help="destructive: the eligible count")
+    act.add_argument("--follow", action="store_true", help="wait until each id settles")
+    act.set_defaults(func=cmd_act)
+
+    log = sub.add_parser("log", help="show the audit log of actions")
+    log.add_argument("--limit", type=int, default=20, metavar="N")
+    log.add_argument("--format", choices=("table", "json"), default="table")
+    log.set_defaults(func=cmd_log)
+    return p
+
+
+def _moto_available() -> bool:
+    return importlib.util.find_spec("moto") is not None
+
+
+def _add_sim(sub: Any) -> None:
+    added = False
+    if _moto_available():
+        try:
+            from wstui.sim.cli import add_subcommands
+        except ImportError:
+            pass
+        else:
+            add_subcommands(sub)
+            added = True
+    if not added:
+        sim = sub.add_parser("sim", help="the WorkSpaces simulator (needs wstui[demo])")
+        sim.add_argument("rest", nargs=argparse.REMAINDER)
+        sim.set_defaults(func=lambda args, opts: _needs_sim())
+
+
+def _needs_sim() -> int:
+    print(NEEDS_SIM, file=sys.stderr)
+    return EXIT_USAGE
+
+
+# -- commands -----------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # argparse: 0 for --help, 2 for usage errors
+        return int(exc.code or 0)
+    opts, problems = options_from(args)
+    for problem in problems:
+        print(f"wstui: config: {safe(problem)}", file=sys.stderr)
+    from wstui.core import actions
+
+    actions.set_read_only(opts.read_only)
+    func = getattr(args, "func", None)
+    try:
+        if func is None:
+            from wstui.ui.app import run_tui
+
+            return int(run_tui(opts) or 0)
+        return int(_call(func, args, opts) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except CliError as exc:
+        print(f"wstui: {safe(exc)}", file=sys.stderr)
+        return exc.code
+    except Exception as exc:
+        from wstui.core.aws import credentials_problem
+
+        problem = credentials_problem(exc, (opts.profiles or [None])[0])
+        print(f"wstui: {safe(problem or f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _call(func: Any, args: argparse.Namespace, opts: Options) -> int:
+    # Commands added by other modules (sim) may take only args.
+    try:
+        return func(args, opts)
+    except TypeError as exc:
+        if "positional argument" not in str(exc):
+            raise
+        return func(args)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def cmd_demo(args: argparse.Namespace, opts: Options) -> int:
+    if not _moto_available():
+        return _needs_sim()
+    from wstui.ui.app import run_demo
+
+    return int(run_demo(opts) or 0)
+
+
+def _resolved(opts: Options, clients: Any) -> list[Any]:
+    """Targets with accounts; a target whose account cannot be resolved is reported."""
+    out = []
+    for t in opts.targets():
+        try:
+            out.append(clients.resolve_account(t))
+        except Exception as exc:
+            from wstui.core.refresh import describe_error
+
+            print(f"wstui: {t.label}: {safe(describe_error(exc, t))}", file=sys.stderr)
+    return out
+
+
+def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
+    from wstui.core.kinds import resolve
+    from wstui.core.refresh import RefreshDone
+
+    try:
+        kinds = [resolve(k).name for k in args.kinds] if args.kinds else None
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), EXIT_USAGE) from None
+    cache, clients = opts.make_cache(), opts.make_clients()
+
+    def report(event: Any) -> None:
+        if isinstance(event, RefreshDone):
+            print(_done_line(event), flush=True)
+
+    refresher = opts.make_refresher(cache, clients, on_event=report)
+    if kinds:
+        refresher.kinds = kinds
+    if args.watch:
+        refresher.start()
+        try:
+            while True:
+                time.sleep(1)
+        finally:
+            refresher.stop()
+    results = refresher.refresh(kinds)
+    failed = sum(1 for r in results if r.error)
+    if failed == 0:
+        return EXIT_OK
+    return EXIT_ERROR if failed == len(results) else EXIT_PARTIAL
+
+
+def _done_line(event: Any) -> str:
+    where = f"{event.target.account or '?'}/{event.target.region} {event.kind}"
+    if event.error:
+        return safe(f"{where}: FAILED: {event.error} (cached rows left unchanged)")
+    c = event.changes
+    delta = f" (+{c.added} ~{c.changed} -{c.removed})" if c is not None else ""
+    return safe(f"{where}: {event.count} rows{delta} in {event.seconds:.1f}s")
+
+
+def _compile(text: str, kind: Any) -> tuple[str, list]:
+    if not text.strip():
+        return "1", []
+    from wstui.core.query import QueryError, compile
+
+    try:
+        where, params = compile(text, kind)
+    except QueryError as exc:
+        pos = getattr(exc, "pos", None)
+        caret = f"\n  {text}\n  {' ' * pos}^" if isinstance(pos, int) else ""
+        raise CliError(f"bad filter: {exc}{caret}", EXIT_USAGE) from None
+    return where, list(params)
+
+
+def _parse_sort(kind: Any, sort: str | None) -> tuple[str | None, bool]:
+    if not sort:
+        return None, False
+    name, _, direction = sort.partition(":")
+    if direction not in ("", "asc", "desc"):
+        raise CliError(f"bad --sort {sort!r}: use COL or COL:desc", EXIT_USAGE)
+    if name not in ("account", "region", "id"):
+        try:
+            name = kind.column(name).name
+        except KeyError as exc:
+            raise CliError(str(exc.args[0]), EXIT_USAGE) from None
+    return name, direction == "desc"
+
+
+def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
+    from wstui.core.kinds import resolve
+
+    try:
+        kind = resolve(args.kind)
+        names = (
+            [kind.column(c.strip()).name for c in args.columns.split(",") if c.strip()]
+            if args.columns
+            else [c.name for c in kind.default_columns]
+        )
+    except KeyError as exc:
+        raise CliError(str(exc.args[0]), EXIT_USAGE) from None
+    where, params = _compile(args.filter, kind)
+    order_by, desc = _parse_sort(kind, args.sort)
+    cache = opts.make_cache()
+    rows = cache.query(kind, where, params, order_by=order_by, desc=desc, limit=args.limit)
+    out = sys.stdout
+    if args.format == "json":
+        keys = list(dict.fromkeys(["account", "region", "id", *names]))
+        json.dump([{k: r.get(k) for k in keys} for r in rows], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif args.format == "csv":
+        w = csv.writer(out)
+        w.writerow(names)
+        for r in rows:
+            w.writerow([_csv_cell(r.get(n)) for n in names])
+    else:
+        types = {c.name: c.type for c in kind.columns}
+        titles = [kind.column(n).title for n in names]
+        table = [
+            [_fmt_ts(r.get(n)) if types.get(n) == "ts" else r.get(n) for n in names] for r in rows
+        ]
+        print_table(table, titles, out)
+        if not rows and not cache.status():
+            print("(cache is empty: run `wstui refresh` first)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        # Keep spreadsheets from running cells as formulas; strip terminal escapes.
+        value = safe(value)
+        if value[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+            value = "'" + value
+    return value
+
+
+def _act_rows(args: argparse.Namespace, cache: Any, kind: Any) -> list[dict]:
+    if args.filter is not None:
+        where, params = _compile(args.filter, kind)
+        return cache.query(kind, where, params, limit=None, with_raw=True)
+    ids = list(dict.fromkeys(args.ids))
+    rows: list[dict] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows += cache.query(
+            kind, f"id IN ({', '.join('?' for _ in chunk)})", chunk, limit=None, with_raw=True
+        )
+    missing = sorted(set(ids) - {r["id"] for r in rows})
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise CliError(f"{len(missing)} id(s) not in the cache (run `wstui refresh`): {shown}")
+    return rows
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"bad --param {item!r}: use KEY=VALUE", EXIT_USAGE)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_act(args: argparse.Namespace, opts: Options) -> int:
+    from wstui.core import actions
+    from wstui.core.kinds import resolve
+
+    kind = resolve("workspaces")
+    cache = opts.make_cache()
+    rows = _act_rows(args, cache, kind)
+    try:
+        plan = actions.plan(
+            args.action, rows, _parse_params(args.param), protect_tag=opts.protect_tag
+        )
+    except actions.ActionError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    print(safe_block(plan.describe()))
+    n = len(plan.eligible)
+    if args.dry_run:
+        return EXIT_OK
+    if not args.yes:
+        print(f"not sent: re-run with --yes to send {len(plan.calls)} call(s)", file=sys.stderr)
+        return EXIT_UNCONFIRMED
+    if n == 0:
+        print("nothing eligible; nothing sent")
+        return EXIT_OK
+    if plan.spec.destructive and args.confirm != n:
+        print(
+            f"not sent: {plan.spec.name} is destructive; add --confirm {n} (the eligible count)",
+            file=sys.stderr,
+        )
+        return EXIT_UNCONFIRMED
+    if actions.is_read_only():
+        print(f"wstui: read-only mode: {plan.spec.name} refused; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
+    clients = opts.make_clients()
+    _resolved(opts, clients)
+    outcomes = actions.execute(plan, clients, cache, on_progress=_progress)
+    return _report_outcomes(outcomes, plan, opts, cache, clients, args.follow)
+
+
+def safe_block(text: str) -> str:
+    return "\n".join(safe(line) for line in text.splitlines())
+
+
+def _progress(done: int, total: int, result: list[Any]) -> None:
+    if total > 1 and sys.stderr.isatty():
+        print(f"\r{done}/{total} calls", end="" if done < total else "\n", file=sys.stderr)
+
+
+def _report_outcomes(
+    outcomes: list[Any], plan: Any, opts: Options, cache: Any, clients: Any, follow: bool
+) -> int:
+    counts = Counter(o.status for o in outcomes)
+    for o in outcomes:
+        if o.status != "sent":
+            print(safe(f"  {o.id}: {o.status} {o.code}: {o.message}"), file=sys.stderr)
+    print(
+        f"{plan.spec.api}: {len(plan.calls)} call(s); sent {counts['sent']}, "
+        f"failed {counts['failed']}, unknown {counts['unknown']}"
+    )
+    sent = {o.id for o in outcomes if o.status == "sent"}
+    keys = [(c.account, c.region, i) for c in plan.calls for i in c.ids if i in sent]
+    if keys:
+        refresher = opts.make_refresher(cache, clients)
+        try:
+            refresher.follow(keys, until_stable=follow)
+        except Exception as exc:  # the action went out; a failed re-read is only a warning
+            print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
+    if counts["failed"] or counts["unknown"]:
+        return EXIT_PARTIAL if counts["sent"] else EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_log(args: argparse.Namespace, opts: Options) -> int:
+    cache = opts.make_cache()
+    rows = cache.audit(limit=max(1, args.limit))
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    table = []
+    for r in rows:
+        statuses = Counter(i.get("status") for i in r.get("items") or [])
+        outcome = " ".join(f"{k}={v}" for k, v in sorted(statuses.items()))
+        ids = r.get("ids") if isinstance(r.get("ids"), list) else []
+        table.append(
+            [
+                _fmt_ts(r.get("at")),
+                r.get("action"),
+                f"{r.get('account')}/{r.get('region')}",
+                len(ids),
+                outcome,
+                r.get("request_id") or "",
+                r.get("caller") or "",
+            ]
+        )
+    print_table(
+        table,
+        ["WHEN (UTC)", "ACTION", "TARGET", "IDS", "OUTCOME", "REQUEST", "CALLER"],
+        sys.stdout,
+        60,
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

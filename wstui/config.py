@@ -22,8 +22,8 @@ DEFAULT_INTERVALS: dict[str, int] = {
     "directories": 600,
     "bundles": 3600,
     "images": 1800,
-    "ip_groups": 1800,
-    "connection_aliases": 1800,
+    "ipgroups": 1800,
+    "aliases": 1800,
     "pools": 300,
 }
 
@@ -41,7 +41,7 @@ def default_config_path() -> Path:
 
 
 def default_cache_path() -> Path:
-    return cache_dir() / "cache.db"
+    return cache_dir() / "cache.sqlite"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,195 @@
+"""Complete reads of one kind for one target: `list_<kind>(clients, target) -> list[dict]`.
+
+Every lister returns the raw API items or raises; a listing that raised midway must
+not be used (the refresher then records the error and changes nothing).
+
+WorkSpaces are listed per directory in parallel, connection status comes from the
+id-less paged DescribeWorkspacesConnectionStatus (one call per 25), merged under
+"ConnectionStatus". Tags (DescribeTags is one call per resource) are merged under
+"Tags" with this policy: a caller may pass `known_tags` (id -> tag list from an
+earlier read); only ids missing from it are fetched, in parallel. The refresher
+passes None every Nth pass (config `refresh.tags_every`) so tags are re-read in full
+now and then, and new WorkSpaces get their tags on the pass that first sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
+
+from wstui.core.aws import Clients, Target
+
+MAX_WORKERS = 8
+IDS_PER_DESCRIBE = 25
+
+T = TypeVar("T")
+TagList = list[dict[str, str]]
+
+
+def _paginate(clients: Clients, target: Target, op: str, key: str, **kw: Any) -> list[dict]:
+    paginator = clients.workspaces(target).get_paginator(op)
+    return [item for page in paginator.paginate(**kw) for item in page.get(key) or []]
+
+
+def _next_token_loop(client_call: Callable[..., dict], key: str, **kw: Any) -> list[dict]:
+    """For operations botocore has no paginator for."""
+    items: list[dict] = []
+    token: str | None = None
+    while True:
+        page = client_call(**kw, **({"NextToken": token} if token else {}))
+        items.extend(page.get(key) or [])
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def _parallel(fn: Callable[[T], Any], args: Iterable[T], workers: int = MAX_WORKERS) -> list[Any]:
+    """Map in a bounded pool; the first exception cancels the rest and propagates."""
+    args = list(args)
+    if not args:
+        return []
+    with ThreadPoolExecutor(
+        max_workers=min(workers, len(args)), thread_name_prefix="wstui-list"
+    ) as pool:
+        futures: list[Future] = [pool.submit(fn, a) for a in args]
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for f in done:
+            if f.exception() is not None:
+                for p in pending:
+                    p.cancel()
+                raise f.exception()  # type: ignore[misc]
+        return [f.result() for f in futures]
+
+
+def _chunks(seq: list[T], size: int) -> Iterator[list[T]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+# -- WorkSpaces ------------------------------------------------------------
+def list_workspaces(
+    clients: Clients,
+    target: Target,
+    known_tags: dict[str, TagList] | None = None,
+    workers: int = MAX_WORKERS,
+) -> list[dict]:
+    """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in."""
+    directories = [d["DirectoryId"] for d in list_directories(clients, target)]
+
+    def one_directory(directory_id: str) -> list[dict]:
+        return _paginate(
+            clients, target, "describe_workspaces", "Workspaces", DirectoryId=directory_id
+        )
+
+    def connection_status(_: object) -> list[dict]:
+        return _paginate(
+            clients, target, "describe_workspaces_connection_status", "WorkspacesConnectionStatus"
+        )
+
+    # One pool for the directory listings and the region-wide connection-status pages.
+    jobs: list[tuple[Callable[[Any], list[dict]], Any]] = [(one_directory, d) for d in directories]
+    jobs.append((connection_status, None))
+    results = _parallel(lambda job: job[0](job[1]), jobs, workers)
+    status = {s.get("WorkspaceId"): s for s in results.pop()}
+    items = _dedupe(w for chunk in results for w in chunk)
+    for ws in items:
+        cs = status.get(ws["WorkspaceId"])
+        if cs is not None:
+            ws["ConnectionStatus"] = cs
+    _merge_tags(clients, target, items, known_tags, workers)
+    return items
+
+
+def _dedupe(items: Iterable[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for ws in items:
+        seen.setdefault(ws["WorkspaceId"], ws)
+    return list(seen.values())
+
+
+def _merge_tags(
+    clients: Clients,
+    target: Target,
+    items: list[dict],
+    known: dict[str, TagList] | None,
+    workers: int,
+) -> None:
+    known = known or {}
+    missing = [ws["WorkspaceId"] for ws in items if ws["WorkspaceId"] not in known]
+
+    def tags(resource_id: str) -> TagList:
+        resp = clients.workspaces(target).describe_tags(ResourceId=resource_id)
+        return list(resp.get("TagList") or [])
+
+    fetched = dict(zip(missing, _parallel(tags, missing, workers), strict=True))
+    for ws in items:
+        wid = ws["WorkspaceId"]
+        ws["Tags"] = fetched[wid] if wid in fetched else list(known.get(wid) or [])
+
+
+def describe_workspaces_by_ids(clients: Clients, target: Target, ids: list[str]) -> list[dict]:
+    """Re-read specific WorkSpaces (25 per call) with their connection status.
+
+    Ids that no longer exist are simply absent from the result.
+    """
+    ws_client = clients.workspaces(target)
+    items: list[dict] = []
+    status: dict[str, dict] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
+        got = ws_client.describe_workspaces(WorkspaceIds=chunk).get("Workspaces") or []
+        items.extend(got)
+        found = [w["WorkspaceId"] for w in got]
+        if found:
+            resp = ws_client.describe_workspaces_connection_status(WorkspaceIds=found)
+            for s in resp.get("WorkspacesConnectionStatus") or []:
+                status[s.get("WorkspaceId")] = s
+    for ws in items:
+        if ws["WorkspaceId"] in status:
+            ws["ConnectionStatus"] = status[ws["WorkspaceId"]]
+    return items
+
+
+# -- other kinds -----------------------------------------------------------
+def list_directories(clients: Clients, target: Target) -> list[dict]:
+    return _paginate(clients, target, "describe_workspace_directories", "Directories")
+
+
+def list_bundles(clients: Clients, target: Target) -> list[dict]:
+    """The account's own bundles and the AMAZON public ones."""
+    own = _paginate(clients, target, "describe_workspace_bundles", "Bundles")
+    amazon = _paginate(clients, target, "describe_workspace_bundles", "Bundles", Owner="AMAZON")
+    seen: dict[str, dict] = {}
+    for b in [*own, *amazon]:
+        seen.setdefault(b["BundleId"], b)
+    return list(seen.values())
+
+
+def list_images(clients: Clients, target: Target) -> list[dict]:
+    return _paginate(clients, target, "describe_workspace_images", "Images")
+
+
+def list_ip_groups(clients: Clients, target: Target) -> list[dict]:
+    return _paginate(clients, target, "describe_ip_groups", "Result")
+
+
+def list_connection_aliases(clients: Clients, target: Target) -> list[dict]:
+    """Aliases with "ConnectionAliasPermissions" (who they are shared with) merged in."""
+    client = clients.workspaces(target)
+    aliases = _next_token_loop(client.describe_connection_aliases, "ConnectionAliases")
+
+    def permissions(alias_id: str) -> list[dict]:
+        c = clients.workspaces(target)
+        return _next_token_loop(
+            c.describe_connection_alias_permissions, "ConnectionAliasPermissions", AliasId=alias_id
+        )
+
+    perms = _parallel(permissions, [a["AliasId"] for a in aliases])
+    for alias, p in zip(aliases, perms, strict=True):
+        alias["ConnectionAliasPermissions"] = p
+    return aliases
+
+
+def list_pools(clients: Clients, target: Target) -> list[dict]:
+    client = clients.workspaces(target)
+    return _next_token_loop(client.describe_workspaces_pools, "WorkspacesPools")

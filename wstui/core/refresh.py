@@ -1,0 +1,391 @@
+"""The refresher: keeps the cache current, one (target, kind) listing at a time.
+
+A listing either completes and replaces that (target, kind) snapshot, or fails and
+only records the error: a partial listing never changes a row. Events are reported
+through `on_event`, called from worker threads (the UI posts them as messages).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.exceptions as bex
+
+from wstui.core import listers
+from wstui.core.aws import Clients, Target, credentials_problem
+from wstui.core.kinds import KINDS, Kind, resolve
+
+TRANSITIONAL = frozenset(
+    {
+        "PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
+        "TERMINATING", "UPDATING", "MAINTENANCE",
+    }
+)  # fmt: skip
+GONE = frozenset({"TERMINATED"})
+WORKSPACES = "workspaces"
+
+Key = tuple[str, str, str]  # (account, region, id)
+
+
+@dataclass(frozen=True)
+class RefreshStarted:
+    target: Target
+    kind: str
+
+
+@dataclass(frozen=True)
+class RefreshDone:
+    target: Target
+    kind: str
+    changes: Any = None  # what cache.replace_snapshot returned
+    error: str | None = None
+    count: int = 0  # items listed
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+RefreshResult = RefreshDone
+
+
+@dataclass(frozen=True)
+class Followed:
+    target: Target
+    settled: tuple[str, ...]  # ids that left their transitional state (or vanished)
+    states: dict[str, str] = field(default_factory=dict)  # id -> current state ("" = gone)
+    pending: int = 0  # ids still transitioning in this target
+    done: bool = False
+    error: str | None = None
+
+
+Event = RefreshStarted | RefreshDone | Followed
+
+
+def describe_error(exc: BaseException, target: Target) -> str:
+    problem = credentials_problem(exc, target.profile)
+    if problem is not None:
+        return str(problem)
+    if isinstance(exc, bex.ClientError):
+        err = exc.response.get("Error", {})
+        text = f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return text[:500]
+
+
+class Refresher:
+    def __init__(
+        self,
+        cache: Any,
+        clients: Clients,
+        targets: Sequence[Target],
+        intervals: dict[str, int] | None = None,
+        on_event: Callable[[Event], None] | None = None,
+        max_workers: int = 4,
+        tags_every: int = 10,
+        follow_interval: float = 5.0,
+        kinds: Iterable[str] | None = None,
+    ) -> None:
+        self.cache = cache
+        self.clients = clients
+        self.targets = list(targets)
+        self.kinds = [resolve(k).name for k in kinds] if kinds else list(KINDS)
+        self.intervals = {k.name: k.interval for k in KINDS.values()}
+        self.intervals.update(intervals or {})
+        self.on_event = on_event
+        self.max_workers = max_workers
+        self.tags_every = max(1, tags_every)
+        self.follow_interval = follow_interval
+        self._last_run: dict[tuple[str | None, str, str], float] = {}
+        self._passes: dict[tuple[str | None, str], int] = {}
+        self._tags: dict[tuple[str, str], dict[str, list]] = {}
+        self._run_lock = threading.Lock()  # passes never overlap
+        self._cache_lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- events ------------------------------------------------------------
+    def _emit(self, event: Event) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                pass  # a broken listener must not stop the refresher
+
+    # -- targets -----------------------------------------------------------
+    def _resolve(self, target: Target) -> Target:
+        return target if target.account else self.clients.resolve_account(target)
+
+    def _resolve_all(self) -> list[tuple[Target, str | None]]:
+        def one(t: Target) -> tuple[Target, str | None]:
+            try:
+                return self._resolve(t), None
+            except Exception as exc:
+                return t, describe_error(exc, t)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(self.targets)))) as pool:
+            resolved = list(pool.map(one, self.targets))
+        self.targets = [t for t, _ in resolved]
+        return resolved
+
+    def target_for(self, account: str, region: str) -> Target:
+        for t in self.targets:
+            if t.account == account and t.region == region:
+                return t
+        return self.clients.target_for(account, region) or Target(None, region, account)
+
+    # -- refresh -----------------------------------------------------------
+    def refresh(self, kinds: Iterable[str] | None = None) -> list[RefreshResult]:
+        """One pass: every target x kind, in parallel (bounded). Returns one result each."""
+        names = [resolve(k).name for k in kinds] if kinds else list(self.kinds)
+        with self._run_lock:
+            return self._run_pass(names, None)
+
+    def due(self, now: float | None = None) -> list[tuple[Target, str]]:
+        now = time.monotonic() if now is None else now
+        out = []
+        for t in self.targets:
+            for k in self.kinds:
+                last = self._last_run.get((t.profile, t.region, k))
+                if last is None or now - last >= self.intervals.get(k, 300):
+                    out.append((t, k))
+        return out
+
+    def _run_pass(
+        self, names: list[str], only: list[tuple[Target, str]] | None
+    ) -> list[RefreshResult]:
+        resolved = self._resolve_all()
+        results: list[RefreshResult] = []
+        jobs: list[tuple[Target, str]] = []
+        wanted = {(t.profile, t.region, k) for t, k in only} if only is not None else None
+        for target, error in resolved:
+            for name in names:
+                if wanted is not None and (target.profile, target.region, name) not in wanted:
+                    continue
+                if error is not None:
+                    results.append(self._failed(target, name, error, 0.0))
+                else:
+                    jobs.append((target, name))
+        if jobs:
+            with ThreadPoolExecutor(
+                max_workers=min(self.max_workers, len(jobs)), thread_name_prefix="wstui-refresh"
+            ) as pool:
+                results.extend(pool.map(lambda j: self._refresh_one(*j), jobs))
+        return results
+
+    def _failed(self, target: Target, kind: str, error: str, seconds: float) -> RefreshDone:
+        with self._cache_lock:
+            self.cache.record_attempt(kind, target, error)
+        self._last_run[(target.profile, target.region, kind)] = time.monotonic()
+        done = RefreshDone(target, kind, None, error, 0, seconds)
+        self._emit(done)
+        return done
+
+    def _refresh_one(self, target: Target, kind_name: str) -> RefreshDone:
+        kind = KINDS[kind_name]
+        self._emit(RefreshStarted(target, kind_name))
+        t0 = time.monotonic()
+        try:
+            items = self._list(kind, target)
+        except Exception as exc:  # any failure: record it and change no row
+            return self._failed(
+                target, kind_name, describe_error(exc, target), time.monotonic() - t0
+            )
+        with self._cache_lock:
+            changes = self.cache.replace_snapshot(kind_name, target, items)
+        self._last_run[(target.profile, target.region, kind_name)] = time.monotonic()
+        done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
+        self._emit(done)
+        return done
+
+    def _list(self, kind: Kind, target: Target) -> list[dict]:
+        lister = getattr(listers, kind.lister)
+        if kind.name != WORKSPACES:
+            return lister(self.clients, target)
+        key = (target.profile, target.region)
+        n = self._passes.get(key, 0)
+        memo = self._tag_memo(target)
+        # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
+        known = None if n % self.tags_every == 0 and n > 0 else memo
+        items = lister(self.clients, target, known_tags=known)
+        self._passes[key] = n + 1
+        self._tags[(target.account, target.region)] = {
+            w["WorkspaceId"]: list(w.get("Tags") or []) for w in items
+        }
+        return items
+
+    def _tag_memo(self, target: Target) -> dict[str, list]:
+        """Tags known for the target: from the last listing, else from the cache."""
+        memo = self._tags.get((target.account, target.region))
+        if memo is None:
+            memo = {}
+            try:
+                with self._cache_lock:
+                    rows = self.cache.query(
+                        WORKSPACES, "account = ? AND region = ?",
+                        (target.account, target.region), limit=10_000_000,
+                    )  # fmt: skip
+            except Exception:
+                rows = []
+            for row in rows:
+                raw = _raw(row)
+                if isinstance(raw.get("Tags"), list):
+                    memo[str(row["id"])] = raw["Tags"]
+            self._tags[(target.account, target.region)] = memo
+        return memo
+
+    # -- targeted reads ----------------------------------------------------
+    def refresh_ids(self, target: Target, ids: Sequence[str]) -> dict[str, str]:
+        """Re-read specific WorkSpaces; returns id -> state ("" when gone).
+
+        Gone or TERMINATED WorkSpaces are removed from the cache.
+        """
+        target = self._resolve(target)
+        items = listers.describe_workspaces_by_ids(self.clients, target, list(ids))
+        memo = self._tags.get((target.account, target.region), {})
+        alive = []
+        states = dict.fromkeys(ids, "")
+        for ws in items:
+            wid = ws["WorkspaceId"]
+            if wid in memo:
+                ws["Tags"] = memo[wid]
+            state = str(ws.get("State") or "")
+            if state in GONE:
+                continue
+            states[wid] = state
+            alive.append(ws)
+        gone = [i for i, s in states.items() if not s]
+        with self._cache_lock:
+            if alive:
+                self.cache.upsert_items(WORKSPACES, target, alive)
+            if gone:
+                _delete_items(self.cache, target, gone)
+        return states
+
+    def follow(
+        self,
+        keys: Iterable[Key],
+        until_stable: bool = True,
+        timeout: float = 3600.0,
+        grace_polls: int = 2,
+    ) -> dict[Key, str]:
+        """Poll the given WorkSpaces until each leaves its transitional state.
+
+        An id counts as settled once it has been seen transitioning and then stable,
+        or stayed stable for `grace_polls` polls (the action may not show at once).
+        Returns key -> last state ("" = gone). Stops early on stop().
+        """
+        pending: dict[tuple[str, str], set[str]] = {}
+        for account, region, wid in keys:
+            pending.setdefault((account, region), set()).add(wid)
+        seen_moving: set[Key] = set()
+        polls: dict[Key, int] = {}
+        last: dict[Key, str] = {}
+        deadline = time.monotonic() + timeout
+        while pending:
+            for (account, region), ids in list(pending.items()):
+                target = self.target_for(account, region)
+                try:
+                    states = self.refresh_ids(target, sorted(ids))
+                except Exception as exc:
+                    self._emit(
+                        Followed(target, (), {}, len(ids), False, describe_error(exc, target))
+                    )
+                    continue
+                settled = []
+                for wid, state in states.items():
+                    key = (account, region, wid)
+                    last[key] = state
+                    polls[key] = polls.get(key, 0) + 1
+                    if state in TRANSITIONAL:
+                        seen_moving.add(key)
+                    elif (
+                        not state
+                        or key in seen_moving
+                        or polls[key] >= grace_polls
+                        or not until_stable
+                    ):
+                        settled.append(wid)
+                ids.difference_update(settled)
+                if not ids:
+                    del pending[(account, region)]
+                self._emit(
+                    Followed(
+                        target, tuple(settled), {w: states[w] for w in states}, len(ids), not ids
+                    )
+                )
+            if not until_stable or not pending or time.monotonic() >= deadline:
+                break
+            if self._stop.wait(self.follow_interval):
+                break
+        return last
+
+    # -- background loop ---------------------------------------------------
+    def start(self, tick: float = 1.0) -> None:
+        """Refresh every (target, kind) on its own interval in one background thread."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._loop, args=(tick,), name="wstui-refresher", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self, tick: float) -> None:
+        while not self._stop.is_set():
+            due = self.due()
+            if due:
+                with self._run_lock:  # the next pass starts only after this one ends
+                    try:
+                        self._run_pass(sorted({k for _, k in due}), due)
+                    except Exception:
+                        pass  # already reported per (target, kind); keep looping
+            self._stop.wait(tick)
+
+
+def _delete_items(cache: Any, target: Target, ids: list[str]) -> None:
+    """Drop WorkSpaces that are gone (TERMINATED or no longer described)."""
+    if hasattr(cache, "delete_items"):
+        cache.delete_items(WORKSPACES, target, ids)
+        return
+    # Cache has no delete for followed ids yet: delete the rows and their tags directly.
+    conn = cache.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for table, extra in ((WORKSPACES, ""), ("tags", " AND kind = 'workspaces'")):
+            conn.executemany(
+                f'DELETE FROM "{table}" WHERE account = ? AND region = ? AND id = ?{extra}',
+                [(target.account, target.region, i) for i in ids],
+            )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _raw(row: dict) -> dict:
+    raw = row.get("raw")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
