@@ -1,0 +1,719 @@
+"""The local SQLite cache every screen and CLI command reads from.
+
+One table per kind (derived from ``core.kinds``), keyed by (account, region, id), with
+the extracted columns, the raw API JSON and ``seen_at``. A refresh of one (target, kind)
+is one transaction. Each thread gets its own sqlite connection (the UI reads in worker
+threads while the refresher writes); WAL lets readers run during a write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import platformdirs
+import sqlite_utils
+
+from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
+
+SCHEMA_VERSION = 2
+BUSY_TIMEOUT_MS = 5000
+BATCH = 2000
+HISTORY_KEEP_SECONDS = 14 * 86400
+# Keys the listers merge into raw items from other calls; a targeted re-read
+# (upsert_items) that lacks them keeps the cached ones instead of blanking them.
+MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions")
+# Shown as per-tag history rows ("tag:Owner") instead of one blob diff.
+_NO_HISTORY = frozenset({"tags"})
+_SECRET_WORDS = ("secret", "password", "token", "credential", "accesskey", "sessionkey")
+
+Key = tuple[str, str, str]
+
+
+class TargetLike(Protocol):
+    account: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one write did. ``changed_keys`` holds the keys of added, changed and removed rows."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    changed_keys: frozenset[Key] = field(default_factory=frozenset)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.changed + self.removed
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def default_cache_path() -> Path:
+    """``$WSTUI_CACHE_DIR/cache.sqlite``, else the platform's user cache dir."""
+    env = os.environ.get("WSTUI_CACHE_DIR")
+    base = Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("wstui"))
+    return base / "cache.sqlite"
+
+
+# --------------------------------------------------------------------------- schema
+
+_SQL_TYPES = {"text": "TEXT COLLATE NOCASE", "int": "INTEGER", "float": "REAL", "ts": "REAL"}
+
+
+def _q(name: str) -> str:
+    """Quote an identifier (names come from the registry, never from users)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one: executescript() would COMMIT the migration transaction."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    _script(conn,
+        """
+        CREATE TABLE IF NOT EXISTS refresh_status (
+            kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+            last_success REAL, last_attempt REAL, last_error TEXT,
+            PRIMARY KEY (kind, account, region));
+        CREATE TABLE IF NOT EXISTS history (
+            seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, account TEXT NOT NULL,
+            region TEXT NOT NULL, id TEXT NOT NULL, field TEXT, old, new, at REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS tags (
+            kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
+            key TEXT NOT NULL, value TEXT NOT NULL,
+            PRIMARY KEY (kind, account, region, id, key));
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL,
+            account TEXT, region TEXT, profile TEXT, caller TEXT, ids TEXT, params TEXT,
+            request_id TEXT, finished_at REAL, outcomes TEXT);
+        """
+    )
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """History events (created/vanished), error time, per-id audit outcomes, indexes."""
+    _script(conn,
+        """
+        ALTER TABLE history ADD COLUMN event TEXT NOT NULL DEFAULT 'changed';
+        ALTER TABLE refresh_status ADD COLUMN last_error_at REAL;
+        CREATE TABLE audit_items (
+            audit_id INTEGER NOT NULL, id TEXT NOT NULL, status TEXT NOT NULL,
+            code TEXT, message TEXT, PRIMARY KEY (audit_id, id));
+        CREATE INDEX IF NOT EXISTS history_at ON history (at);
+        CREATE INDEX IF NOT EXISTS history_key ON history (kind, account, region, id);
+        CREATE INDEX IF NOT EXISTS tags_key_value ON tags (kind, key, value);
+        """
+    )
+    # v1 kept outcomes as one JSON blob per audit row: move them to audit_items.
+    for audit_id, blob in conn.execute("SELECT id, outcomes FROM audit WHERE outcomes IS NOT NULL"):
+        try:
+            outcomes = json.loads(blob)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(outcomes, dict):
+            conn.executemany(
+                "INSERT OR REPLACE INTO audit_items VALUES (?, ?, ?, ?, ?)",
+                [(audit_id, str(i), *_outcome_fields(o)) for i, o in outcomes.items()],
+            )
+
+
+# MIGRATIONS[n] takes a database at user_version n to n + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _kind_ddl(kind: Kind) -> str:
+    cols = [f"{_q(c)} TEXT NOT NULL" for c in KEY_COLUMNS]
+    cols += [f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in kind.stored_columns]
+    cols += ["raw TEXT NOT NULL", "seen_at REAL NOT NULL", "PRIMARY KEY (account, region, id)"]
+    return f"CREATE TABLE IF NOT EXISTS {_q(kind.table)} ({', '.join(cols)})"
+
+
+def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
+    """Create the kind's table, add columns the registry gained (back-filled from raw), index."""
+    conn.execute(_kind_ddl(kind))
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+    missing = [c for c in kind.stored_columns if c.name not in present]
+    for col in missing:
+        conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {_q(col.name)} {_SQL_TYPES[col.type]}")
+    if missing:
+        _backfill(conn, kind, missing)
+    for col in kind.stored_columns:
+        if col.index:
+            conn.execute(
+                f"CREATE INDEX IF NOT EXISTS {_q(f'{kind.table}_{col.name}')} "
+                f"ON {_q(kind.table)} ({_q(col.name)}, account, region, id)"
+            )
+
+
+def _backfill(conn: sqlite3.Connection, kind: Kind, cols: list[Column]) -> None:
+    sets = ", ".join(f"{_q(c.name)} = ?" for c in cols)
+    sql = f"UPDATE {_q(kind.table)} SET {sets} WHERE rowid = ?"
+    rows = conn.execute(f"SELECT rowid, raw FROM {_q(kind.table)}").fetchall()
+    updates = []
+    for rowid, raw in rows:
+        try:
+            item = json.loads(raw)
+        except (TypeError, ValueError):
+            continue
+        values = kind.extract_row(item) if isinstance(item, dict) else {}
+        updates.append((*(values.get(c.name) for c in cols), rowid))
+    conn.executemany(sql, updates)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def dumps(item: Any) -> str:
+    return json.dumps(item, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def _outcome_fields(outcome: Any) -> tuple[str, str | None, str | None]:
+    """(status, code, message) from a dict or an Outcome-like object."""
+    if isinstance(outcome, dict):
+        get = outcome.get
+    else:
+        def get(name: str, default: Any = None) -> Any:
+            return getattr(outcome, name, default)
+    status = get("status") or "unknown"
+    code, message = get("code"), get("message")
+    return (
+        str(status),
+        None if code is None else str(code),
+        None if message is None else str(message),
+    )
+
+
+def _scrub(params: Any) -> Any:
+    """Drop anything that looks like a secret before it reaches the audit table."""
+    if isinstance(params, dict):
+        return {
+            k: "***" if any(w in str(k).lower().replace("_", "") for w in _SECRET_WORDS) else _scrub(v)
+            for k, v in params.items()
+        }
+    if isinstance(params, list | tuple):
+        return [_scrub(v) for v in params]
+    return params
+
+
+def _chunks(seq: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]
+
+
+@dataclass
+class _Prepared:
+    keys: list[str]
+    rows: dict[str, dict[str, Any]]
+    raws: dict[str, str]
+    tags: dict[str, list[tuple[str, str]]]
+
+
+# ------------------------------------------------------------------------ the cache
+
+
+class Cache:
+    """SQLite store for listings, refresh status, change history and the audit log."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._prepare_files()
+        self._migrate()
+
+    # ---- connections
+
+    def _prepare_files(self) -> None:
+        directory = self.path.parent
+        if not directory.exists():
+            directory.mkdir(parents=True, mode=0o700)
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask
+        fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+        os.close(fd)
+        os.chmod(self.path, 0o600)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,  # only so close() can close every thread's connection
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (created on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils view of this thread's connection (introspection, ad-hoc reads)."""
+        return sqlite_utils.Database(self.conn)
+
+    def close(self) -> None:
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: no upgrade deadlocks
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._tx() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"cache {self.path} has schema {version}, newer than this wstui "
+                    f"({SCHEMA_VERSION}); upgrade wstui or use another --cache"
+                )
+            for step in MIGRATIONS[version:]:
+                step(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for kind in KINDS.values():
+                _sync_kind_table(conn, kind)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # ---- writes
+
+    def replace_snapshot(self, kind: Kind | str, target: TargetLike, items: list[dict]) -> Changes:
+        """Apply a COMPLETE listing: upsert listed rows, delete vanished ones, record history."""
+        return self._write(resolve(kind), target, items, complete=True)
+
+    def upsert_items(self, kind: Kind | str, target: TargetLike, items: list[dict]) -> Changes:
+        """Apply a partial read (followed ids): upsert only, never delete."""
+        return self._write(resolve(kind), target, items, complete=False)
+
+    def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
+        """Note a listing attempt (and its error, if any) without touching any row."""
+        kind = resolve(kind)
+        now = time.time()
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO refresh_status (kind, account, region, last_attempt) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (kind, account, region) "
+                "DO UPDATE SET last_attempt = excluded.last_attempt",
+                (kind.name, target.account, target.region, now),
+            )
+            if error is not None:
+                conn.execute(
+                    "UPDATE refresh_status SET last_error = ?, last_error_at = ? "
+                    "WHERE kind = ? AND account = ? AND region = ?",
+                    (str(error), now, kind.name, target.account, target.region),
+                )
+
+    def _prepare(self, kind: Kind, items: Iterable[dict]) -> _Prepared:
+        prepared = _Prepared([], {}, {}, {})
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            item_id = kind.item_id(item)
+            if item_id is None:
+                continue  # nothing to key it by; the API never sends these
+            if item_id not in prepared.rows:
+                prepared.keys.append(item_id)
+            prepared.rows[item_id] = kind.extract_row(item)
+            prepared.raws[item_id] = dumps(item)
+            prepared.tags[item_id] = tags_of(item)
+        return prepared
+
+    def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
+        account, region = str(target.account), str(target.region)
+        now = time.time()
+        cols = [c.name for c in kind.stored_columns]
+        table = _q(kind.table)
+        with self._tx() as conn:
+            if not complete:
+                items = self._carry_merged_keys(conn, kind, account, region, items)
+            prep = self._prepare(kind, items)
+            old_rows = self._load_rows(conn, kind, account, region, cols, None if complete else prep.keys)
+            old_tags = self._load_tags(conn, kind, account, region, None if complete else prep.keys)
+            initial = complete and not old_rows and self._never_succeeded(conn, kind, account, region)
+
+            history: list[tuple[Any, ...]] = []
+            added: list[str] = []
+            changed: list[str] = []
+            for item_id in prep.keys:
+                new = prep.rows[item_id]
+                old = old_rows.get(item_id)
+                if old is None:
+                    added.append(item_id)
+                    if not initial:  # a first load of 100,000 rows is not 100,000 events
+                        history.append((kind.name, account, region, item_id, "created", None, None, None, now))
+                    continue
+                diffs = [
+                    (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
+                    for i, name in enumerate(cols)
+                    if name not in _NO_HISTORY and old[i] != new[name]
+                ]
+                diffs += _tag_diffs(kind.name, account, region, item_id,
+                                    old_tags.get(item_id, []), prep.tags[item_id], now)
+                if diffs:
+                    changed.append(item_id)
+                    history.extend(diffs)
+            removed = [i for i in old_rows if i not in prep.rows] if complete else []
+            history += [(kind.name, account, region, i, "vanished", None, None, None, now) for i in removed]
+
+            placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(cols) + 2))
+            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in [*cols, "raw", "seen_at"])
+            upsert = (
+                f"INSERT INTO {table} (account, region, id, {', '.join(map(_q, cols))}, raw, seen_at) "
+                f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
+            )
+            for chunk in _chunks(prep.keys):
+                conn.executemany(upsert, [
+                    (account, region, i, *(prep.rows[i][c] for c in cols), prep.raws[i], now)
+                    for i in chunk
+                ])
+            conn.executemany(
+                f"DELETE FROM {table} WHERE account = ? AND region = ? AND id = ?",
+                [(account, region, i) for i in removed],
+            )
+            retag = [i for i in prep.keys if old_tags.get(i, []) != prep.tags[i]]
+            conn.executemany(
+                "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
+                [(kind.name, account, region, i) for i in [*retag, *removed]],
+            )
+            conn.executemany(
+                "INSERT INTO tags (kind, account, region, id, key, value) VALUES (?, ?, ?, ?, ?, ?)",
+                [(kind.name, account, region, i, k, v) for i in retag for k, v in prep.tags[i]],
+            )
+            conn.executemany(
+                "INSERT INTO history (kind, account, region, id, event, field, old, new, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                history,
+            )
+            if complete:
+                conn.execute(
+                    "INSERT INTO refresh_status (kind, account, region, last_success, last_attempt,"
+                    " last_error, last_error_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)"
+                    " ON CONFLICT (kind, account, region) DO UPDATE SET"
+                    " last_success = excluded.last_success, last_attempt = excluded.last_attempt,"
+                    " last_error = NULL, last_error_at = NULL",
+                    (kind.name, account, region, now, now),
+                )
+                conn.execute("DELETE FROM history WHERE at < ?", (now - HISTORY_KEEP_SECONDS,))
+        keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
+        return Changes(len(added), len(changed), len(removed), keys)
+
+    def _load_rows(
+        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str,
+        cols: list[str], ids: list[str] | None,
+    ) -> dict[str, tuple[Any, ...]]:
+        select = f"SELECT id, {', '.join(map(_q, cols))} FROM {_q(kind.table)} WHERE account = ? AND region = ?"
+        if ids is None:
+            return {r[0]: r[1:] for r in conn.execute(select, (account, region))}
+        found: dict[str, tuple[Any, ...]] = {}
+        for chunk in _chunks(ids, 500):
+            sql = f"{select} AND id IN ({', '.join('?' for _ in chunk)})"
+            found.update({r[0]: r[1:] for r in conn.execute(sql, (account, region, *chunk))})
+        return found
+
+    def _load_tags(
+        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str, ids: list[str] | None,
+    ) -> dict[str, list[tuple[str, str]]]:
+        select = "SELECT id, key, value FROM tags WHERE kind = ? AND account = ? AND region = ?"
+        rows: list[tuple[str, str, str]] = []
+        if ids is None:
+            rows = conn.execute(select, (kind.name, account, region)).fetchall()
+        else:
+            for chunk in _chunks(ids, 500):
+                sql = f"{select} AND id IN ({', '.join('?' for _ in chunk)})"
+                rows += conn.execute(sql, (kind.name, account, region, *chunk)).fetchall()
+        tags: dict[str, list[tuple[str, str]]] = {}
+        for item_id, key, value in rows:
+            tags.setdefault(item_id, []).append((key, value))
+        return {i: sorted(pairs) for i, pairs in tags.items()}
+
+    def _never_succeeded(self, conn: sqlite3.Connection, kind: Kind, account: str, region: str) -> bool:
+        row = conn.execute(
+            "SELECT last_success FROM refresh_status WHERE kind = ? AND account = ? AND region = ?",
+            (kind.name, account, region),
+        ).fetchone()
+        return row is None or row[0] is None
+
+    def _carry_merged_keys(
+        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str, items: list[dict],
+    ) -> list[dict]:
+        ids = [i for i in (kind.item_id(it) for it in items if isinstance(it, dict)) if i]
+        raws: dict[str, dict] = {}
+        for chunk in _chunks(ids, 500):
+            sql = (f"SELECT id, raw FROM {_q(kind.table)} WHERE account = ? AND region = ? "
+                   f"AND id IN ({', '.join('?' for _ in chunk)})")
+            for item_id, raw in conn.execute(sql, (account, region, *chunk)):
+                with suppress(TypeError, ValueError):
+                    raws[item_id] = json.loads(raw)
+        merged = []
+        for item in items:
+            old = raws.get(kind.item_id(item) or "") if isinstance(item, dict) else None
+            if old:
+                carried = {k: old[k] for k in MERGED_KEYS if k in old and k not in item}
+                item = {**item, **carried} if carried else item
+            merged.append(item)
+        return merged
+
+    # ---- reads
+
+    def _select_list(self, kind: Kind, now: float, with_raw: bool) -> str:
+        parts = [_q(c) for c in KEY_COLUMNS]
+        for col in kind.columns:
+            if col.stored:
+                parts.append(_q(col.name))
+            elif col.age_of:
+                # `now` is a float we computed, not user text; inlined so the caller's
+                # positional WHERE params stay aligned.
+                parts.append(
+                    f"MAX(0, CAST(({float(now)!r} - {_q(col.age_of)}) / 86400 AS INTEGER)) "
+                    f"AS {_q(col.name)}"
+                )
+        parts.append("seen_at")
+        if with_raw:
+            parts.append("raw")
+        return ", ".join(parts)
+
+    def _order_clause(self, kind: Kind, order_by: str | None, desc: bool) -> str:
+        tie = "account, region, id"
+        if not order_by:
+            return f"ORDER BY {tie}"
+        if order_by in (*KEY_COLUMNS, "seen_at"):
+            name, col = order_by, None
+        else:
+            try:
+                col = kind.column(order_by)
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+            name = col.name
+        if col is not None and col.age_of:
+            # Older timestamp = more idle; never connected (NULL) sorts as the most idle.
+            name, desc = col.age_of, not desc
+        return f"ORDER BY {_q(name)} {'DESC' if desc else 'ASC'}, {tie}"
+
+    @staticmethod
+    def _row_dict(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+        out = {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+        if "raw" in out and isinstance(out["raw"], str):
+            try:
+                out["raw"] = json.loads(out["raw"])
+            except ValueError:
+                pass
+        return out
+
+    def query(
+        self, kind: Kind | str, where: str = "1", params: Sequence[Any] = (),
+        order_by: str | None = None, desc: bool = False, offset: int = 0, limit: int | None = 100,
+        with_raw: bool = False, now: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """One window of rows as dicts of the kind's columns (+ account, region, id, seen_at)."""
+        kind = resolve(kind)
+        now = time.time() if now is None else now
+        sql = (
+            f"SELECT {self._select_list(kind, now, with_raw)} FROM {_q(kind.table)} "
+            f"WHERE ({where or '1'}) {self._order_clause(kind, order_by, desc)} LIMIT ? OFFSET ?"
+        )
+        lim = -1 if limit is None else max(0, int(limit))
+        cur = self.conn.execute(sql, (*params, lim, max(0, int(offset))))
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    def count(self, kind: Kind | str, where: str = "1", params: Sequence[Any] = ()) -> int:
+        kind = resolve(kind)
+        sql = f"SELECT count(*) FROM {_q(kind.table)} WHERE ({where or '1'})"
+        return int(self.conn.execute(sql, tuple(params)).fetchone()[0])
+
+    def keys(self, kind: Kind | str, where: str = "1", params: Sequence[Any] = ()) -> list[Key]:
+        kind = resolve(kind)
+        sql = (f"SELECT account, region, id FROM {_q(kind.table)} WHERE ({where or '1'}) "
+               "ORDER BY account, region, id")
+        return [tuple(r) for r in self.conn.execute(sql, tuple(params))]  # type: ignore[misc]
+
+    def get(self, kind: Kind | str, key: Key | str, now: float | None = None) -> dict[str, Any] | None:
+        """One row with its parsed ``raw`` and a ``tags`` dict; key = (account, region, id) or id."""
+        kind = resolve(kind)
+        if isinstance(key, str):
+            where, params = "id = ?", (key,)
+        else:
+            where, params = "account = ? AND region = ? AND id = ?", tuple(key)
+        rows = self.query(kind, where, params, limit=1, with_raw=True, now=now)
+        if not rows:
+            return None
+        row = rows[0]
+        row["tags"] = dict(self.conn.execute(
+            "SELECT key, value FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ? "
+            "ORDER BY key", (kind.name, row["account"], row["region"], row["id"]),
+        ).fetchall())
+        return row
+
+    def status(self) -> list[dict[str, Any]]:
+        """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows."""
+        cur = self.conn.execute(
+            "SELECT kind, account, region, last_success, last_attempt, last_error, last_error_at "
+            "FROM refresh_status ORDER BY account, region, kind"
+        )
+        out = [self._row_dict(cur, r) for r in cur.fetchall()]
+        counts: dict[tuple[str, str, str], int] = {}
+        for kind in KINDS.values():
+            for account, region, n in self.conn.execute(
+                f"SELECT account, region, count(*) FROM {_q(kind.table)} GROUP BY account, region"
+            ):
+                counts[(kind.name, account, region)] = n
+        for row in out:
+            row["rows"] = counts.get((row["kind"], row["account"], row["region"]), 0)
+        return out
+
+    def history(
+        self, kind: Kind | str | None = None, since: float | None = None,
+        ids: Iterable[str | Key] | None = None, limit: int = 1000,
+    ) -> list[dict[str, Any]]:
+        """Change events newest first: kind, account, region, id, event, field, old, new, at."""
+        clauses: list[str] = ["1"]
+        params: list[Any] = []
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(resolve(kind).name)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since)
+        if ids is not None:
+            ids = [ids] if isinstance(ids, str) else list(ids)
+            plain = [i for i in ids if isinstance(i, str)]
+            keyed = [tuple(i) for i in ids if not isinstance(i, str)]
+            ors: list[str] = []
+            if plain:
+                ors.append(f"id IN ({', '.join('?' for _ in plain)})")
+                params += plain
+            for k in keyed:
+                ors.append("(account = ? AND region = ? AND id = ?)")
+                params += list(k)
+            clauses.append(f"({' OR '.join(ors) or '0'})")
+        cur = self.conn.execute(
+            "SELECT kind, account, region, id, event, field, old, new, at FROM history "
+            f"WHERE {' AND '.join(clauses)} ORDER BY at DESC, seq DESC LIMIT ?",
+            (*params, int(limit)),
+        )
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    # ---- audit
+
+    def audit_before(
+        self, action: str, target: TargetLike, ids: Sequence[str], params: dict | None,
+        caller: str | None,
+    ) -> int:
+        """Write the audit row (and a pending item per id) BEFORE the call is sent."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO audit (at, action, account, region, profile, caller, ids, params) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), action, str(target.account), str(target.region),
+                 getattr(target, "profile", None), caller, dumps(list(ids)),
+                 dumps(_scrub(params or {}))),
+            )
+            audit_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT OR IGNORE INTO audit_items (audit_id, id, status) VALUES (?, ?, 'pending')",
+                [(audit_id, str(i)) for i in ids],
+            )
+        return audit_id
+
+    def audit_after(self, audit_id: int, request_id: str | None, outcomes: dict[str, Any]) -> None:
+        """Complete an audit row with the request id and each id's outcome."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE audit SET request_id = ?, finished_at = ? WHERE id = ?",
+                (request_id, time.time(), audit_id),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO audit_items (audit_id, id, status, code, message) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(audit_id, str(i), *_outcome_fields(o)) for i, o in outcomes.items()],
+            )
+
+    def audit(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Audit rows newest first, each with ``items``: [{id, status, code, message}]."""
+        cur = self.conn.execute(
+            "SELECT id, at, finished_at, action, account, region, profile, caller, ids, params, "
+            "request_id FROM audit ORDER BY id DESC LIMIT ? OFFSET ?",
+            (int(limit), int(offset)),
+        )
+        rows = [self._row_dict(cur, r) for r in cur.fetchall()]
+        if not rows:
+            return rows
+        items: dict[int, list[dict[str, Any]]] = {}
+        ids = [r["id"] for r in rows]
+        for chunk in _chunks(ids, 500):
+            for audit_id, item_id, status, code, message in self.conn.execute(
+                "SELECT audit_id, id, status, code, message FROM audit_items "
+                f"WHERE audit_id IN ({', '.join('?' for _ in chunk)}) ORDER BY audit_id, rowid",
+                tuple(chunk),
+            ):
+                items.setdefault(audit_id, []).append(
+                    {"id": item_id, "status": status, "code": code, "message": message}
+                )
+        for row in rows:
+            for name in ("ids", "params"):
+                with suppress(TypeError, ValueError):
+                    row[name] = json.loads(row[name])
+            row["items"] = items.get(row["id"], [])
+        return rows
+
+
+def _tag_diffs(
+    kind: str, account: str, region: str, item_id: str,
+    old: list[tuple[str, str]], new: list[tuple[str, str]], now: float,
+) -> list[tuple[Any, ...]]:
+    if old == new:
+        return []
+    before, after = dict(old), dict(new)
+    return [
+        (kind, account, region, item_id, "changed", f"tag:{k}", before.get(k), after.get(k), now)
+        for k in sorted(before.keys() | after.keys())
+        if before.get(k) != after.get(k)
+    ]
