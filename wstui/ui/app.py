@@ -113,22 +113,31 @@ class WstuiApp(App):
         refresher.start()
 
     def _post_refresh_event(self, event: Any) -> None:
-        """Called on the refresher thread: turn its events into messages for the screen."""
-        kind = _event_field(event, "kind")
-        phase = str(_event_field(event, "type") or _event_field(event, "phase") or "")
-        target = _event_field(event, "target")
-        tkey = getattr(target, "key", target) or ""
-        busy = phase in {"start", "started", "refreshing", "begin"}
-        text = f"{kind} {tkey}".strip() if busy else ""
-        try:
-            self.call_from_thread(self._deliver, RefreshActivity(text, busy))
-            if kind and not busy:
-                keys = _event_field(event, "changed_keys") or _event_field(event, "keys")
-                self.call_from_thread(
-                    self._deliver, CacheChanged(str(kind), frozenset(keys) if keys else None)
-                )
-        except RuntimeError:
-            pass  # app is shutting down
+        """Called on a refresher thread: turn its events into messages for the screen."""
+        name = type(event).__name__
+        target = getattr(event, "target", None)
+        where = getattr(target, "key", "")
+        messages: list[Any] = []
+        if name == "RefreshStarted":
+            messages.append(RefreshActivity(f"{event.kind} {where}", busy=True))
+        elif name == "RefreshDone":
+            messages.append(RefreshActivity("", busy=False))
+            changes = getattr(event, "changes", None)
+            keys = getattr(changes, "changed_keys", None)
+            if changes is not None and getattr(changes, "total", 1):
+                messages.append(CacheChanged(str(event.kind), frozenset(keys or ())))
+            elif event.error:
+                messages.append(CacheChanged(str(event.kind), frozenset()))
+        elif name == "Followed":
+            changed = frozenset(
+                (target.account, target.region, wid) for wid in getattr(event, "states", {})
+            )
+            messages.append(CacheChanged("workspaces", changed))
+        for message in messages:
+            try:
+                self.call_from_thread(self._deliver, message)
+            except RuntimeError:
+                return  # the app is shutting down
 
     def _deliver(self, message: Any) -> None:
         if isinstance(message, RefreshActivity):
@@ -206,29 +215,40 @@ class WstuiApp(App):
             self.notify(f"Unknown theme {name!r}", severity="error")
 
 
-def _event_field(event: Any, name: str) -> Any:
-    if isinstance(event, dict):
-        return event.get(name)
-    return getattr(event, name, None)
-
-
 # -- entry points called by wstui.cli --------------------------------------------------
 
 
-def run_tui(options: Any) -> int:
-    from wstui.ui.launch import build_context
+def build_context(options: Any) -> AppContext:
+    """Cache, clients, targets and refresher from the CLI's Options (wstui.cli.Options)."""
+    from wstui.config import config_dir
 
+    cache = options.make_cache()
+    clients = options.make_clients()
+    refresher = options.make_refresher(cache, clients)
+    return AppContext(
+        cache=cache, targets=list(refresher.targets), clients=clients, refresher=refresher,
+        read_only=bool(options.read_only), config=options.config,
+        user_theme_dir=config_dir() / "themes",
+    )  # fmt: skip
+
+
+def _theme_option(options: Any, ctx: AppContext) -> str | None:
+    """--theme wins; then the config's theme unless it is the config default."""
+    chosen = getattr(options, "theme", None)
+    # The config's default ("textual-dark") means "not chosen": use wstui's own default.
+    return chosen if chosen and chosen != "textual-dark" else None
+
+
+def run_tui(options: Any) -> int:
     ctx = build_context(options)
-    app = WstuiApp(ctx, theme=getattr(options, "theme", None))
-    app.run()
+    WstuiApp(ctx, theme=_theme_option(options, ctx)).run()
+    ctx.cache.close()
     return 0
 
 
 def run_demo(options: Any) -> int:
-    from wstui.ui.launch import demo_context
+    from wstui.ui.screens.demo import demo_context
 
     with demo_context(options) as ctx:
-        app = WstuiApp(ctx, theme=getattr(options, "theme", None))
-        app.run()
+        WstuiApp(ctx, theme=_theme_option(options, ctx)).run()
     return 0
-

@@ -14,8 +14,12 @@ class CacheChanged(Message):
         self.keys = keys
 
     def can_replace(self, message: Message) -> bool:
-        # A flood of changes for one kind collapses; keys are re-read from the cache anyway.
-        return isinstance(message, CacheChanged) and message.kind == self.kind and self.keys is None
+        # A flood of changes for one kind collapses into one reload with all their keys.
+        if isinstance(message, CacheChanged) and message.kind == self.kind:
+            if self.keys is not None and message.keys is not None:
+                self.keys = self.keys | message.keys
+            return True
+        return False
 
 
 class RefreshActivity(Message):
