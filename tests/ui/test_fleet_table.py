@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from wstui.ui.sources import Key, SqliteSource
+from wstui.core.cache import Cache
+from wstui.core.kinds import resolve
+from wstui.ui.sources import CacheSource, Key, SqliteSource
 from wstui.ui.widgets import FleetTable, TableColumn
 
 STATES = ("AVAILABLE", "STOPPED", "ERROR", "REBOOTING")
@@ -391,3 +395,71 @@ def test_source_rejects_unknown_sort_columns() -> None:
 def test_every_binding_has_an_id() -> None:
     ids = [b.id for b in FleetTable.BINDINGS]  # type: ignore[union-attr]
     assert all(ids) and len(set(ids)) == len(ids)
+
+
+def cache_items(n: int) -> list[dict[str, Any]]:
+    """Raw DescribeWorkspaces-shaped items (with the keys the listers merge in)."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        {
+            "WorkspaceId": f"ws-{i:08d}",
+            "UserName": f"user{(i * 31) % 17}",
+            "State": STATES[i % 4],
+            "DirectoryId": f"d-{i % 3:010d}",
+            "WorkspaceProperties": {"RootVolumeSizeGib": 80 + i % 5, "RunningMode": "AUTO_STOP"},
+            # Every fifth never connected: NULL timestamps exercise the NULL ordering.
+            "ConnectionStatus": {
+                "LastKnownUserConnectionTimestamp": None
+                if i % 5 == 0
+                else base + timedelta(hours=i % 7 * 30)
+            },
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("order_by", "desc"),
+    [
+        (None, False),
+        ("user", False),
+        ("state", True),
+        ("root", True),
+        ("idle_days", False),
+        ("idle", True),
+    ],
+)
+def test_cache_source_agrees_with_the_core_cache(
+    tmp_path: Any, order_by: str | None, desc: bool
+) -> None:
+    cache = Cache(tmp_path / "cache.db")
+    target = SimpleNamespace(account="111111111111", region="us-east-1")
+    cache.replace_snapshot("workspaces", target, cache_items(120))
+    src = CacheSource(
+        cache, "ws", where="state != ?", params=("ERROR",), order_by=order_by, desc=desc
+    )
+    expected = cache.query("workspaces", "state != ?", ("ERROR",), order_by, desc, limit=None)
+    ordered = [row["_key"] for row in src.window(0, 1000)]
+    assert ordered == [(r["account"], r["region"], r["id"]) for r in expected]
+    assert src.count() == 90
+    assert [src.index_of(k) for k in ordered] == list(range(90))
+    assert src.index_of(("111111111111", "us-east-1", "ws-00000002")) is None  # an ERROR row
+    assert "raw" not in src.window(0, 1)[0]
+
+
+async def test_table_over_the_core_cache_shows_kind_columns(tmp_path: Any) -> None:
+    cache = Cache(tmp_path / "cache.db")
+    target = SimpleNamespace(account="111111111111", region="us-east-1")
+    items = cache_items(40)
+    items[3]["UserName"] = "[bold red]mallory[/]\x1b[2J"
+    cache.replace_snapshot("workspaces", target, items)
+    kind = resolve("workspaces")
+    app = TableApp(CacheSource(cache, kind, order_by="user"), list(kind.default_columns))
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(FleetTable)
+        await pilot.pause()
+        lines = screen_text(table)
+        assert lines[0].split()[:4] == ["ID", "USER▲", "COMPUTER", "STATE"]
+        assert lines[1].split()[1] == "[bold"  # "[" sorts before letters: shown literally
+        assert "[bold red]mallory…" in lines[1]  # cut to the 18-cell USER column
+        assert table.row_count == 40

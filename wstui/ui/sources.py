@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from wstui.core.kinds import resolve
+
 Key = tuple[str, str, str]
 """(account, region, id): the identity of a cached row."""
 
@@ -51,45 +53,59 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class SqliteSource:
-    """A `RowSource` over one SQLite table with `account, region, id` key columns.
+def rows_before(column: str | None, desc: bool, value: Any) -> tuple[str, tuple[Any, ...]]:
+    """SQL true for rows ordered before a row whose sort column holds `value`.
 
-    `where`/`params` is a SQL condition with bound parameters (as produced by
-    `core.query.compile`); `order_by` is a column name (validated against the table),
-    ties broken by the key so the order is total and `index_of` is exact.
+    The order is `ORDER BY column ASC|DESC, account, region, id` (the key breaks ties,
+    always ascending, as `Cache.query` does). SQLite sorts NULLs first ascending and
+    last descending. The caller binds the row's (account, region, id) after the
+    returned params.
     """
+    key_before = "(account, region, id) < (?, ?, ?)"
+    if column is None:
+        return key_before, ()
+    col = _quote(column)
+    tie = f"({col} IS NULL AND {key_before})" if value is None else f"({col} = ? AND {key_before})"
+    tie_params: tuple[Any, ...] = () if value is None else (value,)
+    if not desc:
+        if value is None:
+            return tie, tie_params
+        return f"{col} IS NULL OR {col} < ? OR {tie}", (value, *tie_params)
+    if value is None:
+        return f"{col} IS NOT NULL OR {tie}", tie_params
+    return f"{col} > ? OR {tie}", (value, *tie_params)
 
-    def __init__(
-        self,
-        connect: Callable[[], sqlite3.Connection],
-        table: str,
-        where: str = "1",
-        params: Sequence[Any] = (),
-        order_by: str | None = None,
-        desc: bool = False,
-    ) -> None:
-        self._connect = connect
-        self.table = table
-        self.where = where or "1"
-        self.params: tuple[Any, ...] = tuple(params)
-        self.order_by: str | None = None
-        self.desc = desc
-        self._columns: list[str] | None = None
+
+class _WindowedSource:
+    """Shared machinery: counted once, rows fetched in LRU blocks, `index_of` in SQL."""
+
+    where: str
+    params: tuple[Any, ...]
+    order_by: str | None
+    desc: bool
+
+    def __init__(self) -> None:
         self._count: int | None = None
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
-        self.set_sort(order_by, desc)
 
-    # -- changing the query ------------------------------------------------------
+    # -- to provide ----------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def _table(self) -> str:
+        raise NotImplementedError
+
+    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _sort_target(self) -> tuple[str | None, bool]:
+        """The stored column the order really uses, and its direction."""
+        return self.order_by, self.desc
+
+    # -- changing the query ----------------------------------------------------------
     def set_filter(self, where: str = "1", params: Sequence[Any] = ()) -> None:
         self.where = where or "1"
         self.params = tuple(params)
-        self.reload()
-
-    def set_sort(self, order_by: str | None, desc: bool = False) -> None:
-        if order_by is not None and order_by not in self.columns():
-            raise ValueError(f"cannot sort {self.table} by unknown column {order_by!r}")
-        self.order_by = order_by
-        self.desc = desc
         self.reload()
 
     def reload(self) -> None:
@@ -97,17 +113,11 @@ class SqliteSource:
         self._count = None
         self._blocks.clear()
 
-    # -- RowSource ---------------------------------------------------------------
-    def columns(self) -> list[str]:
-        if self._columns is None:
-            rows = self._connect().execute(f"PRAGMA table_info({_quote(self.table)})").fetchall()
-            self._columns = [r[1] for r in rows]
-        return self._columns
-
+    # -- RowSource -------------------------------------------------------------------
     def count(self) -> int:
         if self._count is None:
-            sql = f"SELECT count(*) FROM {_quote(self.table)} WHERE {self.where}"
-            self._count = int(self._connect().execute(sql, self.params).fetchone()[0])
+            sql = f"SELECT count(*) FROM {_quote(self._table())} WHERE ({self.where})"
+            self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
         return self._count
 
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -126,79 +136,27 @@ class SqliteSource:
         return rows
 
     def all_keys(self) -> list[Key]:
-        sql = f"SELECT account, region, id FROM {_quote(self.table)} WHERE {self.where}"
-        return [tuple(r) for r in self._connect().execute(sql, self.params)]  # type: ignore[misc]
+        sql = f"SELECT account, region, id FROM {_quote(self._table())} WHERE ({self.where})"
+        return [tuple(r) for r in self._connection().execute(sql, self.params)]  # type: ignore[misc]
 
     def index_of(self, key: Key) -> int | None:
-        conn = self._connect()
-        table = _quote(self.table)
-        if self.order_by is None:
-            sort_value: Any = None
-            found = conn.execute(
-                f"SELECT 1 FROM {table} WHERE ({self.where}) AND account=? AND region=? AND id=?",
-                (*self.params, *key),
-            ).fetchone()
-        else:
-            found = conn.execute(
-                f"SELECT {_quote(self.order_by)} FROM {table}"
-                f" WHERE ({self.where}) AND account=? AND region=? AND id=?",
-                (*self.params, *key),
-            ).fetchone()
-            sort_value = found[0] if found else None
+        conn = self._connection()
+        table = _quote(self._table())
+        column, desc = self._sort_target()
+        selected = _quote(column) if column else "1"
+        found = conn.execute(
+            f"SELECT {selected} FROM {table}"
+            f" WHERE ({self.where}) AND account = ? AND region = ? AND id = ?",
+            (*self.params, *key),
+        ).fetchone()
         if found is None:
             return None
-        before, before_params = self._before_condition(sort_value)
-        ascending = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE ({self.where}) AND ({before})",
-            (*self.params, *before_params, *key),
-        ).fetchone()[0]
-        # DESC is the exact reverse of ASC (SQLite puts NULLs first ascending, last descending).
-        return self.count() - 1 - ascending if self.desc else int(ascending)
-
-    # -- internals ---------------------------------------------------------------
-    def _order_sql(self) -> str:
-        direction = " DESC" if self.desc else ""
-        parts = [self.order_by] if self.order_by else []
-        parts += [c for c in KEY_COLUMNS if c != self.order_by]
-        return ", ".join(_quote(p) + direction for p in parts)
-
-    def _before_condition(self, sort_value: Any) -> tuple[str, tuple[Any, ...]]:
-        """SQL true for rows that sort before a row with `sort_value` (ascending).
-
-        The key's own (account, region, id) are bound last by the caller.
-        """
-        key_before = "(account, region, id) < (?, ?, ?)"
-        if self.order_by is None or self.order_by in KEY_COLUMNS:
-            # Sorting by a key column: the key order alone is the order.
-            if self.order_by in (None, "account"):
-                return key_before, ()
-            return self._reordered_key_condition()
-        col = _quote(self.order_by)
-        if sort_value is None:
-            return f"{col} IS NULL AND {key_before}", ()
-        return (
-            f"{col} IS NULL OR {col} < ? OR ({col} = ? AND {key_before})",
-            (sort_value, sort_value),
-        )
-
-    def _reordered_key_condition(self) -> tuple[str, tuple[Any, ...]]:
-        # Only reached when sorting by region or id: compare in (sort column, rest) order
-        # using a correlated lookup of the key row, so the caller's params stay (a, r, i).
-        order = [self.order_by] + [c for c in KEY_COLUMNS if c != self.order_by]
-        cols = ", ".join(_quote(c) for c in order)
-        table = _quote(self.table)
-        sub = ", ".join(f"k.{_quote(c)}" for c in order)
-        return (
-            f"({cols}) < (SELECT {sub} FROM {table} AS k"
-            " WHERE k.account = ? AND k.region = ? AND k.id = ?)",
-            (),
-        )
-
-    def _select_sql(self) -> str:
-        cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
-        return (
-            f"SELECT {cols} FROM {_quote(self.table)} WHERE {self.where}"
-            f" ORDER BY {self._order_sql()} LIMIT ? OFFSET ?"
+        before, before_params = rows_before(column, desc, found[0] if column else None)
+        return int(
+            conn.execute(
+                f"SELECT count(*) FROM {table} WHERE ({self.where}) AND ({before})",
+                (*self.params, *before_params, *key),
+            ).fetchone()[0]
         )
 
     def _block(self, block_no: int) -> list[dict[str, Any]]:
@@ -206,47 +164,79 @@ class SqliteSource:
         if block is not None:
             self._blocks.move_to_end(block_no)
             return block
-        cursor = self._connect().execute(
-            self._select_sql(), (*self.params, BLOCK_ROWS, block_no * BLOCK_ROWS)
-        )
-        names = [d[0] for d in cursor.description]
-        block = []
-        for values in cursor:
-            row = dict(zip(names, values, strict=True))
+        block = self._fetch(block_no * BLOCK_ROWS, BLOCK_ROWS)
+        for row in block:
             row["_key"] = (row["account"], row["region"], row["id"])
-            block.append(row)
         self._blocks[block_no] = block
         if len(self._blocks) > CACHED_BLOCKS:
             self._blocks.popitem(last=False)
         return block
 
 
-def _cache_connection(cache: Any) -> Callable[[], sqlite3.Connection]:
-    """How to reach the sqlite3 connection of a core `Cache` (for the calling thread)."""
-    for name in ("connection", "conn", "db"):
-        attr = getattr(cache, name, None)
-        if attr is None:
-            continue
-        if callable(attr) and not isinstance(attr, sqlite3.Connection):
-            probe = attr()
-            if isinstance(probe, sqlite3.Connection):
-                return attr
-            if hasattr(probe, "conn"):
-                return lambda: attr().conn
-            continue
-        if isinstance(attr, sqlite3.Connection):
-            return lambda: attr
-        if isinstance(getattr(attr, "conn", None), sqlite3.Connection):
-            return lambda: attr.conn
-    raise TypeError(f"cannot find the sqlite connection of {type(cache).__name__}")
+class SqliteSource(_WindowedSource):
+    """A `RowSource` over any SQLite table with `account, region, id` key columns.
+
+    `where`/`params` is a SQL condition with positional parameters (as produced by
+    `core.query.compile`); `order_by` is a column name, validated against the table.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        table: str,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        order_by: str | None = None,
+        desc: bool = False,
+    ) -> None:
+        super().__init__()
+        self._connect = connect
+        self.table = table
+        self.where = where or "1"
+        self.params = tuple(params)
+        self._columns: list[str] | None = None
+        self.set_sort(order_by, desc)
+
+    def set_sort(self, order_by: str | None, desc: bool = False) -> None:
+        if order_by is not None and order_by not in self.columns():
+            raise ValueError(f"cannot sort {self.table} by unknown column {order_by!r}")
+        self.order_by = order_by
+        self.desc = desc
+        self.reload()
+
+    def columns(self) -> list[str]:
+        if self._columns is None:
+            rows = self._connect().execute(f"PRAGMA table_info({_quote(self.table)})").fetchall()
+            self._columns = [r[1] for r in rows]
+        return self._columns
+
+    def _connection(self) -> sqlite3.Connection:
+        return self._connect()
+
+    def _table(self) -> str:
+        return self.table
+
+    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
+        order = ", ".join(
+            [f"{_quote(self.order_by)} {'DESC' if self.desc else 'ASC'}"] if self.order_by else []
+        )
+        order = f"{order}, account, region, id" if order else "account, region, id"
+        cursor = self._connect().execute(
+            f"SELECT {cols} FROM {_quote(self.table)} WHERE ({self.where})"
+            f" ORDER BY {order} LIMIT ? OFFSET ?",
+            (*self.params, limit, offset),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor]
 
 
-class CacheSource(SqliteSource):
-    """A `RowSource` over one kind's table in the core cache.
+class CacheSource(_WindowedSource):
+    """A `RowSource` over one kind in the core cache.
 
-    Reads go straight to the cache's SQLite connection (not `Cache.query`) because the
-    table needs `index_of` and a total order with the key as tie-break, which the
-    contract's methods do not offer.
+    Windows come from `Cache.query` (so derived columns such as idle days are filled
+    and the order is the cache's); `index_of` needs SQL the contract does not offer,
+    so it reads the kind's table through the calling thread's `cache.conn`.
     """
 
     def __init__(
@@ -258,10 +248,50 @@ class CacheSource(SqliteSource):
         order_by: str | None = None,
         desc: bool = False,
     ) -> None:
+        super().__init__()
         self.cache = cache
-        self.kind = kind
-        table = kind if isinstance(kind, str) else getattr(kind, "table", kind.name)
-        super().__init__(_cache_connection(cache), table, where, params, order_by, desc)
+        self.kind = resolve(kind)
+        self.where = where or "1"
+        self.params = tuple(params)
+        self.set_sort(order_by, desc)
+
+    def set_sort(self, order_by: str | None, desc: bool = False) -> None:
+        if order_by is not None and order_by not in (*KEY_COLUMNS, "seen_at"):
+            try:
+                order_by = self.kind.column(order_by).name
+            except KeyError as exc:
+                raise ValueError(exc.args[0]) from None
+        self.order_by = order_by
+        self.desc = desc
+        self.reload()
+
+    def _sort_target(self) -> tuple[str | None, bool]:
+        if self.order_by is None or self.order_by in (*KEY_COLUMNS, "seen_at"):
+            return self.order_by, self.desc
+        column = self.kind.column(self.order_by)
+        if column.age_of:
+            # Days since a timestamp: the cache sorts by the timestamp, reversed.
+            return column.age_of, not self.desc
+        return column.name, self.desc
+
+    def _connection(self) -> sqlite3.Connection:
+        return self.cache.conn
+
+    def _table(self) -> str:
+        return self.kind.table
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.cache.count(self.kind, self.where, self.params)
+        return self._count
+
+    def all_keys(self) -> list[Key]:
+        return self.cache.keys(self.kind, self.where, self.params)
+
+    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        return self.cache.query(
+            self.kind, self.where, self.params, self.order_by, self.desc, offset, limit
+        )
 
 
 __all__ = [
@@ -270,4 +300,5 @@ __all__ = [
     "Key",
     "RowSource",
     "SqliteSource",
+    "rows_before",
 ]
