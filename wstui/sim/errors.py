@@ -1,0 +1,28 @@
+"""Service exceptions the simulator answers, shaped as the WorkSpaces JSON protocol does."""
+
+from __future__ import annotations
+
+from moto.core.exceptions import JsonRESTError
+
+
+class SimServiceError(JsonRESTError):
+    code = 400
+    error_type = "ServiceException"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(self.error_type, message)
+
+
+def _make(name: str) -> type[SimServiceError]:
+    return type(name, (SimServiceError,), {"error_type": name})
+
+
+InvalidParameterValues = _make("InvalidParameterValuesException")
+InvalidResourceState = _make("InvalidResourceStateException")
+ResourceNotFound = _make("ResourceNotFoundException")
+ResourceAlreadyExists = _make("ResourceAlreadyExistsException")
+ResourceAssociated = _make("ResourceAssociatedException")
+ResourceLimitExceeded = _make("ResourceLimitExceededException")
+OperationInProgress = _make("OperationInProgressException")
+OperationNotSupported = _make("OperationNotSupportedException")
+Throttling = _make("ThrottlingException")

@@ -1,0 +1,100 @@
+"""Fault injection, switchable while the simulator runs (tests flip it mid-listing)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Verdict = Literal["ok", "throttle", "down"]
+
+_UNSET: Final = object()
+
+
+@dataclass(frozen=True)
+class FaultSettings:
+    latency_ms: float = 0.0
+    throttle_rate: float = 0.0  # probability that a call answers ThrottlingException
+    fail_after: int | None = None  # calls 1..N succeed; call N+1 onwards find the endpoint down
+    rps_cap: float | dict[str, float] | None = None  # per operation; a number applies to every one
+
+
+class Faults:
+    """Thread-safe fault switchboard consulted once per API call."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._settings = FaultSettings()
+        self._rng = random.Random(seed)
+        self._count = 0
+        self._recent: dict[str, deque[float]] = {}
+
+    @property
+    def settings(self) -> FaultSettings:
+        return self._settings
+
+    @property
+    def calls_seen(self) -> int:
+        return self._count
+
+    def configure(
+        self,
+        latency_ms: float | object = _UNSET,
+        throttle_rate: float | object = _UNSET,
+        fail_after: int | object | None = _UNSET,
+        rps_cap: float | dict[str, float] | object | None = _UNSET,
+    ) -> FaultSettings:
+        """Change only the settings passed; ``fail_after`` counts from the calls seen so far."""
+        with self._lock:
+            s = self._settings
+            changes: dict[str, object] = {}
+            if latency_ms is not _UNSET:
+                changes["latency_ms"] = float(latency_ms)  # type: ignore[arg-type]
+            if throttle_rate is not _UNSET:
+                rate = float(throttle_rate)  # type: ignore[arg-type]
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError("throttle_rate must be within [0, 1]")
+                changes["throttle_rate"] = rate
+            if fail_after is not _UNSET:
+                # Relative to now, so switching it on mid-run means "N more calls, then down".
+                changes["fail_after"] = (
+                    None if fail_after is None else self._count + int(fail_after)  # type: ignore[call-overload]
+                )
+            if rps_cap is not _UNSET:
+                changes["rps_cap"] = rps_cap
+            self._settings = FaultSettings(**{**s.__dict__, **changes})  # type: ignore[arg-type]
+            return self._settings
+
+    def reset(self) -> None:
+        with self._lock:
+            self._settings = FaultSettings()
+            self._recent.clear()
+
+    def judge(self, operation: str) -> tuple[Verdict, float]:
+        """Count one call; return its verdict and the latency (seconds) to add first."""
+        with self._lock:
+            self._count += 1
+            s = self._settings
+            latency = s.latency_ms / 1000.0
+            if s.fail_after is not None and self._count > s.fail_after:
+                return "down", latency
+            if s.throttle_rate and self._rng.random() < s.throttle_rate:
+                return "throttle", latency
+            cap = s.rps_cap.get(operation) if isinstance(s.rps_cap, dict) else s.rps_cap
+            if cap is not None and self._over_cap(operation, cap):
+                return "throttle", latency
+            return "ok", latency
+
+    def _over_cap(self, operation: str, cap: float) -> bool:
+        # Sliding one-second window per operation; refused calls do not use up capacity.
+        now = time.monotonic()
+        window = self._recent.setdefault(operation, deque())
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= cap:
+            return True
+        window.append(now)
+        return False

@@ -1,0 +1,58 @@
+"""The simulator runtime the request handlers consult: clock, faults and the call log.
+
+moto builds a fresh response object per request and its server runs handlers in other
+threads, so handlers find the active runtime here rather than through an argument.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from wstui.sim.clock import Clock
+from wstui.sim.faults import Faults
+
+
+@dataclass(frozen=True)
+class SimCall:
+    operation: str  # "RebootWorkspaces"
+    region: str
+    params: dict[str, Any]
+    at: float  # virtual time the call was received
+    account: str = ""
+    fault: str | None = None  # None, "throttle" or "down": what the simulator answered
+
+
+@dataclass
+class Runtime:
+    clock: Clock = field(default_factory=lambda: Clock(speed=1.0))
+    faults: Faults = field(default_factory=Faults)
+    _calls: list[SimCall] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, call: SimCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    @property
+    def calls(self) -> list[SimCall]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+
+_default = Runtime()
+_active: Runtime | None = None
+
+
+def current() -> Runtime:
+    return _active or _default
+
+
+def activate(runtime: Runtime | None) -> None:
+    global _active
+    _active = runtime

@@ -1,0 +1,148 @@
+"""``Simulator``: the WorkSpaces simulator's public face (see docs/contracts.md)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from moto import mock_aws
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.workspaces.models import workspaces_backends
+
+from wstui.sim import handlers, runtime
+from wstui.sim.clock import Clock
+from wstui.sim.faults import Faults
+from wstui.sim.model import LOCK, SimWorkspace
+from wstui.sim.runtime import Runtime, SimCall
+from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+class Simulator:
+    """A WorkSpaces endpoint on moto with a virtual clock, faults and a call log.
+
+    ``speed`` is virtual seconds per real second (0: time moves only by ``clock.advance``).
+    """
+
+    def __init__(
+        self, seed: int = 0, speed: float = 0.0, start: float | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> None:  # fmt: skip
+        handlers.install()
+        self.seed_value = seed
+        self.account = account
+        self.clock = Clock(start=start, speed=speed)
+        self.faults = Faults(seed=seed)
+        self.runtime = Runtime(clock=self.clock, faults=self.faults)
+        self.report: SeedReport | None = None
+        self._mock: Any = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> Simulator:
+        """Start in-process mode: moto.mock_aws (fresh backends) + fake credentials."""
+        self._saved_env = {k: os.environ.get(k) for k in FAKE_CREDENTIALS}
+        os.environ.update(FAKE_CREDENTIALS)
+        self._mock = mock_aws()
+        self._mock.start()
+        self.activate()
+        return self
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+            for k, v in self._saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        if runtime.current() is self.runtime:
+            runtime.activate(None)
+
+    @contextmanager
+    def running(self) -> Iterator[Simulator]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    def activate(self) -> None:
+        """Make this simulator's clock, faults and call log the ones handlers use."""
+        handlers.reseed_ids(self.seed_value)
+        runtime.activate(self.runtime)
+
+    # -- data ---------------------------------------------------------------------------
+    def seed(
+        self,
+        size: int = 500,
+        regions: Sequence[str] = ("us-east-1", "eu-west-1"),
+        directories_per_region: int = 3,
+    ) -> SeedReport:
+        self.report = seed_fleet(
+            size=size, seed=self.seed_value, now=self.clock.now(), regions=regions,
+            directories_per_region=directories_per_region, account=self.account,
+        )  # fmt: skip
+        return self.report
+
+    def backend(self, region: str) -> Any:
+        return workspaces_backends[self.account][region]
+
+    def workspace(self, region: str, workspace_id: str) -> SimWorkspace:
+        """The live object (tests use it to set up a precondition or peek at state)."""
+        return self.backend(region).workspaces[workspace_id]  # type: ignore[no-any-return]
+
+    def state_of(self, region: str, workspace_id: str) -> str:
+        with LOCK:
+            return self.workspace(region, workspace_id).state_at(self.clock.now())
+
+    def set_state(
+        self, region: str, workspace_id: str, state: str, running_mode: str | None = None
+    ) -> None:
+        """Put a WorkSpace in a state directly (no transition), for test set-up."""
+        with LOCK:
+            ws = self.workspace(region, workspace_id)
+            ws.state, ws.state_since, ws.plan = state, self.clock.now(), None
+            if running_mode:
+                ws.running_mode = running_mode
+                ws.auto_stop_minutes = 60 if running_mode == "AUTO_STOP" else None
+
+    # -- observation --------------------------------------------------------------------
+    @property
+    def calls(self) -> list[SimCall]:
+        return self.runtime.calls
+
+    def calls_to(self, operation: str) -> list[SimCall]:
+        return [c for c in self.runtime.calls if c.operation == operation]
+
+    def clear_calls(self) -> None:
+        self.runtime.clear_calls()
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def serve_in_thread(
+        self, port: int = 0, host: str = "127.0.0.1"
+    ) -> tuple[str, Callable[[], None]]:
+        """Serve over HTTP from a daemon thread; returns (endpoint URL, stop)."""
+        self.activate()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines
+        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        server.start()
+        bound_host, bound_port = server.get_host_and_port()
+        stopped = False
+
+        def stop() -> None:
+            nonlocal stopped
+            if not stopped:
+                stopped = True
+                server.stop()
+
+        return f"http://{bound_host}:{bound_port}", stop
