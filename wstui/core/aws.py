@@ -181,7 +181,8 @@ class Clients:
             raise ValueError(f"retry_mode must be 'standard' or 'adaptive', not {retry_mode!r}")
         self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
         self.config = Config(
-            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            # total_max_attempts counts the first try too (botocore's max_attempts counts retries).
+            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             user_agent_extra=f"wstui/{__version__}",

@@ -1,0 +1,166 @@
+"""Targets and the client factory: config, identity, credential errors, retry policy."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+import botocore.exceptions as bex
+import pytest
+from moto import mock_aws
+
+from wstui import __version__
+from wstui.core.aws import (
+    Clients,
+    CredentialsProblem,
+    Target,
+    credentials_problem,
+    targets_from,
+)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def test_client_config_retry_timeouts_user_agent(aws_env: None) -> None:
+    clients = Clients(retry_mode="adaptive", max_attempts=4, connect_timeout=2, read_timeout=9)
+    c = clients.workspaces(Target(None, "eu-west-1"))
+    cfg = c.meta.config
+    assert cfg.retries == {"mode": "adaptive", "total_max_attempts": 4}
+    assert (cfg.connect_timeout, cfg.read_timeout) == (2, 9)
+    assert f"wstui/{__version__}" in cfg.user_agent_extra
+    assert c.meta.region_name == "eu-west-1"
+    with pytest.raises(ValueError, match="retry_mode"):
+        Clients(retry_mode="legacy")
+
+
+def test_endpoint_url_from_flag_or_env(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        Clients(endpoint_url="http://127.0.0.1:9")
+        .workspaces(Target(None, "us-east-1"))
+        .meta.endpoint_url
+        == "http://127.0.0.1:9"
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7")
+    assert Clients().endpoint_url == "http://127.0.0.1:7"
+
+
+def test_clients_cached_per_thread(aws_env: None) -> None:
+    clients = Clients()
+    t = Target(None, "us-east-1")
+    a = clients.workspaces(t)
+    assert clients.workspaces(t) is a
+    assert clients.workspaces(Target(None, "eu-west-1")) is not a
+    other: list[object] = []
+    th = threading.Thread(target=lambda: other.append(clients.workspaces(t)))
+    th.start()
+    th.join()
+    assert other[0] is not a
+
+
+def test_resolve_account_once_through_sts(aws_env: None) -> None:
+    clients = Clients()
+    calls: list[str] = []
+    with mock_aws():
+        t = Target(None, "us-east-1")
+        sts = clients.client("sts", t)
+        sts.meta.events.register(
+            "before-call.sts.GetCallerIdentity", lambda **kw: calls.append("x")
+        )
+        resolved = clients.resolve_account(t)
+        again = clients.resolve_account(t)
+    assert resolved.account == "123456789012" and again == resolved
+    assert resolved.key == "123456789012/us-east-1"
+    assert calls == ["x"]
+    assert clients.target_for("123456789012", "us-east-1") == resolved
+    assert clients.caller_arn(t).startswith("arn:aws:")
+
+
+def test_missing_credentials_name_profile_and_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(CredentialsProblem) as err:
+        Clients(connect_timeout=1, max_attempts=1).resolve_account(Target(None, "us-east-1"))
+    assert "aws configure" in str(err.value) and "'default'" in str(err.value)
+    with pytest.raises(CredentialsProblem) as err:
+        Clients().resolve_account(Target("prod-sso", "us-east-1"))
+    assert "'prod-sso'" in str(err.value)
+    assert "aws sso login --profile prod-sso" in str(err.value)
+
+
+def test_expired_token_and_sso_errors_are_credentials_problems() -> None:
+    expired = bex.ClientError({"Error": {"Code": "ExpiredTokenException", "Message": "x"}}, "Op")
+    p = credentials_problem(expired, "dev")
+    assert p is not None and "ExpiredTokenException" in str(p) and "--profile dev" in str(p)
+    sso = bex.UnauthorizedSSOTokenError()
+    assert "SSO" in str(credentials_problem(sso, "dev"))
+    other = bex.ClientError({"Error": {"Code": "ValidationException", "Message": "x"}}, "Op")
+    assert credentials_problem(other, "dev") is None
+
+
+def test_targets_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "envp")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    cfg = [("cfgp", "eu-west-1")]
+    assert targets_from(["a", "b"], ["r1", "r2"], cfg) == [
+        Target("a", "r1"),
+        Target("a", "r2"),
+        Target("b", "r1"),
+        Target("b", "r2"),
+    ]
+    assert targets_from(["a"], None, cfg) == [Target("a", "eu-west-1")]
+    assert targets_from(None, ["r9"], cfg) == [Target("envp", "r9")]
+    assert targets_from(None, None, cfg) == [Target("cfgp", "eu-west-1")]
+    assert targets_from(None, None, None) == [Target("envp", "ap-south-1")]
+
+
+def _count_sends(client, op: str, exc: Exception) -> list[int]:
+    sends: list[int] = []
+
+    def boom(**kw):
+        sends.append(1)
+        raise exc
+
+    client.meta.events.register_first(f"before-send.workspaces.{op}", boom)
+    return sends
+
+
+def test_mutations_not_resent_after_timeout_reads_are(aws_env, monkeypatch) -> None:
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    clients = Clients(max_attempts=5)
+    c = clients.workspaces(Target(None, "us-east-1"))
+    timeout = bex.ReadTimeoutError(endpoint_url="http://x")
+    sends = _count_sends(c, "RebootWorkspaces", timeout)
+    with pytest.raises(bex.ReadTimeoutError):
+        c.reboot_workspaces(RebootWorkspaceRequests=[{"WorkspaceId": "ws-abcdefgh1"}])
+    assert len(sends) == 1  # fate unknown: never sent twice
+    reads = _count_sends(c, "DescribeWorkspaces", timeout)
+    with pytest.raises(bex.ReadTimeoutError):
+        c.describe_workspaces()
+    assert len(reads) == 5  # a read is safe to retry
+    # A connection that never opened was not sent: mutations may be retried then.
+    refused = _count_sends(
+        c, "StopWorkspaces", bex.EndpointConnectionError(endpoint_url="http://x")
+    )
+    with pytest.raises(bex.EndpointConnectionError):
+        c.stop_workspaces(StopWorkspaceRequests=[{"WorkspaceId": "ws-abcdefgh1"}])
+    assert len(refused) == 5
+
+
+def test_boto3_session_untouched(aws_env) -> None:
+    # wstui never writes credentials anywhere: the factory only reads boto3's chain.
+    clients = Clients()
+    creds = clients._session(None).get_credentials()
+    assert creds is not None and creds.access_key == "testing"
+    assert boto3.DEFAULT_SESSION is None or boto3.DEFAULT_SESSION is not clients._session(None)
