@@ -6,8 +6,11 @@ in-process simulator (see `wstui.ui.demo`). Screens live in `wstui.ui.screens`.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +39,9 @@ class AppContext:
 
     @property
     def targets_text(self) -> str:
-        keys = [getattr(t, "key", None) or f"{t.profile or 'default'}/{t.region}" for t in self.targets]
+        # The refresher's targets carry the accounts it resolved through STS.
+        targets = getattr(self.refresher, "targets", None) or self.targets
+        keys = [t.key if t.account else t.label for t in targets]
         if len(keys) > 3:
             return f"{', '.join(keys[:3])} +{len(keys) - 3}"
         return ", ".join(keys) or "no targets"
@@ -220,15 +225,13 @@ class WstuiApp(App):
 
 def build_context(options: Any) -> AppContext:
     """Cache, clients, targets and refresher from the CLI's Options (wstui.cli.Options)."""
-    from wstui.config import config_dir
-
     cache = options.make_cache()
     clients = options.make_clients()
     refresher = options.make_refresher(cache, clients)
     return AppContext(
         cache=cache, targets=list(refresher.targets), clients=clients, refresher=refresher,
         read_only=bool(options.read_only), config=options.config,
-        user_theme_dir=config_dir() / "themes",
+        user_theme_dir=_user_theme_dir(),
     )  # fmt: skip
 
 
@@ -246,9 +249,59 @@ def run_tui(options: Any) -> int:
     return 0
 
 
-def run_demo(options: Any) -> int:
-    from wstui.ui.screens.demo import demo_context
+DEMO_REGIONS = ("us-east-1", "eu-west-1")
+# Real seconds between demo refreshes: short, so the fast clock's transitions show.
+DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
+                  "ipgroups": 120, "aliases": 120, "pools": 60}  # fmt: skip
 
+
+@contextmanager
+def demo_context(options: Any) -> Iterator[AppContext]:
+    """An HTTP simulator in this process, a throw-away cache, and a fast refresher."""
+    from wstui.core.aws import Clients, Target
+    from wstui.core.cache import Cache
+    from wstui.core.refresh import Refresher
+    from wstui.sim.simulator import FAKE_CREDENTIALS, Simulator
+
+    saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE")}
+    os.environ.pop("AWS_PROFILE", None)  # the simulator takes any key; a profile may not exist
+    os.environ.update(FAKE_CREDENTIALS)
+    sim = Simulator(seed=int(options.seed), speed=float(options.speed))
+    url, stop = sim.serve_in_thread(port=0)
+    tmp = tempfile.TemporaryDirectory(prefix="wstui-demo-")
+    cache = None
+    try:
+        sim.seed(size=int(options.size), regions=DEMO_REGIONS)
+        cache = Cache(Path(tmp.name) / "cache.sqlite")
+        clients = Clients(endpoint_url=url)
+        targets = [Target(None, region) for region in DEMO_REGIONS]
+        refresher = Refresher(
+            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0
+        )
+        yield AppContext(
+            cache=cache, targets=targets, clients=clients, refresher=refresher,
+            read_only=bool(options.read_only), config=options.config,
+            user_theme_dir=_user_theme_dir(),
+        )  # fmt: skip
+    finally:
+        if cache is not None:
+            cache.close()
+        stop()
+        tmp.cleanup()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _user_theme_dir() -> Path:
+    from wstui.config import config_dir
+
+    return config_dir() / "themes"
+
+
+def run_demo(options: Any) -> int:
     with demo_context(options) as ctx:
         WstuiApp(ctx, theme=_theme_option(options, ctx)).run()
     return 0

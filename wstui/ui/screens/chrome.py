@@ -66,11 +66,9 @@ class HeaderBar(Static):
             clean(targets),
             *((("  "), (" READ-ONLY ", "bold reverse $warning")) if read_only else ()),
         )
-        parts: list[Content | str | tuple[str, str]] = [
-            (clean(kind_title), "bold"),
-            " · ",
-            (age, "$text-muted" if not stale else "bold $warning"),
-        ]
+        parts: list[Content | str | tuple[str, str]] = [(clean(kind_title), "bold")]
+        if age:
+            parts += [" · ", (age, "$text-muted" if not stale else "bold $warning")]
         if stale:
             parts += [" ", ("STALE", "bold $warning")]
         if error:
