@@ -86,7 +86,8 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
 
 
 def _v1(conn: sqlite3.Connection) -> None:
-    _script(conn,
+    _script(
+        conn,
         """
         CREATE TABLE IF NOT EXISTS refresh_status (
             kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
@@ -103,13 +104,14 @@ def _v1(conn: sqlite3.Connection) -> None:
             id INTEGER PRIMARY KEY, at REAL NOT NULL, action TEXT NOT NULL,
             account TEXT, region TEXT, profile TEXT, caller TEXT, ids TEXT, params TEXT,
             request_id TEXT, finished_at REAL, outcomes TEXT);
-        """
+        """,
     )
 
 
 def _v2(conn: sqlite3.Connection) -> None:
     """History events (created/vanished), error time, per-id audit outcomes, indexes."""
-    _script(conn,
+    _script(
+        conn,
         """
         ALTER TABLE history ADD COLUMN event TEXT NOT NULL DEFAULT 'changed';
         ALTER TABLE refresh_status ADD COLUMN last_error_at REAL;
@@ -119,7 +121,7 @@ def _v2(conn: sqlite3.Connection) -> None:
         CREATE INDEX IF NOT EXISTS history_at ON history (at);
         CREATE INDEX IF NOT EXISTS history_key ON history (kind, account, region, id);
         CREATE INDEX IF NOT EXISTS tags_key_value ON tags (kind, key, value);
-        """
+        """,
     )
     # v1 kept outcomes as one JSON blob per audit row: move them to audit_items.
     for audit_id, blob in conn.execute("SELECT id, outcomes FROM audit WHERE outcomes IS NOT NULL"):
@@ -152,7 +154,9 @@ def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
     present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
     missing = [c for c in kind.stored_columns if c.name not in present]
     for col in missing:
-        conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {_q(col.name)} {_SQL_TYPES[col.type]}")
+        conn.execute(
+            f"ALTER TABLE {_q(kind.table)} ADD COLUMN {_q(col.name)} {_SQL_TYPES[col.type]}"
+        )
     if missing:
         _backfill(conn, kind, missing)
     for col in kind.stored_columns:
@@ -200,8 +204,10 @@ def _outcome_fields(outcome: Any) -> tuple[str, str | None, str | None]:
     if isinstance(outcome, dict):
         get = outcome.get
     else:
+
         def get(name: str, default: Any = None) -> Any:
             return getattr(outcome, name, default)
+
     status = get("status") or "unknown"
     code, message = get("code"), get("message")
     return (
@@ -215,7 +221,9 @@ def _scrub(params: Any) -> Any:
     """Drop anything that looks like a secret before it reaches the audit table."""
     if isinstance(params, dict):
         return {
-            k: "***" if any(w in str(k).lower().replace("_", "") for w in _SECRET_WORDS) else _scrub(v)
+            k: "***"
+            if any(w in str(k).lower().replace("_", "") for w in _SECRET_WORDS)
+            else _scrub(v)
             for k, v in params.items()
         }
     if isinstance(params, list | tuple):
@@ -263,7 +271,9 @@ class Cache:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            self.path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
             check_same_thread=False,  # only so close() can close every thread's connection
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -334,6 +344,27 @@ class Cache:
         """Apply a partial read (followed ids): upsert only, never delete."""
         return self._write(resolve(kind), target, items, complete=False)
 
+    def delete_items(self, kind: Kind | str, target: TargetLike, ids: Sequence[str]) -> Changes:
+        """Remove rows known to be gone (e.g. a followed id came back TERMINATED)."""
+        kind = resolve(kind)
+        account, region, now = str(target.account), str(target.region), time.time()
+        with self._tx() as conn:
+            present = self._load_rows(conn, kind, account, region, [], [str(i) for i in ids])
+            gone = sorted(present)
+            keys = [(account, region, i) for i in gone]
+            conn.executemany(
+                f"DELETE FROM {_q(kind.table)} WHERE account = ? AND region = ? AND id = ?", keys
+            )
+            conn.executemany(
+                "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
+                [(kind.name, *k) for k in keys],
+            )
+            conn.executemany(
+                "INSERT INTO history (kind, account, region, id, event, at) VALUES (?, ?, ?, ?, 'vanished', ?)",
+                [(kind.name, *k, now) for k in keys],
+            )
+        return Changes(removed=len(gone), changed_keys=frozenset(keys))
+
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
         """Note a listing attempt (and its error, if any) without touching any row."""
         kind = resolve(kind)
@@ -376,9 +407,13 @@ class Cache:
             if not complete:
                 items = self._carry_merged_keys(conn, kind, account, region, items)
             prep = self._prepare(kind, items)
-            old_rows = self._load_rows(conn, kind, account, region, cols, None if complete else prep.keys)
+            old_rows = self._load_rows(
+                conn, kind, account, region, cols, None if complete else prep.keys
+            )
             old_tags = self._load_tags(conn, kind, account, region, None if complete else prep.keys)
-            initial = complete and not old_rows and self._never_succeeded(conn, kind, account, region)
+            initial = (
+                complete and not old_rows and self._never_succeeded(conn, kind, account, region)
+            )
 
             history: list[tuple[Any, ...]] = []
             added: list[str] = []
@@ -389,20 +424,31 @@ class Cache:
                 if old is None:
                     added.append(item_id)
                     if not initial:  # a first load of 100,000 rows is not 100,000 events
-                        history.append((kind.name, account, region, item_id, "created", None, None, None, now))
+                        history.append(
+                            (kind.name, account, region, item_id, "created", None, None, None, now)
+                        )
                     continue
                 diffs = [
                     (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
                     for i, name in enumerate(cols)
                     if name not in _NO_HISTORY and old[i] != new[name]
                 ]
-                diffs += _tag_diffs(kind.name, account, region, item_id,
-                                    old_tags.get(item_id, []), prep.tags[item_id], now)
+                diffs += _tag_diffs(
+                    kind.name,
+                    account,
+                    region,
+                    item_id,
+                    old_tags.get(item_id, []),
+                    prep.tags[item_id],
+                    now,
+                )
                 if diffs:
                     changed.append(item_id)
                     history.extend(diffs)
             removed = [i for i in old_rows if i not in prep.rows] if complete else []
-            history += [(kind.name, account, region, i, "vanished", None, None, None, now) for i in removed]
+            history += [
+                (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
+            ]
 
             placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(cols) + 2))
             updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in [*cols, "raw", "seen_at"])
@@ -411,10 +457,13 @@ class Cache:
                 f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
             )
             for chunk in _chunks(prep.keys):
-                conn.executemany(upsert, [
-                    (account, region, i, *(prep.rows[i][c] for c in cols), prep.raws[i], now)
-                    for i in chunk
-                ])
+                conn.executemany(
+                    upsert,
+                    [
+                        (account, region, i, *(prep.rows[i][c] for c in cols), prep.raws[i], now)
+                        for i in chunk
+                    ],
+                )
             conn.executemany(
                 f"DELETE FROM {table} WHERE account = ? AND region = ? AND id = ?",
                 [(account, region, i) for i in removed],
@@ -447,10 +496,18 @@ class Cache:
         return Changes(len(added), len(changed), len(removed), keys)
 
     def _load_rows(
-        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str,
-        cols: list[str], ids: list[str] | None,
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        account: str,
+        region: str,
+        cols: list[str],
+        ids: list[str] | None,
     ) -> dict[str, tuple[Any, ...]]:
-        select = f"SELECT id, {', '.join(map(_q, cols))} FROM {_q(kind.table)} WHERE account = ? AND region = ?"
+        select = (
+            f"SELECT {', '.join(['id', *map(_q, cols)])} FROM {_q(kind.table)} "
+            "WHERE account = ? AND region = ?"
+        )
         if ids is None:
             return {r[0]: r[1:] for r in conn.execute(select, (account, region))}
         found: dict[str, tuple[Any, ...]] = {}
@@ -460,7 +517,12 @@ class Cache:
         return found
 
     def _load_tags(
-        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str, ids: list[str] | None,
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        account: str,
+        region: str,
+        ids: list[str] | None,
     ) -> dict[str, list[tuple[str, str]]]:
         select = "SELECT id, key, value FROM tags WHERE kind = ? AND account = ? AND region = ?"
         rows: list[tuple[str, str, str]] = []
@@ -475,7 +537,9 @@ class Cache:
             tags.setdefault(item_id, []).append((key, value))
         return {i: sorted(pairs) for i, pairs in tags.items()}
 
-    def _never_succeeded(self, conn: sqlite3.Connection, kind: Kind, account: str, region: str) -> bool:
+    def _never_succeeded(
+        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str
+    ) -> bool:
         row = conn.execute(
             "SELECT last_success FROM refresh_status WHERE kind = ? AND account = ? AND region = ?",
             (kind.name, account, region),
@@ -483,13 +547,20 @@ class Cache:
         return row is None or row[0] is None
 
     def _carry_merged_keys(
-        self, conn: sqlite3.Connection, kind: Kind, account: str, region: str, items: list[dict],
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        account: str,
+        region: str,
+        items: list[dict],
     ) -> list[dict]:
         ids = [i for i in (kind.item_id(it) for it in items if isinstance(it, dict)) if i]
         raws: dict[str, dict] = {}
         for chunk in _chunks(ids, 500):
-            sql = (f"SELECT id, raw FROM {_q(kind.table)} WHERE account = ? AND region = ? "
-                   f"AND id IN ({', '.join('?' for _ in chunk)})")
+            sql = (
+                f"SELECT id, raw FROM {_q(kind.table)} WHERE account = ? AND region = ? "
+                f"AND id IN ({', '.join('?' for _ in chunk)})"
+            )
             for item_id, raw in conn.execute(sql, (account, region, *chunk)):
                 with suppress(TypeError, ValueError):
                     raws[item_id] = json.loads(raw)
@@ -549,9 +620,16 @@ class Cache:
         return out
 
     def query(
-        self, kind: Kind | str, where: str = "1", params: Sequence[Any] = (),
-        order_by: str | None = None, desc: bool = False, offset: int = 0, limit: int | None = 100,
-        with_raw: bool = False, now: float | None = None,
+        self,
+        kind: Kind | str,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        order_by: str | None = None,
+        desc: bool = False,
+        offset: int = 0,
+        limit: int | None = 100,
+        with_raw: bool = False,
+        now: float | None = None,
     ) -> list[dict[str, Any]]:
         """One window of rows as dicts of the kind's columns (+ account, region, id, seen_at)."""
         kind = resolve(kind)
@@ -571,11 +649,15 @@ class Cache:
 
     def keys(self, kind: Kind | str, where: str = "1", params: Sequence[Any] = ()) -> list[Key]:
         kind = resolve(kind)
-        sql = (f"SELECT account, region, id FROM {_q(kind.table)} WHERE ({where or '1'}) "
-               "ORDER BY account, region, id")
+        sql = (
+            f"SELECT account, region, id FROM {_q(kind.table)} WHERE ({where or '1'}) "
+            "ORDER BY account, region, id"
+        )
         return [tuple(r) for r in self.conn.execute(sql, tuple(params))]  # type: ignore[misc]
 
-    def get(self, kind: Kind | str, key: Key | str, now: float | None = None) -> dict[str, Any] | None:
+    def get(
+        self, kind: Kind | str, key: Key | str, now: float | None = None
+    ) -> dict[str, Any] | None:
         """One row with its parsed ``raw`` and a ``tags`` dict; key = (account, region, id) or id."""
         kind = resolve(kind)
         if isinstance(key, str):
@@ -586,10 +668,13 @@ class Cache:
         if not rows:
             return None
         row = rows[0]
-        row["tags"] = dict(self.conn.execute(
-            "SELECT key, value FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ? "
-            "ORDER BY key", (kind.name, row["account"], row["region"], row["id"]),
-        ).fetchall())
+        row["tags"] = dict(
+            self.conn.execute(
+                "SELECT key, value FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ? "
+                "ORDER BY key",
+                (kind.name, row["account"], row["region"], row["id"]),
+            ).fetchall()
+        )
         return row
 
     def status(self) -> list[dict[str, Any]]:
@@ -610,8 +695,11 @@ class Cache:
         return out
 
     def history(
-        self, kind: Kind | str | None = None, since: float | None = None,
-        ids: Iterable[str | Key] | None = None, limit: int = 1000,
+        self,
+        kind: Kind | str | None = None,
+        since: float | None = None,
+        ids: Iterable[str | Key] | None = None,
+        limit: int = 1000,
     ) -> list[dict[str, Any]]:
         """Change events newest first: kind, account, region, id, event, field, old, new, at."""
         clauses: list[str] = ["1"]
@@ -644,7 +732,11 @@ class Cache:
     # ---- audit
 
     def audit_before(
-        self, action: str, target: TargetLike, ids: Sequence[str], params: dict | None,
+        self,
+        action: str,
+        target: TargetLike,
+        ids: Sequence[str],
+        params: dict | None,
         caller: str | None,
     ) -> int:
         """Write the audit row (and a pending item per id) BEFORE the call is sent."""
@@ -652,9 +744,16 @@ class Cache:
             cur = conn.execute(
                 "INSERT INTO audit (at, action, account, region, profile, caller, ids, params) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), action, str(target.account), str(target.region),
-                 getattr(target, "profile", None), caller, dumps(list(ids)),
-                 dumps(_scrub(params or {}))),
+                (
+                    time.time(),
+                    action,
+                    str(target.account),
+                    str(target.region),
+                    getattr(target, "profile", None),
+                    caller,
+                    dumps(list(ids)),
+                    dumps(_scrub(params or {})),
+                ),
             )
             audit_id = int(cur.lastrowid or 0)
             conn.executemany(
@@ -706,8 +805,13 @@ class Cache:
 
 
 def _tag_diffs(
-    kind: str, account: str, region: str, item_id: str,
-    old: list[tuple[str, str]], new: list[tuple[str, str]], now: float,
+    kind: str,
+    account: str,
+    region: str,
+    item_id: str,
+    old: list[tuple[str, str]],
+    new: list[tuple[str, str]],
+    now: float,
 ) -> list[tuple[Any, ...]]:
     if old == new:
         return []
