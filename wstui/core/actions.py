@@ -224,7 +224,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec(
             "maintenance-on", "Maintenance on", "ModifyWorkspaceState",
-            "modify_workspace_state", "enter maintenance", 1, frozenset({"AVAILABLE", "STOPPED"}),
+            "modify_workspace_state", "enter maintenance", 1, frozenset({"AVAILABLE"}),
             request=_state_req("ADMIN_MAINTENANCE"),
         ),
         ActionSpec(
@@ -421,9 +421,16 @@ def plan(
     return Plan(spec, p, calls, skipped, hidden)
 
 
+def tags_known(row: dict) -> bool:
+    """False when the listing has not read this row's tags yet (see core.listers)."""
+    return isinstance(row.get("tags"), dict) or "Tags" in _raw(row)
+
+
 def _skip_reason(spec: ActionSpec, row: dict, p: dict, protect_tag: str) -> str | None:
     if protect_tag and protect_tag in row_tags(row):
         return f"protected by tag {protect_tag}"
+    if protect_tag and spec.destructive and not tags_known(row):
+        return "tags not read yet (protect tag unknown)"
     state = row_state(row) or "UNKNOWN"
     if state not in spec.states:
         return f"{state} cannot {spec.verb}"

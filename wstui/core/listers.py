@@ -10,6 +10,10 @@ id-less paged DescribeWorkspacesConnectionStatus (one call per 25), merged under
 earlier read); only ids missing from it are fetched, in parallel. The refresher
 passes None every Nth pass (config `refresh.tags_every`) so tags are re-read in full
 now and then, and new WorkSpaces get their tags on the pass that first sees them.
+At most `tag_budget` DescribeTags calls are made per listing (so a first refresh of a
+large fleet is not dominated by tags); the rest are read on later passes. An item
+whose tags are not known yet has no "Tags" key, and plan() refuses destructive
+actions on it (its protect tag is unknown).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any, TypeVar
 from wstui.core.aws import Clients, Target
 
 MAX_WORKERS = 8
+TAG_BUDGET = 2000  # DescribeTags calls per WorkSpaces listing
 IDS_PER_DESCRIBE = 25
 
 T = TypeVar("T")
@@ -73,6 +78,7 @@ def list_workspaces(
     target: Target,
     known_tags: dict[str, TagList] | None = None,
     workers: int = MAX_WORKERS,
+    tag_budget: int = TAG_BUDGET,
 ) -> list[dict]:
     """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in."""
     directories = [d["DirectoryId"] for d in list_directories(clients, target)]
@@ -97,7 +103,7 @@ def list_workspaces(
         cs = status.get(ws["WorkspaceId"])
         if cs is not None:
             ws["ConnectionStatus"] = cs
-    _merge_tags(clients, target, items, known_tags, workers)
+    _merge_tags(clients, target, items, known_tags, workers, tag_budget)
     return items
 
 
@@ -114,9 +120,10 @@ def _merge_tags(
     items: list[dict],
     known: dict[str, TagList] | None,
     workers: int,
+    budget: int,
 ) -> None:
     known = known or {}
-    missing = [ws["WorkspaceId"] for ws in items if ws["WorkspaceId"] not in known]
+    missing = [ws["WorkspaceId"] for ws in items if ws["WorkspaceId"] not in known][:budget]
 
     def tags(resource_id: str) -> TagList:
         resp = clients.workspaces(target).describe_tags(ResourceId=resource_id)
@@ -125,7 +132,11 @@ def _merge_tags(
     fetched = dict(zip(missing, _parallel(tags, missing, workers), strict=True))
     for ws in items:
         wid = ws["WorkspaceId"]
-        ws["Tags"] = fetched[wid] if wid in fetched else list(known.get(wid) or [])
+        if wid in fetched:
+            ws["Tags"] = fetched[wid]
+        elif wid in known:
+            ws["Tags"] = list(known[wid] or [])
+        # else: tags not read yet; the key stays absent so nobody mistakes it for "no tags"
 
 
 def describe_workspaces_by_ids(clients: Clients, target: Target, ids: list[str]) -> list[dict]:

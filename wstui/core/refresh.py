@@ -218,7 +218,7 @@ class Refresher:
         items = lister(self.clients, target, known_tags=known)
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
-            w["WorkspaceId"]: list(w.get("Tags") or []) for w in items
+            w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
         }
         return items
 
