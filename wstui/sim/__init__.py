@@ -1,11 +1,25 @@
 """WorkSpaces simulator on moto: in-process (mock_aws) or over HTTP (moto's server).
 
-Importing this package needs moto (the ``demo`` extra); ``wstui.sim.cli`` imports it lazily
-so ``wstui`` without the extra can say what to install instead of failing.
+Names are loaded lazily so ``import wstui.sim.cli`` stays cheap and works without moto.
 """
 
-from wstui.sim.runtime import SimCall
-from wstui.sim.seed import HOSTILE_STRINGS, SeedReport
-from wstui.sim.simulator import Simulator
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["HOSTILE_STRINGS", "SeedReport", "SimCall", "Simulator"]
+
+_WHERE = {
+    "Simulator": "wstui.sim.simulator",
+    "SimCall": "wstui.sim.runtime",
+    "HOSTILE_STRINGS": "wstui.sim.seed",
+    "SeedReport": "wstui.sim.seed",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'wstui.sim' has no attribute {name!r}")
