@@ -154,7 +154,8 @@ class WstuiApp(App):
                 screen._stale = True
 
     def on_unmount(self) -> None:
-        if self.ctx.refresher is not None and self._watch_refresher:
+        # Always stop: it also ends a follow() still running in a results worker.
+        if self.ctx.refresher is not None:
             try:
                 self.ctx.refresher.stop()
             except Exception:

@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from wstui.core.query import QueryError
-from wstui.core.query import compile as compile_query
 
 from wstui.core.kinds import KINDS, Kind, resolve
+from wstui.core.query import QueryError
+from wstui.core.query import compile as compile_query
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens._text import clean
@@ -178,9 +178,8 @@ class ResourceScreen(Screen):
         try:
             where, params = compile_query(text, self.kind, now=self.ctx.clock())
         except QueryError as exc:
-            pos = getattr(exc, "pos", None)
-            at = f" at {pos + 1}" if isinstance(pos, int) else ""
-            error.update(Content.styled(f"✗{at}: {clean(exc)}", "bold $error"))
+            # The message carries the position: "at 14: expected a value".
+            error.update(Content.styled(f"✗ {clean(exc)}", "bold $error"))
             return False
         error.update("")
         self.query_text, self.where, self.params = text, where, list(params)

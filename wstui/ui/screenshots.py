@@ -1,0 +1,238 @@
+"""`python -m wstui.ui.screenshots DIR`: SVGs of every screen at 80x24 and 120x40.
+
+Runs headless on an in-process simulator with a fixed seed and manual clock, fills a
+throw-away cache through the real refresher, then freezes every timestamp in the cache
+and the app's clock, so two runs write identical files. Tests reuse `seeded_context`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time as _time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from wstui.ui.app import AppContext, WstuiApp
+
+SEED = 7
+SIZE = 120
+REGIONS = ("us-east-1", "eu-west-1")
+FROZEN_NOW = 1_767_225_600.0  # 2026-01-01 00:00:00 UTC: every age is measured from here
+AGE_SECONDS = 12
+SIZES = ((80, 24), (120, 40))
+
+
+def freeze_cache_times(cache: Any, now: float = FROZEN_NOW, age: float = AGE_SECONDS) -> None:
+    """Set every wall-clock timestamp in the cache to fixed values (screenshots, tests)."""
+    from wstui.core.kinds import KINDS
+
+    at = now - age
+    conn = cache.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "UPDATE refresh_status SET last_success = ?, last_attempt = ?", (at, at)
+        )
+        conn.execute("UPDATE history SET at = ?", (at,))
+        for kind in KINDS.values():
+            conn.execute(f'UPDATE "{kind.table}" SET seen_at = ?', (at,))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def seeded_context(
+    cache_dir: Path,
+    sim: Any = None,
+    size: int = SIZE,
+    read_only: bool = False,
+    freeze: bool = True,
+) -> Iterator[tuple[AppContext, Any]]:
+    """A cache filled from a seeded in-process simulator; yields (context, simulator).
+
+    Pass a running `sim` (the tests' fixture) or let this start one.
+    """
+    from wstui.core.aws import Clients, Target
+    from wstui.core.cache import Cache
+    from wstui.core.refresh import Refresher
+
+    own = None
+    if sim is None:
+        from wstui.sim import Simulator
+
+        own = Simulator(seed=SEED, speed=0.0, start=FROZEN_NOW - 86400)
+        own.start()
+        own.seed(size=size, regions=REGIONS, directories_per_region=2)
+        sim = own
+    cache = Cache(Path(cache_dir) / "cache.sqlite")
+    try:
+        clients = Clients(max_attempts=1)
+        regions = sorted({r for r in _sim_regions(sim)}) or list(REGIONS)
+        targets = [Target(None, r) for r in regions]
+        refresher = Refresher(cache, clients, targets, follow_interval=0.05)
+        refresher.refresh()
+        if freeze:
+            freeze_cache_times(cache)
+        ctx = AppContext(
+            cache=cache,
+            targets=targets,
+            clients=clients,
+            refresher=refresher,
+            read_only=read_only,
+            clock=(lambda: FROZEN_NOW) if freeze else _time.time,
+        )
+        yield ctx, sim
+    finally:
+        cache.close()
+        if own is not None:
+            own.stop()
+
+
+def _sim_regions(sim: Any) -> list[str]:
+    report = getattr(sim, "report", None)
+    return list(getattr(report, "regions", None) or REGIONS)
+
+
+class _FrozenTime:
+    """The `time` module with `time()` fixed: derived columns (IDLE days) stay put."""
+
+    def __init__(self, now: float) -> None:
+        self._now = now
+
+    def time(self) -> float:
+        return self._now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)
+
+
+@contextmanager
+def frozen_cache_clock(now: float = FROZEN_NOW) -> Iterator[None]:
+    """Make the cache compute query-time values (ages) from `now`, not the wall clock."""
+    from wstui.core import cache as cache_module
+
+    saved = cache_module.time
+    cache_module.time = _FrozenTime(now)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        cache_module.time = saved
+
+
+# -- the screens ----------------------------------------------------------------------
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+async def _main(pilot: Any) -> None:
+    await pilot.pause()
+
+
+async def _filter_error(pilot: Any) -> None:
+    await pilot.press("slash", *"state=STOPPED and (")
+    await pilot.pause(0.3)
+
+
+async def _filtered(pilot: Any) -> None:
+    await pilot.press("slash", *"state=STOPPED", "enter")
+    await pilot.pause(0.3)
+
+
+async def _marked_plan(pilot: Any) -> None:
+    await pilot.press("space", "space", "space", "b")
+    await pilot.pause()
+
+
+async def _destructive_plan(pilot: Any) -> None:
+    await pilot.press("space", "space", "X")
+    await pilot.pause()
+
+
+async def _details(pilot: Any) -> None:
+    await pilot.press("down", "down", "down", "enter")
+    await pilot.pause()
+
+
+async def _raw(pilot: Any) -> None:
+    await _details(pilot)
+    await pilot.press("j")
+    await pilot.pause()
+
+
+async def _help(pilot: Any) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+async def _directories(pilot: Any) -> None:
+    await pilot.press("colon", *"dir", "enter")
+    await pilot.pause()
+
+
+async def _columns(pilot: Any) -> None:
+    await pilot.press("c")
+    await pilot.pause()
+
+
+async def _running_mode(pilot: Any) -> None:
+    await pilot.press("n")
+    await pilot.pause()
+
+
+SCREENS: dict[str, Step] = {
+    "workspaces": _main,
+    "filter-error": _filter_error,
+    "filtered": _filtered,
+    "plan": _marked_plan,
+    "plan-destructive": _destructive_plan,
+    "details": _details,
+    "details-raw": _raw,
+    "help": _help,
+    "directories": _directories,
+    "columns": _columns,
+    "running-mode": _running_mode,
+}
+
+
+async def shoot(ctx: AppContext, name: str, size: tuple[int, int], out: Path) -> Path:
+    app = WstuiApp(ctx, watch_refresher=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await SCREENS[name](pilot)
+        await pilot.pause()
+        path = out / f"{name}-{size[0]}x{size[1]}.svg"
+        path.write_text(app.export_screenshot(title=f"wstui {name}"), encoding="utf-8")
+    return path
+
+
+async def _shoot_all(ctx: AppContext, out: Path) -> list[Path]:
+    paths = []
+    for size in SIZES:
+        for name in SCREENS:
+            paths.append(await shoot(ctx, name, size, out))
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out = Path(args[0] if args else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="wstui-shots-") as tmp,
+        seeded_context(Path(tmp)) as (ctx, _),
+        frozen_cache_clock(),
+    ):
+        paths = asyncio.run(_shoot_all(ctx, out))
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
