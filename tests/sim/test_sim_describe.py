@@ -91,7 +91,7 @@ def test_bundle_filter(sim, sim_client):
 
 def test_workspace_ids_up_to_25(sim, sim_client):
     client = sim_client(REGION)
-    ids = sim.report.workspace_ids[REGION][:3] + ["ws-doesnotexist0"]
+    ids = [*sim.report.workspace_ids[REGION][:3], "ws-doesnotexist0"]
     got = client.describe_workspaces(WorkspaceIds=ids)["Workspaces"]
     assert {w["WorkspaceId"] for w in got} == set(ids[:3])
     with pytest.raises(ClientError) as exc:
