@@ -220,3 +220,92 @@ def test_read_only_refuses_every_action(name: str) -> None:
             actions.execute(p, Boom(), Boom())  # type: ignore[arg-type]
     finally:
         actions.set_read_only(False)
+
+
+# -- execute against the simulator -------------------------------------------
+from collections import Counter  # noqa: E402
+
+from wstui.core.aws import Clients, Target  # noqa: E402
+from wstui.core.cache import Cache  # noqa: E402
+from wstui.core.refresh import Refresher  # noqa: E402
+
+US = "us-east-1"
+
+
+@pytest.fixture
+def fleet(sim, tmp_path, monkeypatch):
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    clients = Clients(max_attempts=3)
+    cache = Cache(tmp_path / "cache.sqlite")
+    return clients, cache
+
+
+def _load(sim, clients, cache, size=0):
+    if size:
+        sim.seed(size=size, regions=(US,), directories_per_region=2)
+    target = clients.resolve_account(Target(None, US))
+    Refresher(cache, clients, [target], kinds=["workspaces"]).refresh()
+    return target
+
+
+def test_1000_reboots_sent_as_40_calls_each_id_once(sim, fleet) -> None:
+    clients, cache = fleet
+    _load(sim, clients, cache, size=1000)
+    ids = sorted(sim.backend(US).workspaces)
+    for i in ids:
+        sim.set_state(US, i, "AVAILABLE")
+    rows = cache.query("workspaces", "region = ?", [US], limit=None, with_raw=True)
+    rows = [{**r, "state": "AVAILABLE", "raw": {**r["raw"], "Tags": []}} for r in rows][:1000]
+    ids = sorted(r["id"] for r in rows)
+    p = plan("reboot", rows)
+    assert len(p.eligible) == 1000
+    sim.clear_calls()
+    outcomes = actions.execute(p, clients, cache, caller="arn:test")
+    calls = sim.calls_to("RebootWorkspaces")
+    assert len(calls) == 40
+    sent = Counter(r["WorkspaceId"] for c in calls for r in c.params["RebootWorkspaceRequests"])
+    assert set(sent) == set(ids) and set(sent.values()) == {1}
+    assert Counter(o.status for o in outcomes) == {"sent": len(ids)}
+    audit = cache.audit(limit=1000)
+    assert len(audit) == len(calls)
+    assert all(a["action"] == "RebootWorkspaces" and a["caller"] == "arn:test" for a in audit)
+    assert all({i["status"] for i in a["items"]} == {"sent"} for a in audit)
+
+
+def test_failed_requests_map_to_per_id_outcomes(sim, fleet) -> None:
+    clients, cache = fleet
+    _load(sim, clients, cache)
+    rows = cache.query("workspaces", "region = ?", [US], limit=None, with_raw=True)[:6]
+    for r in rows:
+        sim.set_state(US, r["id"], "AVAILABLE")
+    stale = [r["id"] for r in rows[:2]]
+    for i in stale:  # the cache still says AVAILABLE; the service knows better
+        sim.set_state(US, i, "STOPPED")
+    rows = [{**r, "state": "AVAILABLE", "raw": {**r["raw"], "Tags": []}} for r in rows]
+    outcomes = {o.id: o for o in actions.execute(plan("reboot", rows), clients, cache, caller="")}
+    assert {i for i, o in outcomes.items() if o.status == "failed"} == set(stale)
+    assert all(outcomes[i].code for i in stale)
+    assert all(outcomes[r["id"]].status == "sent" for r in rows[2:])
+    items = {i["id"]: i for i in cache.audit(limit=1)[0]["items"]}
+    assert {i for i, it in items.items() if it["status"] == "failed"} == set(stale)
+
+
+def test_dropped_connection_is_unknown_and_never_resent(sim, fleet) -> None:
+    clients, cache = fleet
+    _load(sim, clients, cache)
+    rows = cache.query("workspaces", "region = ?", [US], limit=None, with_raw=True)[:3]
+    for r in rows:
+        sim.set_state(US, r["id"], "STOPPED", running_mode="AUTO_STOP")
+    rows = [
+        {**r, "state": "STOPPED", "running_mode": "AUTO_STOP", "raw": {**r["raw"], "Tags": []}}
+        for r in rows
+    ]
+    p = plan("start", rows)
+    clients.workspaces(Target(None, US, "123456789012"))  # warm the client: no more calls
+    sim.clear_calls()
+    sim.faults.configure(fail_after=0)
+    outcomes = actions.execute(p, clients, cache, caller="")
+    assert len(sim.calls_to("StartWorkspaces")) == 1  # retries allowed were 3; none used
+    assert {o.status for o in outcomes} == {"unknown"}
+    audit = cache.audit(limit=1)[0]
+    assert {i["status"] for i in audit["items"]} == {"unknown"}
