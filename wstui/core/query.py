@@ -131,10 +131,10 @@ class _Parser:
             return False
         return end >= len(self.text) or self.text[end] in _STOP
 
-    def atom(self) -> None:
+    def atom(self, pos: int) -> None:
         self.atoms += 1
         if self.atoms > MAX_ATOMS:
-            raise self.error(f"at most {MAX_ATOMS} terms and alternatives")
+            raise self.error(f"at most {MAX_ATOMS} terms and alternatives", pos)
 
     def bind(self, value: Any) -> str:
         self.params.append(value)
@@ -226,12 +226,12 @@ class _Parser:
                 value = self.read_value()
                 if value is None:
                     raise self.error(f'a value after "{name}{op}"', value_pos)
-                self.atom()
+                self.atom(start)
                 return self.field_term(name, start, op, value)
         value = self.read_value()
         if value is None:  # a stray operator character such as ":" or "="
             raise self.error("a search word or field:value", start)
-        self.atom()
+        self.atom(start)
         return self.bare_word(value)
 
     def read_value(self) -> _Value | None:
@@ -319,8 +319,8 @@ class _Parser:
 
     def alternatives(self, value: _Value) -> list[_Value]:
         alts = value.split(",")
-        for _ in alts[1:]:
-            self.atom()
+        for alt in alts[1:]:
+            self.atom(alt.pos)
         return alts
 
     def text_term(self, col: Column, value: _Value) -> str:
