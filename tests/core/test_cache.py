@@ -413,3 +413,24 @@ def test_snapshot_of_100k_workspaces_takes_seconds(tmp_path: Path) -> None:
     assert len(page) == 50
     assert first < 30 and second < 30 and window < 1
     c.close()
+
+
+def test_simulator_items_cache_and_query_exactly(sim, sim_client, tmp_path: Path) -> None:
+    """Real API shapes (moto-based simulator, hostile strings included) go through unchanged."""
+    from wstui.core.query import compile
+
+    client = sim_client("us-east-1")
+    items = [
+        w
+        for page in client.get_paginator("describe_workspaces").paginate()
+        for w in page["Workspaces"]
+    ]
+    c = Cache(tmp_path / "sim.sqlite")
+    c.replace_snapshot("ws", Target(None, "us-east-1"), items)
+    assert c.count("ws") == len(items) > 0
+    stopped = {w["WorkspaceId"] for w in items if w.get("State") == "STOPPED"}
+    where, params = compile("state:STOPPED", "ws")
+    assert {k[2] for k in c.keys("ws", where, params)} == stopped
+    for w in items:
+        assert c.get("ws", w["WorkspaceId"])["user"] == w.get("UserName")
+    c.close()
