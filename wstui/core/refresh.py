@@ -231,7 +231,7 @@ class Refresher:
                 with self._cache_lock:
                     rows = self.cache.query(
                         WORKSPACES, "account = ? AND region = ?",
-                        (target.account, target.region), limit=10_000_000,
+                        (target.account, target.region), limit=None, with_raw=True,
                     )  # fmt: skip
             except Exception:
                 rows = []

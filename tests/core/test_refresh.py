@@ -1,0 +1,185 @@
+"""The refresher on the simulator: snapshots, failures that change nothing, follow."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from wstui.core import actions
+from wstui.core.aws import Clients, Target
+from wstui.core.cache import Cache
+from wstui.core.refresh import Followed, RefreshDone, Refresher, RefreshStarted
+
+US, EU = "us-east-1", "eu-west-1"
+
+
+@pytest.fixture
+def env(sim: Any, tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    return Clients(max_attempts=2), Cache(tmp_path / "cache.sqlite")
+
+
+def snapshot(cache: Cache) -> list[dict]:
+    return cache.query("workspaces", limit=None, with_raw=True)
+
+
+def test_refresh_fills_every_target_and_kind(sim: Any, env) -> None:
+    clients, cache = env
+    events: list[Any] = []
+    r = Refresher(cache, clients, [Target(None, US), Target(None, EU)], on_event=events.append)
+    results = r.refresh()
+    assert all(x.error is None for x in results), [x.error for x in results if x.error]
+    assert {(x.target.region, x.kind) for x in results} == {
+        (reg, k) for reg in (US, EU) for k in r.kinds
+    }
+    for region in (US, EU):
+        assert cache.count("workspaces", "region = ?", [region]) == len(
+            sim.backend(region).workspaces
+        )
+    assert sum(isinstance(e, RefreshStarted) for e in events) == len(results)
+    assert sum(isinstance(e, RefreshDone) for e in events) == len(results)
+    assert all(s["last_success"] for s in cache.status())
+
+
+def test_endpoint_failing_mid_listing_changes_no_row(sim: Any, env) -> None:
+    clients, cache = env
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"])
+    r.refresh()
+    before = snapshot(cache)
+    victim = before[0]["id"]
+    sim.set_state(US, victim, "STOPPED")  # a change the failed refresh must not apply
+    sim.faults.configure(fail_after=2)  # the directory list and one page succeed
+    [result] = r.refresh()
+    assert result.error and "closed" in result.error.lower()
+    assert snapshot(cache) == before
+    status = next(s for s in cache.status() if s["kind"] == "workspaces")
+    assert status["last_error"] == result.error
+    sim.faults.configure(fail_after=None)
+    r.refresh()
+    assert cache.get("workspaces", ("123456789012", US, victim))["state"] == "STOPPED"
+
+
+def test_one_failing_target_does_not_stop_the_others(sim: Any, env, monkeypatch) -> None:
+    clients, cache = env
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    r = Refresher(
+        cache, clients, [Target("no-such-profile", US), Target(None, EU)], kinds=["workspaces"]
+    )
+    results = r.refresh()
+    bad = [x for x in results if x.target.profile == "no-such-profile"]
+    good = [x for x in results if x.target.profile is None]
+    assert bad and "no-such-profile" in bad[0].error and "aws configure" in bad[0].error
+    assert good and good[0].error is None
+    assert cache.count("workspaces", "region = ?", [EU]) == len(sim.backend(EU).workspaces)
+
+
+def test_tags_read_for_new_ids_then_every_nth_pass(sim: Any, env) -> None:
+    clients, cache = env
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"], tags_every=3)
+    n = len(sim.backend(US).workspaces)
+    counts = []
+    for _ in range(4):
+        sim.clear_calls()
+        r.refresh()
+        counts.append(len(sim.calls_to("DescribeTags")))
+    assert counts == [n, 0, 0, n]
+    # a fresh refresher seeds its memo from the cache instead of re-reading all tags
+    sim.clear_calls()
+    Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"]).refresh()
+    assert len(sim.calls_to("DescribeTags")) == 0
+
+
+def _advance_on_follow(sim: Any, events: list) -> Any:
+    def on_event(e: Any) -> None:
+        events.append(e)
+        if isinstance(e, Followed):
+            sim.clock.advance(60)
+
+    return on_event
+
+
+def test_follow_until_reboot_settles(sim: Any, env) -> None:
+    clients, cache = env
+    events: list[Any] = []
+    r = Refresher(
+        cache,
+        clients,
+        [Target(None, US)],
+        kinds=["workspaces"],
+        on_event=_advance_on_follow(sim, events),
+        follow_interval=0.01,
+    )
+    r.refresh()
+    rows = cache.query("workspaces", "region = ?", [US], limit=3, with_raw=True)
+    for row in rows:
+        sim.set_state(US, row["id"], "AVAILABLE")
+    r.refresh()
+    rows = cache.query("workspaces", "region = ?", [US], limit=3, with_raw=True)
+    outcomes = actions.execute(actions.plan("reboot", rows), clients, cache, caller="")
+    assert {o.status for o in outcomes} == {"sent"}
+    keys = [(row["account"], US, row["id"]) for row in rows]
+    final = r.follow(keys)
+    assert set(final.values()) == {"AVAILABLE"}
+    followed = [e for e in events if isinstance(e, Followed)]
+    assert any("REBOOTING" in e.states.values() for e in followed)
+    assert followed[-1].done
+    assert {row["state"] for row in cache.query("workspaces", "region = ?", [US], limit=3)} == {
+        "AVAILABLE"
+    }
+
+
+def test_terminated_rows_disappear(sim: Any, env) -> None:
+    clients, cache = env
+    events: list[Any] = []
+    r = Refresher(
+        cache,
+        clients,
+        [Target(None, US)],
+        kinds=["workspaces"],
+        on_event=_advance_on_follow(sim, events),
+        follow_interval=0.01,
+    )
+    r.refresh()
+    rows = cache.query("workspaces", "region = ?", [US], limit=2, with_raw=True)
+    p = actions.plan("terminate", rows, protect_tag="")
+    assert len(p.eligible) == 2
+    actions.execute(p, clients, cache, caller="")
+    r.follow([(row["account"], US, row["id"]) for row in rows])
+    for row in rows:
+        assert cache.get("workspaces", (row["account"], US, row["id"])) is None
+
+
+def test_background_loop_never_overlaps_and_stops(sim: Any, env) -> None:
+    clients, cache = env
+    active, peak, passes = [0], [0], [0]
+    lock = threading.Lock()
+
+    def on_event(e: Any) -> None:
+        with lock:
+            if isinstance(e, RefreshStarted):
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            elif isinstance(e, RefreshDone):
+                active[0] -= 1
+                passes[0] += 1
+
+    r = Refresher(
+        cache,
+        clients,
+        [Target(None, US)],
+        kinds=["workspaces"],
+        intervals={"workspaces": 0},
+        on_event=on_event,
+    )
+    r.start(tick=0.01)
+    deadline = time.monotonic() + 20
+    while passes[0] < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r.stop()
+    assert passes[0] >= 3 and peak[0] == 1 and not r.running
+    settled = passes[0]
+    time.sleep(0.2)
+    assert passes[0] == settled
