@@ -53,6 +53,10 @@ def current() -> Runtime:
     return _active or _default
 
 
+def current_or_none() -> Runtime | None:
+    return _active
+
+
 def activate(runtime: Runtime | None) -> None:
     global _active
     _active = runtime

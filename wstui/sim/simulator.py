@@ -45,14 +45,19 @@ class Simulator:
         self.runtime = Runtime(clock=self.clock, faults=self.faults)
         self.report: SeedReport | None = None
         self._mock: Any = None
+        self._previous: Runtime | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> Simulator:
-        """Start in-process mode: moto.mock_aws (fresh backends) + fake credentials."""
+        """Start in-process mode: moto.mock_aws + fake credentials.
+
+        The outermost mock_aws starts from empty backends; a nested one shares them.
+        """
         self._saved_env = {k: os.environ.get(k) for k in FAKE_CREDENTIALS}
         os.environ.update(FAKE_CREDENTIALS)
         self._mock = mock_aws()
         self._mock.start()
+        self._previous = runtime.current_or_none()
         self.activate()
         return self
 
@@ -66,7 +71,7 @@ class Simulator:
                 else:
                     os.environ[k] = v
         if runtime.current() is self.runtime:
-            runtime.activate(None)
+            runtime.activate(self._previous)
 
     @contextmanager
     def running(self) -> Iterator[Simulator]:
