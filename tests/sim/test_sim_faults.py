@@ -34,7 +34,7 @@ def test_throttle_rate_one_answers_rate_exceeded(sim, sim_client):
 def test_partial_throttling_is_retried_by_standard_mode(sim, sim_client):
     sim.faults.configure(throttle_rate=0.2)
     client = sim_client(REGION, max_attempts=10)
-    pages = list(client.get_paginator("describe_workspaces").paginate(PaginationConfig={"PageSize": 2}))
+    pages = list(client.get_paginator("describe_workspaces").paginate(PaginationConfig={"PageSize": 4}))
     ids = {w["WorkspaceId"] for p in pages for w in p["Workspaces"]}
     assert ids == set(sim.report.workspace_ids[REGION])
     faults = [c.fault for c in sim.calls_to("DescribeWorkspaces")]

@@ -7,6 +7,7 @@ threads, so handlers find the active runtime here rather than through an argumen
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,15 @@ class SimCall:
     fault: str | None = None  # None, "throttle" or "down": what the simulator answered
 
 
+MAX_CALLS = 200_000
+
+
 @dataclass
 class Runtime:
     clock: Clock = field(default_factory=lambda: Clock(speed=1.0))
     faults: Faults = field(default_factory=Faults)
-    _calls: list[SimCall] = field(default_factory=list)
+    # Bounded so a long demo session does not grow without limit; tests see every call.
+    _calls: deque[SimCall] = field(default_factory=lambda: deque(maxlen=MAX_CALLS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, call: SimCall) -> None:
