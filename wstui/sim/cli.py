@@ -25,18 +25,18 @@ def add_subcommands(subparsers: Any) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     # dest names are prefixed: the top-level parser has flags of its own (e.g. regions).
-    serve.add_argument("--port", dest="sim_port", type=int, default=4566, help="0 = any free port")
-    serve.add_argument("--size", dest="sim_size", type=int, default=1000, help="WorkSpaces")
-    serve.add_argument("--seed", dest="sim_seed", type=int, default=7)
+    serve.add_argument("--port", dest="sim_port", metavar="P", type=int, default=4566, help="0 = any free port")
+    serve.add_argument("--size", dest="sim_size", metavar="N", type=int, default=1000, help="WorkSpaces")
+    serve.add_argument("--seed", dest="sim_seed", metavar="S", type=int, default=7)
     serve.add_argument(
         "--regions", dest="sim_regions", nargs="+", default=list(DEFAULT_REGIONS), metavar="R"
     )
-    serve.add_argument("--directories", dest="sim_directories", type=int, default=3,
+    serve.add_argument("--directories", dest="sim_directories", metavar="N", type=int, default=3,
                        help="directories per region")  # fmt: skip
-    serve.add_argument("--latency-ms", dest="sim_latency_ms", type=float, default=0.0)
-    serve.add_argument("--throttle-rate", dest="sim_throttle_rate", type=float, default=0.0,
+    serve.add_argument("--latency-ms", dest="sim_latency_ms", metavar="X", type=float, default=0.0)
+    serve.add_argument("--throttle-rate", dest="sim_throttle_rate", metavar="F", type=float, default=0.0,
                        help="share of calls answered ThrottlingException")  # fmt: skip
-    serve.add_argument("--speed", dest="sim_speed", type=float, default=1.0,
+    serve.add_argument("--speed", dest="sim_speed", metavar="F", type=float, default=1.0,
                        help="virtual seconds per real second")  # fmt: skip
     serve.set_defaults(func=cmd_serve)
 
