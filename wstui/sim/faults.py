@@ -6,10 +6,11 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Verdict = Literal["ok", "throttle", "down"]
+Verdict = Literal["ok", "throttle", "down", "denied"]
 
 _UNSET: Final = object()
 
@@ -20,6 +21,7 @@ class FaultSettings:
     throttle_rate: float = 0.0  # probability that a call answers ThrottlingException
     fail_after: int | None = None  # calls 1..N succeed; call N+1 onwards find the endpoint down
     rps_cap: float | dict[str, float] | None = None  # per operation; a number applies to every one
+    denied: frozenset[str] = frozenset()  # operations answered AccessDeniedException
 
 
 class Faults:
@@ -46,6 +48,7 @@ class Faults:
         throttle_rate: float | object = _UNSET,
         fail_after: int | object | None = _UNSET,
         rps_cap: float | dict[str, float] | object | None = _UNSET,
+        denied: Iterable[str] | object = _UNSET,
     ) -> FaultSettings:
         """Change only the settings passed; ``fail_after`` counts from the calls seen so far."""
         with self._lock:
@@ -65,6 +68,8 @@ class Faults:
                 )
             if rps_cap is not _UNSET:
                 changes["rps_cap"] = rps_cap
+            if denied is not _UNSET:
+                changes["denied"] = frozenset(denied)  # type: ignore[arg-type]
             self._settings = FaultSettings(**{**s.__dict__, **changes})  # type: ignore[arg-type]
             return self._settings
 
@@ -81,6 +86,8 @@ class Faults:
             latency = s.latency_ms / 1000.0
             if s.fail_after is not None and self._count > s.fail_after:
                 return "down", latency
+            if operation in s.denied:
+                return "denied", latency
             if s.throttle_rate and self._rng.random() < s.throttle_rate:
                 return "throttle", latency
             cap = s.rps_cap.get(operation) if isinstance(s.rps_cap, dict) else s.rps_cap

@@ -25,6 +25,7 @@ from moto.workspaces.responses import WorkSpacesResponse
 from wstui.sim import states
 from wstui.sim.catalogue import AMAZON_BUNDLES, COMPUTE_TYPES
 from wstui.sim.errors import (
+    AccessDenied,
     InvalidParameterValues,
     InvalidResourceState,
     OperationInProgress,
@@ -979,6 +980,14 @@ def _call_action(self: WorkSpacesResponse) -> Any:
         time.sleep(latency)
     if verdict == "down":
         return _endpoint_down(self)
+    if verdict == "denied":
+        err = AccessDenied(
+            f"User: arn:aws:iam::{self.current_account}:user/sim is not authorized to perform: "
+            f"workspaces:{operation}"
+        )
+        headers = {**self.response_headers, "status": "400",
+                   "x-amzn-ErrorType": "AccessDeniedException"}  # fmt: skip
+        return 400, headers, err.description
     if verdict == "throttle":
         err = Throttling("Rate exceeded")
         headers = {**self.response_headers, "status": "400",

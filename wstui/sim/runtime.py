@@ -22,7 +22,7 @@ class SimCall:
     params: dict[str, Any]
     at: float  # virtual time the call was received
     account: str = ""
-    fault: str | None = None  # None, "throttle" or "down": what the simulator answered
+    fault: str | None = None  # None, "throttle", "down" or "denied": what the simulator answered
 
 
 MAX_CALLS = 200_000
