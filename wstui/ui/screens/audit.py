@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from wstui.ui.screens._text import fit
+from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 
 COLUMNS = (("WHEN", 19), ("ACTION", 20), ("TARGET", 22), ("IDS", 24), ("RESULT", 30))
 
 
-def audit_cells(row: dict[str, Any]) -> tuple[str, ...]:
-    at = row.get("at") or row.get("started_at") or row.get("ts")
+def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
+    """Cells as Rich Text: DataTable would parse plain str cells as markup."""
+    at = row.get("at")
     when = (
         datetime.fromtimestamp(float(at), UTC).strftime("%Y-%m-%d %H:%M:%S")
         if isinstance(at, int | float)
         else str(at or "")
     )
-    target = row.get("target") or "/".join(str(row.get(k) or "") for k in ("account", "region"))
+    target = f"{row.get('account') or '?'}/{row.get('region') or '?'}"
     ids = row.get("ids")
-    if isinstance(ids, list | tuple):
+    if isinstance(ids, list):
         ids = f"{len(ids)}: " + " ".join(str(i) for i in ids)
-    result = row.get("outcomes") or row.get("result") or row.get("status") or ""
-    if isinstance(result, dict):
-        failed = sum(1 for o in result.values() if str(o).find("failed") >= 0)
-        result = f"{len(result) - failed} ok, {failed} failed"
-    return tuple(
-        fit(v, w) for v, (_, w) in zip((when, row.get("action"), target, ids, result), COLUMNS, strict=True)
-    )
+    items = row.get("items") or []
+    counts = Counter(str(item.get("status")) for item in items)
+    result = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    if row.get("finished_at") is None:
+        result = result or "not finished"
+    failed = [item for item in items if item.get("status") == "failed"]
+    if failed:
+        result += f" ({failed[0].get('code')})"
+    values = (when, row.get("action"), target, ids, result)
+    return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True))
 
 
 class AuditScreen(Screen):

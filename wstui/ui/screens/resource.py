@@ -198,8 +198,7 @@ class ResourceScreen(Screen):
             self.apply_filter("")
             box.remove_class("open")
             self.table.focus()
-        elif self.table.marks:
-            self.table.clear_marks()
+        # Marks are never cleared by esc: losing a large selection by reflex is costly.
 
     # -- ':' prompt -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.content import Content
@@ -19,7 +20,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
-from wstui.ui.screens._text import clean, fit
+from wstui.ui.safe_text import safe_text
+from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar
 
 TRANSITIONAL = frozenset(
@@ -74,7 +76,9 @@ class ResultsScreen(Screen):
         table.add_column("STATE", key="state", width=12)
         table.add_column("RESULT", key="result")
         for key in self.keys[:MAX_ROWS]:
-            table.add_row(fit(key[2], 14), "", "", "pending", key="/".join(key))
+            table.add_row(
+                safe_text(key[2], max_cells=14), "", "", "pending", key="/".join(key)
+            )
         self.poll_states()
         self.set_interval(POLL_SECONDS, self.poll_states)
         self._execute()
@@ -138,7 +142,7 @@ class ResultsScreen(Screen):
             row_key = by_id.get(outcome.id)
             if row_key is None:
                 continue
-            table.update_cell(row_key, "result", outcome_text(outcome))
+            table.update_cell(row_key, "result", outcome_text(outcome), update_width=True)
 
     # -- following -------------------------------------------------------------------
 
@@ -159,8 +163,8 @@ class ResultsScreen(Screen):
                 self.states[key] = state
                 row_key = "/".join(key)
                 if row_key in shown:
-                    table.update_cell(row_key, "state", Content.styled(state, state_style(state)))
-                    table.update_cell(row_key, "user", fit(row.get("user"), 14))
+                    table.update_cell(row_key, "state", safe_text(state, state_style(state)))
+                    table.update_cell(row_key, "user", safe_text(row.get("user"), max_cells=14))
         self.update_summary()
 
     def update_summary(self) -> None:
@@ -198,18 +202,19 @@ class ResultsScreen(Screen):
         retry(self, failed)
 
 
-def outcome_text(outcome: Any) -> Content:
+# DataTable parses str cells as markup, so every cell is a Rich Text built by safe_text.
+def outcome_text(outcome: Any) -> Text:
     if outcome.status == "sent":
-        return Content.styled("sent" + (f" {clean(outcome.message)}" if outcome.message else ""), "$success")
-    text = f"{outcome.status.upper()} {clean(outcome.code)}: {clean(outcome.message)}"
-    return Content.styled(text[:300], "$error" if outcome.status == "failed" else "$warning")
+        return safe_text("sent" + (f" {outcome.message}" if outcome.message else ""), "green")
+    text = f"{outcome.status.upper()} {outcome.code}: {outcome.message}"
+    return safe_text(text, "bold red" if outcome.status == "failed" else "yellow", max_cells=300)
 
 
 def state_style(state: str) -> str:
     if state == "AVAILABLE":
-        return "$success"
+        return "green"
     if state in TRANSITIONAL:
-        return "$warning"
+        return "yellow"
     if state in {"ERROR", "UNHEALTHY", "IMPAIRED"}:
-        return "$error"
+        return "red"
     return ""
