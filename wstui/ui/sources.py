@@ -10,6 +10,7 @@ SQLite, so the cost of a screen does not grow with the fleet.
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
@@ -20,10 +21,13 @@ Key = tuple[str, str, str]
 """(account, region, id): the identity of a cached row."""
 
 KEY_COLUMNS = ("account", "region", "id")
-# Rows are fetched from SQLite in aligned blocks, kept in a small LRU: a page-down
-# usually reads from memory, and memory stays flat however long the table is.
-BLOCK_ROWS = 256
-CACHED_BLOCKS = 8
+# Rows are read in aligned blocks by rowid, kept in a small LRU: a page-down usually
+# reads from memory, and memory stays flat however long the table is.
+BLOCK_ROWS = 64
+CACHED_BLOCKS = 16
+# Above this many rows, index_of builds a rowid -> position map once instead of
+# searching the array each time.
+POSITION_MAP_AFTER = 20_000
 # Columns never needed to draw a row (the raw JSON is read only by the details view).
 SKIPPED_COLUMNS = frozenset({"raw"})
 
@@ -53,31 +57,16 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def rows_before(column: str | None, desc: bool, value: Any) -> tuple[str, tuple[Any, ...]]:
-    """SQL true for rows ordered before a row whose sort column holds `value`.
+class _MaterializedSource:
+    """Shared machinery for SQLite-backed sources.
 
-    The order is `ORDER BY column ASC|DESC, account, region, id` (the key breaks ties,
-    always ascending, as `Cache.query` does). SQLite sorts NULLs first ascending and
-    last descending. The caller binds the row's (account, region, id) after the
-    returned params.
+    One query per filter/sort change lists the matching rowids in display order (an
+    8-byte integer per row, ~0.8 MB at 100,000 rows). After that, `count` is its
+    length, `index_of` is a primary-key lookup plus a search in the array, and a
+    window reads only its own rows by rowid, whatever the sort and however deep the
+    offset. The order is `ORDER BY column ASC|DESC, account, region, id`, the same as
+    `Cache.query`, so the key breaks ties and the order is total.
     """
-    key_before = "(account, region, id) < (?, ?, ?)"
-    if column is None:
-        return key_before, ()
-    col = _quote(column)
-    tie = f"({col} IS NULL AND {key_before})" if value is None else f"({col} = ? AND {key_before})"
-    tie_params: tuple[Any, ...] = () if value is None else (value,)
-    if not desc:
-        if value is None:
-            return tie, tie_params
-        return f"{col} IS NULL OR {col} < ? OR {tie}", (value, *tie_params)
-    if value is None:
-        return f"{col} IS NOT NULL OR {tie}", tie_params
-    return f"{col} > ? OR {tie}", (value, *tie_params)
-
-
-class _WindowedSource:
-    """Shared machinery: counted once, rows fetched in LRU blocks, `index_of` in SQL."""
 
     where: str
     params: tuple[Any, ...]
@@ -85,7 +74,8 @@ class _WindowedSource:
     desc: bool
 
     def __init__(self) -> None:
-        self._count: int | None = None
+        self._ids: array[int] | None = None
+        self._positions: dict[int, int] | None = None
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
 
     # -- to provide ----------------------------------------------------------------
@@ -95,7 +85,8 @@ class _WindowedSource:
     def _table(self) -> str:
         raise NotImplementedError
 
-    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+    def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
+        """The display rows of `rowids`, each with a `_rowid` entry, in any order."""
         raise NotImplementedError
 
     def _sort_target(self) -> tuple[str | None, bool]:
@@ -109,28 +100,26 @@ class _WindowedSource:
         self.reload()
 
     def reload(self) -> None:
-        """Forget counted and fetched rows (after a refresh changed the table)."""
-        self._count = None
+        """Forget the listed rows (after a refresh changed the table, or a new query)."""
+        self._ids = None
+        self._positions = None
         self._blocks.clear()
 
     # -- RowSource -------------------------------------------------------------------
     def count(self) -> int:
-        if self._count is None:
-            sql = f"SELECT count(*) FROM {_quote(self._table())} WHERE ({self.where})"
-            self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
-        return self._count
+        return len(self._ordered_ids())
 
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        ids = self._ordered_ids()
         offset = max(0, offset)
-        end = min(offset + max(0, limit), self.count())
+        end = min(offset + max(0, limit), len(ids))
         rows: list[dict[str, Any]] = []
         position = offset
         while position < end:
             block_no, start = divmod(position, BLOCK_ROWS)
-            block = self._block(block_no)
-            if start >= len(block):
-                break  # the table shrank under us; the next reload recounts
-            take = block[start : start + (end - position)]
+            take = self._block(block_no)[start : start + (end - position)]
+            if not take:
+                break
             rows.extend(take)
             position += len(take)
         return rows
@@ -140,31 +129,53 @@ class _WindowedSource:
         return [tuple(r) for r in self._connection().execute(sql, self.params)]  # type: ignore[misc]
 
     def index_of(self, key: Key) -> int | None:
-        conn = self._connection()
-        table = _quote(self._table())
-        column, desc = self._sort_target()
-        selected = _quote(column) if column else "1"
-        found = conn.execute(
-            f"SELECT {selected} FROM {table}"
-            f" WHERE ({self.where}) AND account = ? AND region = ? AND id = ?",
-            (*self.params, *key),
-        ).fetchone()
+        found = (
+            self._connection()
+            .execute(
+                f"SELECT rowid FROM {_quote(self._table())}"
+                " WHERE account = ? AND region = ? AND id = ?",
+                tuple(key),
+            )
+            .fetchone()
+        )
         if found is None:
             return None
-        before, before_params = rows_before(column, desc, found[0] if column else None)
-        return int(
-            conn.execute(
-                f"SELECT count(*) FROM {table} WHERE ({self.where}) AND ({before})",
-                (*self.params, *before_params, *key),
-            ).fetchone()[0]
-        )
+        ids = self._ordered_ids()
+        if self._positions is None and len(ids) > POSITION_MAP_AFTER:
+            self._positions = {rowid: i for i, rowid in enumerate(ids)}
+        if self._positions is not None:
+            return self._positions.get(found[0])
+        try:
+            return ids.index(found[0])
+        except ValueError:
+            return None  # the row exists but the filter hides it
+
+    # -- internals ---------------------------------------------------------------------
+    def _ordered_ids(self) -> array[int]:
+        if self._ids is None:
+            column, desc = self._sort_target()
+            direction = "DESC" if desc else "ASC"
+            if column is None:
+                order = "account, region, id"
+            else:
+                # With a filter, "+column" keeps SQLite from walking the column's index and
+                # fetching every row at random to test it: scan once, then sort the matches.
+                term = _quote(column) if self.where == "1" else f"+{_quote(column)}"
+                order = f"{term} {direction}, account, region, id"
+            sql = f"SELECT rowid FROM {_quote(self._table())} WHERE ({self.where}) ORDER BY {order}"
+            cursor = self._connection().execute(sql, self.params)
+            self._ids = array("q", (r[0] for r in cursor))
+        return self._ids
 
     def _block(self, block_no: int) -> list[dict[str, Any]]:
         block = self._blocks.get(block_no)
         if block is not None:
             self._blocks.move_to_end(block_no)
             return block
-        block = self._fetch(block_no * BLOCK_ROWS, BLOCK_ROWS)
+        ids = self._ordered_ids()[block_no * BLOCK_ROWS : (block_no + 1) * BLOCK_ROWS]
+        by_rowid = {row.pop("_rowid"): row for row in self._rows_by_rowid(ids)}
+        # A row deleted since the listing is skipped; the next reload recounts.
+        block = [by_rowid[i] for i in ids if i in by_rowid]
         for row in block:
             row["_key"] = (row["account"], row["region"], row["id"])
         self._blocks[block_no] = block
@@ -173,7 +184,7 @@ class _WindowedSource:
         return block
 
 
-class SqliteSource(_WindowedSource):
+class SqliteSource(_MaterializedSource):
     """A `RowSource` over any SQLite table with `account, region, id` key columns.
 
     `where`/`params` is a SQL condition with positional parameters (as produced by
@@ -216,27 +227,24 @@ class SqliteSource(_WindowedSource):
     def _table(self) -> str:
         return self.table
 
-    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
+    def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
         cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
-        order = ", ".join(
-            [f"{_quote(self.order_by)} {'DESC' if self.desc else 'ASC'}"] if self.order_by else []
-        )
-        order = f"{order}, account, region, id" if order else "account, region, id"
+        marks = ", ".join("?" for _ in rowids)
         cursor = self._connect().execute(
-            f"SELECT {cols} FROM {_quote(self.table)} WHERE ({self.where})"
-            f" ORDER BY {order} LIMIT ? OFFSET ?",
-            (*self.params, limit, offset),
+            f"SELECT rowid AS _rowid, {cols} FROM {_quote(self.table)} WHERE rowid IN ({marks})",
+            tuple(rowids),
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor]
 
 
-class CacheSource(_WindowedSource):
+class CacheSource(_MaterializedSource):
     """A `RowSource` over one kind in the core cache.
 
-    Windows come from `Cache.query` (so derived columns such as idle days are filled
-    and the order is the cache's); `index_of` needs SQL the contract does not offer,
-    so it reads the kind's table through the calling thread's `cache.conn`.
+    Rows are read through `Cache.query` (so derived columns such as idle days are the
+    cache's own); listing rowids in order and `index_of` need SQL the contract does not
+    offer, so they read the kind's table through the calling thread's `cache.conn`,
+    using the same ORDER BY as `Cache.query`.
     """
 
     def __init__(
@@ -280,18 +288,22 @@ class CacheSource(_WindowedSource):
     def _table(self) -> str:
         return self.kind.table
 
-    def count(self) -> int:
-        if self._count is None:
-            self._count = self.cache.count(self.kind, self.where, self.params)
-        return self._count
-
-    def all_keys(self) -> list[Key]:
-        return self.cache.keys(self.kind, self.where, self.params)
-
-    def _fetch(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        return self.cache.query(
-            self.kind, self.where, self.params, self.order_by, self.desc, offset, limit
-        )
+    def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
+        # Through Cache.query so derived columns (idle days) are computed the cache's way;
+        # it does not return rowids, so a second (tiny) read maps keys back to them.
+        marks = ", ".join("?" for _ in rowids)
+        where, params = f"rowid IN ({marks})", tuple(rowids)
+        rows = self.cache.query(self.kind, where, params, limit=None)
+        rowid_of = {
+            (a, r, i): rowid
+            for rowid, a, r, i in self.cache.conn.execute(
+                f"SELECT rowid, account, region, id FROM {_quote(self.kind.table)} WHERE {where}",
+                params,
+            )
+        }
+        for row in rows:
+            row["_rowid"] = rowid_of.get((row["account"], row["region"], row["id"]))
+        return rows
 
 
 __all__ = [
@@ -300,5 +312,4 @@ __all__ = [
     "Key",
     "RowSource",
     "SqliteSource",
-    "rows_before",
 ]

@@ -1,0 +1,1 @@
+"""Benchmarks for wstui: `python -m bench` (see bench/README.md)."""
