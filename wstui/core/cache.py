@@ -23,17 +23,19 @@ from typing import Any, Protocol
 import platformdirs
 import sqlite_utils
 
+from wstui.core import insight, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
 # Keys the listers merge into raw items from other calls; a targeted re-read
 # (upsert_items) that lacks them keeps the cached ones instead of blanking them.
-MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions")
-# Shown as per-tag history rows ("tag:Owner") instead of one blob diff.
-_NO_HISTORY = frozenset({"tags"})
+MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions", insight.USAGE_KEY)
+# Shown as per-tag history rows ("tag:Owner") instead of one blob diff; usage figures
+# move daily and are not changes anyone needs in the history.
+_NO_HISTORY = frozenset({"tags", "used_days", "advice", "advice_why"})
 _SECRET_WORDS = ("secret", "password", "token", "credential", "accesskey", "sessionkey")
 
 Key = tuple[str, str, str]
@@ -136,8 +138,14 @@ def _v2(conn: sqlite3.Connection) -> None:
             )
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """Connection history for idle/cost insight; the watcher lease of a shared cache."""
+    insight.install(conn)
+    watch.install(conn)
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -255,6 +263,8 @@ class Cache:
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
+        self.clock: Callable[[], float] = time.time  # tests move time for usage history
+        self._usage = insight.UsageTracker()
         self._prepare_files()
         self._migrate()
 
@@ -400,12 +410,16 @@ class Cache:
 
     def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
         account, region = str(target.account), str(target.region)
-        now = time.time()
+        now = self.clock()
         cols = [c.name for c in kind.stored_columns]
         table = _q(kind.table)
         with self._tx() as conn:
             if not complete:
                 items = self._carry_merged_keys(conn, kind, account, region, items)
+            if kind.name == "workspaces":
+                # Shallow copies: the Usage entry must not leak into the caller's items.
+                items = [dict(i) if isinstance(i, dict) else i for i in items]
+                self._usage.apply(conn, account, region, items, now, complete)
             prep = self._prepare(kind, items)
             old_rows = self._load_rows(
                 conn, kind, account, region, cols, None if complete else prep.keys
@@ -492,6 +506,9 @@ class Cache:
                     (kind.name, account, region, now, now),
                 )
                 conn.execute("DELETE FROM history WHERE at < ?", (now - HISTORY_KEEP_SECONDS,))
+                if kind.name == "workspaces":
+                    self._usage.forget(conn, account, region, removed)
+                    self._usage.prune(conn, now)
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
 
@@ -641,6 +658,43 @@ class Cache:
         lim = -1 if limit is None else max(0, int(limit))
         cur = self.conn.execute(sql, (*params, lim, max(0, int(offset))))
         return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    def iter_query(
+        self,
+        kind: Kind | str,
+        where: str = "1",
+        params: Sequence[Any] = (),
+        order_by: str | None = None,
+        desc: bool = False,
+        with_raw: bool = False,
+        now: float | None = None,
+        batch: int = 1000,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching row, streamed in batches from one read snapshot.
+
+        Uses its own connection, so a refresh committing meanwhile neither blocks it nor
+        changes what it returns (WAL keeps the snapshot it started with).
+        """
+        kind = resolve(kind)
+        now = time.time() if now is None else now
+        sql = (
+            f"SELECT {self._select_list(kind, now, with_raw)} FROM {_q(kind.table)} "
+            f"WHERE ({where or '1'}) {self._order_clause(kind, order_by, desc)}"
+        )
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN")  # one snapshot for the whole stream
+            cur = conn.execute(sql, tuple(params))
+            while True:
+                rows = cur.fetchmany(batch)
+                if not rows:
+                    break
+                for r in rows:
+                    yield self._row_dict(cur, r)
+        finally:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            conn.close()
 
     def count(self, kind: Kind | str, where: str = "1", params: Sequence[Any] = ()) -> int:
         kind = resolve(kind)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wstui.core import insight
 from wstui.core.timefmt import to_epoch
 
 # Every cached row is keyed by these; they are filled from the target, not the item.
@@ -248,6 +249,16 @@ def _alias_shares(item: dict) -> str | None:
     return ",".join(ids) or None
 
 
+def _advice_mode(item: dict) -> str | None:
+    advice = insight.item_advice(item)
+    return advice.mode if advice else None
+
+
+def _advice_why(item: dict) -> str | None:
+    advice = insight.item_advice(item)
+    return advice.reason if advice else None
+
+
 def _account_col() -> Column:
     return Column("account", "ACCOUNT", _target_only, width=12, default=False)
 
@@ -400,6 +411,17 @@ WORKSPACES = Kind(
             age_of="last_connected",
             aliases=("idle",),
         ),
+        Column(
+            "used_days",
+            "USED/30D",
+            dig(insight.USAGE_KEY, "DaysUsed30"),
+            type="int",
+            width=8,
+            default=False,
+            aliases=("used",),
+        ),
+        Column("advice", "ADVICE", _advice_mode, width=10, default=False, index=True),
+        Column("advice_why", "WHY", _advice_why, width=22, default=False, aliases=("why",)),
         Column("error", "ERROR", dig("ErrorCode"), width=16, default=False),
         Column("subnet", "SUBNET", dig("SubnetId"), width=16, default=False),
         _account_col(),

@@ -1,0 +1,288 @@
+"""Idle and cost insight: idle days, connection history, running-mode advice.
+
+The API only tells us a WorkSpace's *last* connection (LastKnownUserConnectionTimestamp)
+and whether a user is connected right now. Usage over a month is therefore accumulated
+in the cache: every refresh records the UTC days on which each WorkSpace was seen in
+use (the day of its last connection, and today if it is CONNECTED) in the
+``connections`` table, and the day the WorkSpace was first listed in ``observed``.
+From those, each listed item gets a ``Usage`` entry merged into its raw JSON
+(``DaysUsed30``, ``ObservedDays``) that the ``used_days`` / ``advice`` columns read.
+
+Advice (days rather than AWS's billing hours, since we only see days):
+- AUTO_STOP used on at least ``ALWAYS_ON_MIN_DAYS`` of the last 30 days -> ALWAYS_ON
+  (hourly billing of a WorkSpace used most days costs more than the monthly price);
+- ALWAYS_ON used on at most ``AUTO_STOP_MAX_DAYS`` of the last 30 days, once we have
+  watched it for ``MIN_OBSERVED_DAYS`` (or its last connection is that old, or it never
+  connected) -> AUTO_STOP.
+MANUAL WorkSpaces get no advice (someone chose that mode on purpose).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from wstui.core.timefmt import to_epoch
+
+DAY = 86400
+WINDOW_DAYS = 30
+ALWAYS_ON_MIN_DAYS = 15
+AUTO_STOP_MAX_DAYS = 3
+MIN_OBSERVED_DAYS = 7
+KEEP_DAYS = 60  # connection rows older than this are pruned
+USAGE_KEY = "Usage"  # merged into raw WorkSpaces items by the cache
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS connections (
+    account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, day INTEGER NOT NULL,
+    PRIMARY KEY (account, region, id, day)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS observed (
+    account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, first_day INTEGER NOT NULL,
+    PRIMARY KEY (account, region, id)) WITHOUT ROWID
+"""
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+def day_of(ts: float) -> int:
+    """UTC day number (days since the epoch)."""
+    return int(ts // DAY)
+
+
+def idle_days(last_connected: float | None, now: float) -> float:
+    """Whole days since the last connection; ``math.inf`` for never connected.
+
+    The same figure as the ``idle_days`` column (which shows never-connected as empty).
+    """
+    if last_connected is None:
+        return math.inf
+    return float(max(0, int((now - last_connected) // DAY)))
+
+
+def never_connected(item: dict) -> bool:
+    status = item.get("ConnectionStatus") if isinstance(item, dict) else None
+    return not (isinstance(status, dict) and status.get("LastKnownUserConnectionTimestamp"))
+
+
+def use_days(item: dict, now: float) -> set[int]:
+    """UTC days on which this listed item shows use."""
+    status = item.get("ConnectionStatus") if isinstance(item, dict) else None
+    if not isinstance(status, dict):
+        return set()
+    days: set[int] = set()
+    ts = to_epoch(status.get("LastKnownUserConnectionTimestamp"))
+    if ts is not None and ts <= now + DAY:  # a clock-skewed future stamp still counts once
+        days.add(day_of(ts))
+    if status.get("ConnectionState") == "CONNECTED":
+        days.add(day_of(now))
+    return days
+
+
+@dataclass(frozen=True)
+class Advice:
+    mode: str  # the running mode to switch to
+    reason: str
+
+
+def advise(
+    running_mode: str | None,
+    days_used: int | None,
+    observed_days: int | None,
+    last_connected: float | None = None,
+    now: float | None = None,
+) -> Advice | None:
+    """Running-mode advice for one WorkSpace, or None (no change worth making)."""
+    used = int(days_used or 0)
+    if running_mode == "AUTO_STOP" and used >= ALWAYS_ON_MIN_DAYS:
+        return Advice("ALWAYS_ON", f"used {used} of {WINDOW_DAYS} days")
+    if running_mode == "ALWAYS_ON" and used <= AUTO_STOP_MAX_DAYS:
+        now = time.time() if now is None else now
+        if last_connected is None:
+            return Advice("AUTO_STOP", "never connected")
+        idle = idle_days(last_connected, now)
+        if idle >= MIN_OBSERVED_DAYS or (observed_days or 0) >= MIN_OBSERVED_DAYS:
+            return Advice("AUTO_STOP", f"used {used} of {WINDOW_DAYS} days")
+    return None
+
+
+_last_advice: tuple[int, dict | None, Advice | None] = (0, None, None)
+
+
+def item_advice(item: dict) -> Advice | None:
+    """Advice from a raw item carrying the merged ``Usage`` entry (None without it)."""
+    global _last_advice
+    # Two columns (advice, why) ask in a row for the same item: answer the second from memo.
+    memo_id, memo_item, memo = _last_advice
+    if memo_item is item and memo_id == id(item):
+        return memo
+    advice = _item_advice(item)
+    _last_advice = (id(item), item, advice)
+    return advice
+
+
+def _item_advice(item: dict) -> Advice | None:
+    if not isinstance(item, dict):
+        return None
+    usage = item.get(USAGE_KEY)
+    if not isinstance(usage, dict):
+        return None
+    props = item.get("WorkspaceProperties")
+    mode = props.get("RunningMode") if isinstance(props, dict) else None
+    status = item.get("ConnectionStatus")
+    last = (
+        to_epoch(status.get("LastKnownUserConnectionTimestamp"))
+        if isinstance(status, dict)
+        else None
+    )
+    return advise(mode, usage.get("DaysUsed30"), usage.get("ObservedDays"), last, usage.get("At"))
+
+
+# -------------------------------------------------------------- cache bookkeeping
+
+
+def install(conn: sqlite3.Connection) -> None:
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+class UsageTracker:
+    """Records use days and merges ``Usage`` into listed items (inside the cache's write).
+
+    Remembers what it last wrote per WorkSpace so a steady fleet costs no inserts.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[str, str], dict[str, frozenset[int]]] = {}
+        self._observed: dict[tuple[str, str], set[str]] = {}
+
+    def apply(
+        self,
+        conn: sqlite3.Connection,
+        account: str,
+        region: str,
+        items: Iterable[dict],
+        now: float,
+        complete: bool,
+    ) -> None:
+        items = [i for i in items if isinstance(i, dict) and i.get("WorkspaceId")]
+        today = day_of(now)
+        memo = self._written.setdefault((account, region), {})
+        rows: list[tuple[str, str, str, int]] = []
+        for item in items:
+            wid = str(item["WorkspaceId"])
+            days = frozenset(use_days(item, now))
+            if days and not days <= memo.get(wid, frozenset()):
+                rows += [(account, region, wid, d) for d in days]
+                memo[wid] = memo.get(wid, frozenset()) | days
+        conn.executemany("INSERT OR IGNORE INTO connections VALUES (?, ?, ?, ?)", rows)
+        if complete:
+            seen = self._observed.setdefault((account, region), set())
+            new = [str(i["WorkspaceId"]) for i in items if str(i["WorkspaceId"]) not in seen]
+            conn.executemany(
+                "INSERT OR IGNORE INTO observed VALUES (?, ?, ?, ?)",
+                [(account, region, i, today) for i in new],
+            )
+            seen.update(new)
+        usage = self.usage(conn, account, region, now, [str(i["WorkspaceId"]) for i in items])
+        for item in items:
+            used, observed = usage.get(str(item["WorkspaceId"]), (0, 1))
+            item[USAGE_KEY] = {"DaysUsed30": used, "ObservedDays": observed, "At": now}
+
+    @staticmethod
+    def usage(
+        conn: sqlite3.Connection,
+        account: str,
+        region: str,
+        now: float,
+        ids: list[str] | None = None,
+    ) -> dict[str, tuple[int, int]]:
+        """id -> (days used in the last WINDOW_DAYS, days observed)."""
+        today = day_of(now)
+        used = dict(
+            conn.execute(
+                "SELECT id, count(*) FROM connections WHERE account = ? AND region = ? "
+                "AND day > ? AND day <= ? GROUP BY id",
+                (account, region, today - WINDOW_DAYS, today),
+            ).fetchall()
+        )
+        first = dict(
+            conn.execute(
+                "SELECT id, first_day FROM observed WHERE account = ? AND region = ?",
+                (account, region),
+            ).fetchall()
+        )
+        wanted = ids if ids is not None else sorted(first.keys() | used.keys())
+        return {
+            i: (int(used.get(i, 0)), max(1, today - int(first.get(i, today)) + 1)) for i in wanted
+        }
+
+    def forget(self, conn: sqlite3.Connection, account: str, region: str, ids: list[str]) -> None:
+        """Drop the bookkeeping of WorkSpaces that vanished."""
+        keys = [(account, region, i) for i in ids]
+        conn.executemany(
+            "DELETE FROM connections WHERE account = ? AND region = ? AND id = ?", keys
+        )
+        conn.executemany("DELETE FROM observed WHERE account = ? AND region = ? AND id = ?", keys)
+        memo = self._written.get((account, region), {})
+        seen = self._observed.get((account, region), set())
+        for i in ids:
+            memo.pop(i, None)
+            seen.discard(i)
+
+    @staticmethod
+    def prune(conn: sqlite3.Connection, now: float) -> None:
+        conn.execute("DELETE FROM connections WHERE day < ?", (day_of(now) - KEEP_DAYS,))
+
+
+def connection_days(cache: Any, key: tuple[str, str, str]) -> list[int]:
+    """The recorded use days of one WorkSpace, oldest first (for details and tests)."""
+    rows = cache.conn.execute(
+        "SELECT day FROM connections WHERE account = ? AND region = ? AND id = ? ORDER BY day",
+        tuple(key),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+# ------------------------------------------------------------------ bulk advice
+
+
+def advice_plans(rows: Iterable[dict], protect_tag: str | None = None) -> list[Any]:
+    """One running-mode Plan per advised mode, for rows carrying an ``advice`` column.
+
+    Goes through the normal ``actions.plan`` (states, protect tag, already-in-mode).
+    """
+    from wstui.core import actions
+
+    by_mode: dict[str, list[dict]] = {}
+    for row in rows:
+        mode = row.get("advice")
+        if mode in actions.RUNNING_MODES:
+            by_mode.setdefault(str(mode), []).append(row)
+    kw = {} if protect_tag is None else {"protect_tag": protect_tag}
+    return [
+        actions.plan("running-mode", group, {"mode": mode}, **kw)
+        for mode, group in sorted(by_mode.items())
+    ]
+
+
+# ------------------------------------------------------------------ what changed
+
+
+def changes_since(cache: Any, since: float, kind: str = "workspaces", limit: int = 5000) -> dict:
+    """History since a time, grouped: created, vanished, state changes, other changes."""
+    events = cache.history(kind, since=since, limit=limit)
+    out: dict[str, list[dict]] = {"created": [], "vanished": [], "state": [], "other": []}
+    for e in events:
+        if e["event"] in ("created", "vanished"):
+            out[e["event"]].append(e)
+        elif e.get("field") == "state":
+            out["state"].append(e)
+        else:
+            out["other"].append(e)
+    return out
