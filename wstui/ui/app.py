@@ -191,6 +191,12 @@ class WstuiApp(App):
         self.switch_screen(ResourceScreen(kind.name))
         return True
 
+    def action_operations(self, screen: str = "") -> None:
+        """The operations picker for `screen` (kind or "account"; default: this screen's)."""
+        from wstui.ui.screens.operations import open_operations
+
+        open_operations(self, screen or None)
+
     def show_audit(self) -> None:
         from wstui.ui.screens.audit import AuditScreen
 
@@ -208,6 +214,8 @@ class WstuiApp(App):
             self.show_audit()
         elif head == "theme" and len(words) > 1:
             self.set_theme(words[1])
+        elif head in {"ops", "op", "operations"}:
+            self.action_operations(words[1] if len(words) > 1 else "")
         elif head in {"help", "?"}:
             self.action_help()
         else:
