@@ -64,9 +64,19 @@ class Options:
         )
 
     def make_cache(self) -> Any:
-        from wstui.core.cache import Cache
+        # A corrupt cache is moved aside and rebuilt; an unwritable one runs from memory,
+        # read-only (wstui.core.recovery). Notices go to stderr and to the TUI.
+        from wstui.core import actions
+        from wstui.core.recovery import open_cache
 
-        return Cache(self.cache_path)
+        opened = open_cache(self.cache_path)
+        for notice in opened.notices:
+            print(f"wstui: {safe(notice)}", file=sys.stderr)
+        if opened.read_only:
+            self.read_only = True
+            actions.set_read_only(True)
+        opened.cache.notices = list(opened.notices)
+        return opened.cache
 
     def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
         from wstui.core.refresh import Refresher
@@ -203,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
     ls.add_argument("--columns", "-c", metavar="A,B", help="columns to show")
     ls.add_argument("--limit", type=int, default=None, metavar="N")
+    ls.add_argument("--output", "-o", metavar="FILE", help="write csv/json to FILE (streamed)")
     ls.set_defaults(func=cmd_ls)
 
     act = sub.add_parser("act", help="plan and run an action on WorkSpaces")
@@ -404,6 +415,8 @@ def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
     where, params = _compile(args.filter, kind)
     order_by, desc = _parse_sort(kind, args.sort)
     cache = opts.make_cache()
+    if args.format in ("csv", "json") or args.output:
+        return _export_ls(args, cache, kind, where, params, order_by, desc, names)
     rows = cache.query(kind, where, params, order_by=order_by, desc=desc, limit=args.limit)
     out = sys.stdout
     if args.format == "json":
@@ -424,6 +437,29 @@ def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
         print_table(table, titles, out)
         if not rows and not cache.status():
             print("(cache is empty: run `wstui refresh` first)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_ls(
+    args: argparse.Namespace, cache: Any, kind: Any, where: str, params: list,
+    order_by: str | None, desc: bool, names: list[str],
+) -> int:  # fmt: skip
+    """csv/json through core.export: every filtered row streamed, hostile text neutralised."""
+    import itertools
+
+    from wstui.core import export
+
+    fmt = args.format if args.format != "table" else export.format_for(args.output)
+    source = cache.iter_query(kind, where, params, order_by=order_by, desc=desc)
+    if args.limit is not None:
+        source = itertools.islice(source, max(0, args.limit))
+    if not args.output:
+        export.write(sys.stdout, fmt, kind, source, names, iso_times=False)
+        return EXIT_OK
+    path = Path(args.output).expanduser()
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        n = export.write(out, fmt, kind, source, names, iso_times=False)
+    print(f"wrote {n} rows to {safe(path)}", file=sys.stderr)
     return EXIT_OK
 
 

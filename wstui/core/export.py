@@ -1,0 +1,142 @@
+"""Export the current view (every filtered row, not the visible window) to CSV or JSON.
+
+Rows are streamed from one SQLite read snapshot (``Cache.iter_query``), so exporting
+100,000 WorkSpaces holds one batch in memory and a refresh committing meanwhile does
+not tear the file. Values from the API are untrusted: terminal escape sequences and
+control characters are removed from text, and CSV cells that a spreadsheet would run
+as a formula (leading ``= + - @``, tab or CR) are prefixed with ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from wstui.core.kinds import Kind, resolve
+
+FORMATS = ("csv", "json")
+KEYS = ("account", "region", "id")
+
+_ESCAPES = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (hyperlinks, titles)
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS/PM/APC/SOS strings
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x1b[@-_]?"  # other ESC sequences, lone ESC
+)
+# C0/C1 controls except tab/newline; bidi overrides that reorder what a reader sees.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def clean_text(value: str) -> str:
+    """Text without terminal escape sequences, control characters or bidi overrides."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", value))
+
+
+def csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    text = clean_text(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _json_value(value: Any, col_type: str | None, iso: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if iso and col_type == "ts" and isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+    return value
+
+
+def format_for(path: str | Path, default: str = "csv") -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else default
+
+
+def columns_for(kind: Kind, columns: Sequence[str] | None) -> list[str]:
+    """account, region, id, then the wanted columns (names or aliases), each once."""
+    names = (
+        [kind.column(c).name for c in columns]
+        if columns
+        else [c.name for c in kind.default_columns]
+    )
+    return list(dict.fromkeys([*KEYS, *names]))
+
+
+def rows(
+    cache: Any,
+    kind: Kind | str,
+    where: str = "1",
+    params: Sequence[Any] = (),
+    order_by: str | None = None,
+    desc: bool = False,
+    now: float | None = None,
+) -> Iterator[dict[str, Any]]:
+    return cache.iter_query(kind, where, params, order_by=order_by, desc=desc, now=now)
+
+
+def write(
+    out: TextIO,
+    fmt: str,
+    kind: Kind | str,
+    source: Iterable[dict[str, Any]],
+    columns: Sequence[str] | None = None,
+    iso_times: bool = True,
+) -> int:
+    """Write rows as CSV (header row of column names) or a JSON array; returns the count."""
+    kind = resolve(kind)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use {' or '.join(FORMATS)}")
+    names = columns_for(kind, columns)
+    types = {c.name: c.type for c in kind.columns}
+    n = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        for row in source:
+            writer.writerow(
+                [csv_cell(_json_value(row.get(c), types.get(c), iso_times)) for c in names]
+            )
+            n += 1
+        return n
+    out.write("[")
+    for row in source:
+        obj = {c: _json_value(row.get(c), types.get(c), iso_times) for c in names}
+        out.write(("\n" if n == 0 else ",\n") + json.dumps(obj, ensure_ascii=False))
+        n += 1
+    out.write("\n]\n" if n else "]\n")
+    return n
+
+
+def export_view(
+    cache: Any,
+    kind: Kind | str,
+    path: str | Path,
+    where: str = "1",
+    params: Sequence[Any] = (),
+    order_by: str | None = None,
+    desc: bool = False,
+    columns: Sequence[str] | None = None,
+    fmt: str | None = None,
+    now: float | None = None,
+) -> int:
+    """Export every row of a view to a file (0600: it lists users and hosts)."""
+    path = Path(path).expanduser()
+    fmt = fmt or format_for(path)
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", encoding="utf-8", newline="") as out:
+        tmp.chmod(0o600)
+        n = write(out, fmt, kind, rows(cache, kind, where, params, order_by, desc, now), columns)
+    tmp.replace(path)  # a reader never sees a half-written file
+    return n
