@@ -46,8 +46,8 @@ SORTS = [
     ("user", True),
     ("ip", False),
 ]
-PAGE_DOWNS = 30
-STARTS = 5
+PAGE_DOWNS = 20
+STARTS = 3
 
 
 # ----------------------------------------------------------------------------- apps

@@ -463,3 +463,36 @@ async def test_table_over_the_core_cache_shows_kind_columns(tmp_path: Any) -> No
         assert lines[1].split()[1] == "[bold"  # "[" sorts before letters: shown literally
         assert "[bold red]mallory…" in lines[1]  # cut to the 18-cell USER column
         assert table.row_count == 40
+
+
+def full_order(
+    conn: sqlite3.Connection,
+    order_by: str | None,
+    desc: bool,
+    where: str = "1",
+    params: tuple[Any, ...] = (),
+) -> list[Key]:
+    """The expected order, straight from SQL."""
+    order = f"{order_by} {'DESC' if desc else 'ASC'}, " if order_by else ""
+    sql = f"SELECT account, region, id FROM workspaces WHERE {where} ORDER BY {order}account, region, id"
+    return [tuple(r) for r in conn.execute(sql, params)]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("order_by", "desc"), [(None, False), ("name", True), ("root_gb", False), ("root_gb", True)]
+)
+def test_deep_windows_and_resorting_keep_the_exact_order(order_by: str | None, desc: bool) -> None:
+    conn = make_db(700)
+    # Unfiltered: the first block comes from a LIMIT query, deeper ones from the rowid list.
+    src = source(conn, order_by=order_by, desc=desc)
+    expected = full_order(conn, order_by, desc)
+    assert [r["_key"] for r in src.window(0, 700)] == expected
+    assert [r["_key"] for r in src.window(450, 30)] == expected[450:480]
+    assert src.index_of(expected[650]) == 650
+    # Filtered, then re-sorted in place: the known matches are re-sorted, not re-filtered.
+    src = source(conn, where="state != ?", params=("ERROR",))
+    assert src.count() == 525
+    src.set_sort(order_by, desc)
+    expected = full_order(conn, order_by, desc, "state != ?", ("ERROR",))
+    assert [r["_key"] for r in src.window(0, 700)] == expected
+    assert [src.index_of(k) for k in expected[::37]] == list(range(0, 525, 37))

@@ -9,6 +9,7 @@ SQLite, so the cost of a screen does not grow with the fleet.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from array import array
 from collections import OrderedDict
@@ -21,10 +22,12 @@ Key = tuple[str, str, str]
 """(account, region, id): the identity of a cached row."""
 
 KEY_COLUMNS = ("account", "region", "id")
-# Rows are read in aligned blocks by rowid, kept in a small LRU: a page-down usually
-# reads from memory, and memory stays flat however long the table is.
-BLOCK_ROWS = 64
+# Rows are read in aligned blocks, kept in a small LRU: a page-down usually reads from
+# memory, and memory stays flat however long the table is.
+BLOCK_ROWS = 128
 CACHED_BLOCKS = 16
+# A sort change on a filtered list re-sorts its rowids when there are at most this many.
+RESORT_MAX = 50_000
 # Above this many rows, index_of builds a rowid -> position map once instead of
 # searching the array each time.
 POSITION_MAP_AFTER = 20_000
@@ -57,15 +60,40 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class _MaterializedSource:
+def rows_before(column: str | None, desc: bool, value: Any) -> tuple[str, tuple[Any, ...]]:
+    """SQL true for rows ordered before a row whose sort column holds `value`.
+
+    The order is `ORDER BY column ASC|DESC, account, region, id` (the key breaks ties,
+    always ascending, as `Cache.query` does). SQLite sorts NULLs first ascending and
+    last descending. The caller binds the row's (account, region, id) after the
+    returned params.
+    """
+    key_before = "(account, region, id) < (?, ?, ?)"
+    if column is None:
+        return key_before, ()
+    col = _quote(column)
+    if value is None:
+        tie = f"({col} IS NULL AND {key_before})"
+        return (f"{col} IS NOT NULL OR {tie}" if desc else tie), ()
+    tie = f"({col} = ? AND {key_before})"
+    if desc:
+        return f"{col} > ? OR {tie}", (value, value)
+    return f"{col} IS NULL OR {col} < ? OR {tie}", (value, value)
+
+
+class _SqlSource:
     """Shared machinery for SQLite-backed sources.
 
-    One query per filter/sort change lists the matching rowids in display order (an
-    8-byte integer per row, ~0.8 MB at 100,000 rows). After that, `count` is its
-    length, `index_of` is a primary-key lookup plus a search in the array, and a
-    window reads only its own rows by rowid, whatever the sort and however deep the
-    offset. The order is `ORDER BY column ASC|DESC, account, region, id`, the same as
-    `Cache.query`, so the key breaks ties and the order is total.
+    The order is `ORDER BY column ASC|DESC, account, region, id`, as in `Cache.query`:
+    the key breaks ties, so the order is total and positions are exact.
+
+    Two ways to answer, chosen per query:
+    - unfiltered: `count` uses the primary-key index, the first screen is one
+      `LIMIT` query and `index_of` one counting query;
+    - filtered, or once the user scrolls past the first block: one query lists the
+      matching rowids in display order (8 bytes per row, 0.8 MB at 100,000). The
+      filter is evaluated once; `count`, `index_of` and windows at any depth are then
+      cheap, and a sort change on a filtered list re-sorts just those rowids.
     """
 
     where: str
@@ -76,6 +104,7 @@ class _MaterializedSource:
     def __init__(self) -> None:
         self._ids: array[int] | None = None
         self._positions: dict[int, int] | None = None
+        self._count: int | None = None
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
 
     # -- to provide ----------------------------------------------------------------
@@ -89,6 +118,10 @@ class _MaterializedSource:
         """The display rows of `rowids`, each with a `_rowid` entry, in any order."""
         raise NotImplementedError
 
+    def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        """Display rows `offset .. offset+limit-1` of the current query, in order."""
+        raise NotImplementedError
+
     def _sort_target(self) -> tuple[str | None, bool]:
         """The stored column the order really uses, and its direction."""
         return self.order_by, self.desc
@@ -100,26 +133,46 @@ class _MaterializedSource:
         self.reload()
 
     def reload(self) -> None:
-        """Forget the listed rows (after a refresh changed the table, or a new query)."""
+        """Forget counted and listed rows (after a refresh changed the table)."""
+        self._ids = None
+        self._positions = None
+        self._count = None
+        self._blocks.clear()
+
+    def _order_changed(self) -> None:
+        """The sort changed; the filter (so the count and the matching rows) did not."""
+        ids = self._ids
         self._ids = None
         self._positions = None
         self._blocks.clear()
+        if ids is not None and self.where != "1" and len(ids) <= RESORT_MAX:
+            self._ids = self._list_ids(ids)
+
+    @property
+    def filtered(self) -> bool:
+        return self.where != "1"
 
     # -- RowSource -------------------------------------------------------------------
     def count(self) -> int:
-        return len(self._ordered_ids())
+        if self._ids is not None:
+            return len(self._ids)
+        if self.filtered:
+            return len(self._ordered_ids())  # one scan answers both count and order
+        if self._count is None:
+            sql = f"SELECT count(*) FROM {_quote(self._table())}"
+            self._count = int(self._connection().execute(sql).fetchone()[0])
+        return self._count
 
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        ids = self._ordered_ids()
         offset = max(0, offset)
-        end = min(offset + max(0, limit), len(ids))
+        end = min(offset + max(0, limit), self.count())
         rows: list[dict[str, Any]] = []
         position = offset
         while position < end:
             block_no, start = divmod(position, BLOCK_ROWS)
             take = self._block(block_no)[start : start + (end - position)]
             if not take:
-                break
+                break  # rows deleted since they were counted; the next reload recounts
             rows.extend(take)
             position += len(take)
         return rows
@@ -129,17 +182,20 @@ class _MaterializedSource:
         return [tuple(r) for r in self._connection().execute(sql, self.params)]  # type: ignore[misc]
 
     def index_of(self, key: Key) -> int | None:
-        found = (
-            self._connection()
-            .execute(
-                f"SELECT rowid FROM {_quote(self._table())}"
-                " WHERE account = ? AND region = ? AND id = ?",
-                tuple(key),
-            )
-            .fetchone()
-        )
+        conn = self._connection()
+        table = _quote(self._table())
+        column, desc = self._sort_target()
+        found = conn.execute(
+            f"SELECT rowid, {_quote(column) if column else 'NULL'} FROM {table}"
+            " WHERE account = ? AND region = ? AND id = ?",
+            tuple(key),
+        ).fetchone()
         if found is None:
             return None
+        if self._ids is None and not self.filtered:
+            before, before_params = rows_before(column, desc, found[1])
+            sql = f"SELECT count(*) FROM {table} WHERE {before}"
+            return int(conn.execute(sql, (*before_params, *key)).fetchone()[0])
         ids = self._ordered_ids()
         if self._positions is None and len(ids) > POSITION_MAP_AFTER:
             self._positions = {rowid: i for i, rowid in enumerate(ids)}
@@ -151,20 +207,32 @@ class _MaterializedSource:
             return None  # the row exists but the filter hides it
 
     # -- internals ---------------------------------------------------------------------
+    def _order_sql(self) -> str:
+        column, desc = self._sort_target()
+        if column is None:
+            return "account, region, id"
+        # With a filter, "+column" keeps SQLite from walking the column's index and
+        # reading every row at random to test it: scan once, then sort the matches.
+        term = f"+{_quote(column)}" if self.filtered else _quote(column)
+        return f"{term} {'DESC' if desc else 'ASC'}, account, region, id"
+
+    def _list_ids(self, among: array[int] | None = None) -> array[int]:
+        table = _quote(self._table())
+        if among is None:
+            sql = f"SELECT rowid FROM {table} WHERE ({self.where}) ORDER BY {self._order_sql()}"
+            params: tuple[Any, ...] = self.params
+        else:
+            # Re-sort known matches without evaluating the filter again.
+            sql = (
+                f"SELECT rowid FROM {table} WHERE rowid IN (SELECT value FROM json_each(?))"
+                f" ORDER BY {self._order_sql()}"
+            )
+            params = (json.dumps(among.tolist()),)
+        return array("q", (r[0] for r in self._connection().execute(sql, params)))
+
     def _ordered_ids(self) -> array[int]:
         if self._ids is None:
-            column, desc = self._sort_target()
-            direction = "DESC" if desc else "ASC"
-            if column is None:
-                order = "account, region, id"
-            else:
-                # With a filter, "+column" keeps SQLite from walking the column's index and
-                # fetching every row at random to test it: scan once, then sort the matches.
-                term = _quote(column) if self.where == "1" else f"+{_quote(column)}"
-                order = f"{term} {direction}, account, region, id"
-            sql = f"SELECT rowid FROM {_quote(self._table())} WHERE ({self.where}) ORDER BY {order}"
-            cursor = self._connection().execute(sql, self.params)
-            self._ids = array("q", (r[0] for r in cursor))
+            self._ids = self._list_ids()
         return self._ids
 
     def _block(self, block_no: int) -> list[dict[str, Any]]:
@@ -172,10 +240,13 @@ class _MaterializedSource:
         if block is not None:
             self._blocks.move_to_end(block_no)
             return block
-        ids = self._ordered_ids()[block_no * BLOCK_ROWS : (block_no + 1) * BLOCK_ROWS]
-        by_rowid = {row.pop("_rowid"): row for row in self._rows_by_rowid(ids)}
-        # A row deleted since the listing is skipped; the next reload recounts.
-        block = [by_rowid[i] for i in ids if i in by_rowid]
+        if self._ids is None and block_no == 0 and not self.filtered:
+            # The first screen of an unfiltered query: a LIMIT query beats listing 100k ids.
+            block = self._rows_sorted(0, BLOCK_ROWS)
+        else:
+            ids = self._ordered_ids()[block_no * BLOCK_ROWS : (block_no + 1) * BLOCK_ROWS]
+            by_rowid = {row.pop("_rowid"): row for row in self._rows_by_rowid(ids)}
+            block = [by_rowid[i] for i in ids if i in by_rowid]
         for row in block:
             row["_key"] = (row["account"], row["region"], row["id"])
         self._blocks[block_no] = block
@@ -184,7 +255,7 @@ class _MaterializedSource:
         return block
 
 
-class SqliteSource(_MaterializedSource):
+class SqliteSource(_SqlSource):
     """A `RowSource` over any SQLite table with `account, region, id` key columns.
 
     `where`/`params` is a SQL condition with positional parameters (as produced by
@@ -213,7 +284,7 @@ class SqliteSource(_MaterializedSource):
             raise ValueError(f"cannot sort {self.table} by unknown column {order_by!r}")
         self.order_by = order_by
         self.desc = desc
-        self.reload()
+        self._order_changed()
 
     def columns(self) -> list[str]:
         if self._columns is None:
@@ -227,6 +298,16 @@ class SqliteSource(_MaterializedSource):
     def _table(self) -> str:
         return self.table
 
+    def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
+        cursor = self._connect().execute(
+            f"SELECT {cols} FROM {_quote(self.table)} WHERE ({self.where})"
+            f" ORDER BY {self._order_sql()} LIMIT ? OFFSET ?",
+            (*self.params, limit, offset),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor]
+
     def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
         cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
         marks = ", ".join("?" for _ in rowids)
@@ -238,7 +319,7 @@ class SqliteSource(_MaterializedSource):
         return [dict(zip(names, values, strict=True)) for values in cursor]
 
 
-class CacheSource(_MaterializedSource):
+class CacheSource(_SqlSource):
     """A `RowSource` over one kind in the core cache.
 
     Rows are read through `Cache.query` (so derived columns such as idle days are the
@@ -271,7 +352,7 @@ class CacheSource(_MaterializedSource):
                 raise ValueError(exc.args[0]) from None
         self.order_by = order_by
         self.desc = desc
-        self.reload()
+        self._order_changed()
 
     def _sort_target(self) -> tuple[str | None, bool]:
         if self.order_by is None or self.order_by in (*KEY_COLUMNS, "seen_at"):
@@ -287,6 +368,11 @@ class CacheSource(_MaterializedSource):
 
     def _table(self) -> str:
         return self.kind.table
+
+    def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        return self.cache.query(
+            self.kind, self.where, self.params, self.order_by, self.desc, offset, limit
+        )
 
     def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
         # Through Cache.query so derived columns (idle days) are computed the cache's way;

@@ -22,7 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -202,6 +202,7 @@ class FleetTable(ScrollView, can_focus=True):
         self._changed: dict[Key, float] = {}
         self._changed_seconds = changed_seconds
         self._sort_override: tuple[str | None, bool] | None = None
+        self._base_style: Style | None = None
         # The rows last fetched for the screen: (offset, rows).
         self._window_start = 0
         self._window_rows: list[dict[str, Any]] = []
@@ -384,10 +385,18 @@ class FleetTable(ScrollView, can_focus=True):
         return None
 
     # -- rendering ---------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style walks the DOM; compute it once per repaint rather than per line.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if y == 0:
             return self._render_header(width, scroll_x, base)
         index = scroll_y + y - 1
