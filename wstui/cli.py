@@ -12,7 +12,6 @@ import importlib.util
 import json
 import re
 import sys
-import time
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -350,17 +349,29 @@ def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
     if kinds:
         refresher.kinds = kinds
     if args.watch:
-        refresher.start()
-        try:
-            while True:
-                time.sleep(1)
-        finally:
-            refresher.stop()
+        return _watch(refresher, cache)
     results = refresher.refresh(kinds)
     failed = sum(1 for r in results if r.error)
     if failed == 0:
         return EXIT_OK
     return EXIT_ERROR if failed == len(results) else EXIT_PARTIAL
+
+
+def _watch(refresher: Any, cache: Any) -> int:
+    """Refresh headless under the cache's watcher lease (core.watch) until interrupted."""
+    import signal
+    import threading
+
+    from wstui.core import watch
+
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        watch.serve(refresher, cache, stop)
+    except watch.WatcherBusy as exc:
+        raise CliError(f"{exc}; not starting a second watcher") from None
+    return EXIT_OK
 
 
 def _done_line(event: Any) -> str:
