@@ -77,6 +77,8 @@ class WstuiApp(App):
         from wstui.ui.screens.resource import ResourceScreen
 
         self.push_screen(ResourceScreen(self._start_kind))
+        for notice in getattr(self.ctx.cache, "notices", ()):  # cache recovered or in memory
+            self.notify(str(notice), severity="warning", timeout=30, markup=False)
         if self._watch_refresher and self.ctx.refresher is not None:
             self._start_refresher()
 
