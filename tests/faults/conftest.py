@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from tests.faults.reliability import finish, reliability, remember_report
@@ -18,3 +23,50 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     finish(session)
+
+
+US, EU = "us-east-1", "eu-west-1"
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+
+
+@pytest.fixture
+def fleet(sim: Any, tmp_path: Path, no_sleep: None) -> Iterator[Any]:
+    """(cache, clients, refresher) on the sim fixture, filled by one good refresh."""
+    from wstui.core.aws import Clients, Target
+    from wstui.core.cache import Cache
+    from wstui.core.refresh import Refresher
+
+    cache = Cache(tmp_path / "cache.sqlite")
+    clients = Clients(max_attempts=3)
+    targets = [clients.resolve_account(Target(None, r)) for r in (US, EU)]
+    refresher = Refresher(cache, clients, targets, follow_interval=0.01)
+    results = refresher.refresh()
+    assert not [r.error for r in results if r.error]
+    yield cache, clients, refresher
+    refresher.stop()
+    cache.close()
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as plain text."""
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, record=True, file=io.StringIO(),
+                      force_terminal=True, color_system="truecolor")  # fmt: skip
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text()
+
+
+def make_app(cache: Any, clients: Any = None, refresher: Any = None, **ctx: Any) -> Any:
+    from wstui.ui.app import AppContext, WstuiApp
+
+    targets = list(getattr(refresher, "targets", []) or [])
+    context = AppContext(cache=cache, targets=targets, clients=clients, refresher=refresher, **ctx)
+    return WstuiApp(context, watch_refresher=False)
