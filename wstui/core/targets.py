@@ -1,0 +1,111 @@
+"""Many targets: expand config targets and report each one's refresh status.
+
+A target is (profile, region). Profiles are plain boto3 profiles, so assume-role
+(``role_arn`` + ``source_profile``/``credential_source``) and SSO (``sso_session``)
+work without wstui knowing about them. ``region = "all"`` means every region where
+WorkSpaces is offered, from botocore's bundled endpoint data (no network call).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+ALL = "all"
+SERVICE = "workspaces"
+
+
+@lru_cache(maxsize=1)
+def workspaces_regions() -> tuple[str, ...]:
+    """Every region botocore knows a WorkSpaces endpoint for (aws partition)."""
+    import boto3
+
+    return tuple(sorted(boto3.session.Session().get_available_regions(SERVICE)))
+
+
+def expand(targets: Iterable[Any]) -> list[Any]:
+    """Replace each ``region == "all"`` target by one per WorkSpaces region; dedupe."""
+    out: dict[tuple[Any, str], Any] = {}
+    for t in targets:
+        regions = workspaces_regions() if str(t.region).lower() == ALL else (t.region,)
+        for region in regions:
+            out.setdefault((t.profile, region), replace(t, region=region))
+    return list(out.values())
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    profile: str | None
+    account: str
+    region: str
+    status: str  # "ok" | "stale" | "error" | "pending"
+    reason: str  # the last error, or why stale, or ""
+    rows: int
+    last_success: float | None
+    last_attempt: float | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.profile or 'default'}@{self.region}"
+
+
+def statuses(
+    status_rows: Sequence[Mapping[str, Any]],
+    targets: Sequence[Any],
+    kind: str = "workspaces",
+    interval: int = 60,
+    now: float | None = None,
+) -> list[TargetStatus]:
+    """One line per target for `kind`: ok, stale (older than 2 intervals), error, pending.
+
+    Cached (account, region) pairs no configured target covers are listed too (as the
+    cache still shows their rows), with profile None.
+    """
+    now = time.time() if now is None else now
+    mine = {(r["account"], r["region"]): r for r in status_rows if r.get("kind") == kind}
+    out: list[TargetStatus] = []
+    covered: set[tuple[str, str]] = set()
+    for t in targets:
+        account = str(getattr(t, "account", "") or "")
+        key = (account, t.region)
+        covered.add(key)
+        out.append(_one(t.profile, account, t.region, mine.get(key), interval, now))
+    for key, row in sorted(mine.items()):
+        if key not in covered and key[0]:
+            out.append(_one(None, key[0], key[1], row, interval, now))
+    return out
+
+
+def _one(
+    profile: str | None,
+    account: str,
+    region: str,
+    row: Mapping[str, Any] | None,
+    interval: int,
+    now: float,
+) -> TargetStatus:
+    if row is None:
+        return TargetStatus(profile, account, region, "pending", "not refreshed yet", 0, None, None)
+    success, attempt = row.get("last_success"), row.get("last_attempt")
+    error = row.get("last_error")
+    rows = int(row.get("rows") or 0)
+    if error and (attempt or 0) >= (success or 0):
+        status, reason = "error", str(error)
+    elif success is None:
+        status, reason = "pending", "not refreshed yet"
+    elif now - float(success) > 2 * max(1, interval):
+        status, reason = "stale", f"last success {int(now - float(success))} s ago"
+    else:
+        status, reason = "ok", ""
+    return TargetStatus(profile, account, region, status, reason, rows, success, attempt)
+
+
+def narrow_query(keys: Iterable[tuple[str, str]]) -> str:
+    """Query-language text selecting rows of the given (account, region) pairs."""
+    parts = [
+        f"(account:{a} region:{r})" if a else f"region:{r}" for a, r in sorted(set(keys))
+    ]
+    return " | ".join(parts)
