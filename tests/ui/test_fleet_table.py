@@ -14,6 +14,7 @@ from textual.strip import Strip
 
 from wstui.core.cache import Cache
 from wstui.core.kinds import resolve
+from wstui.ui import sources
 from wstui.ui.sources import CacheSource, Key, SqliteSource
 from wstui.ui.widgets import FleetTable, TableColumn
 
@@ -481,7 +482,12 @@ def full_order(
 @pytest.mark.parametrize(
     ("order_by", "desc"), [(None, False), ("name", True), ("root_gb", False), ("root_gb", True)]
 )
-def test_deep_windows_and_resorting_keep_the_exact_order(order_by: str | None, desc: bool) -> None:
+@pytest.mark.parametrize("prefix_rows", [5_000, 50])
+def test_deep_windows_and_resorting_keep_the_exact_order(
+    order_by: str | None, desc: bool, prefix_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With 50, a filter lists only its first 50 matches up front, then the rest on demand.
+    monkeypatch.setattr(sources, "PREFIX_ROWS", prefix_rows)
     conn = make_db(700)
     # Unfiltered: the first block comes from a LIMIT query, deeper ones from the rowid list.
     src = source(conn, order_by=order_by, desc=desc)
@@ -494,5 +500,8 @@ def test_deep_windows_and_resorting_keep_the_exact_order(order_by: str | None, d
     assert src.count() == 525
     src.set_sort(order_by, desc)
     expected = full_order(conn, order_by, desc, "state != ?", ("ERROR",))
+    assert src.count() == 525
+    assert src.index_of(expected[400]) == 400  # beyond a 50-row prefix
     assert [r["_key"] for r in src.window(0, 700)] == expected
     assert [src.index_of(k) for k in expected[::37]] == list(range(0, 525, 37))
+    assert src.index_of(key(2)) is None  # ws-2 is ERROR: filtered out

@@ -28,6 +28,9 @@ BLOCK_ROWS = 128
 CACHED_BLOCKS = 16
 # A sort change on a filtered list re-sorts its rowids when there are at most this many.
 RESORT_MAX = 50_000
+# A filter lists at most this many rowids up front; past it, the count is a separate
+# query and the full list waits until the user scrolls that far.
+PREFIX_ROWS = 5_000
 # Above this many rows, index_of builds a rowid -> position map once instead of
 # searching the array each time.
 POSITION_MAP_AFTER = 20_000
@@ -102,7 +105,9 @@ class _SqlSource:
     desc: bool
 
     def __init__(self) -> None:
+        # Rowids in display order: all matches when `_complete`, else a prefix of them.
         self._ids: array[int] | None = None
+        self._complete = False
         self._positions: dict[int, int] | None = None
         self._count: int | None = None
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
@@ -135,18 +140,20 @@ class _SqlSource:
     def reload(self) -> None:
         """Forget counted and listed rows (after a refresh changed the table)."""
         self._ids = None
+        self._complete = False
         self._positions = None
         self._count = None
         self._blocks.clear()
 
     def _order_changed(self) -> None:
         """The sort changed; the filter (so the count and the matching rows) did not."""
-        ids = self._ids
+        ids, complete = self._ids, self._complete
         self._ids = None
+        self._complete = False
         self._positions = None
         self._blocks.clear()
-        if ids is not None and self.where != "1" and len(ids) <= RESORT_MAX:
-            self._ids = self._list_ids(ids)
+        if ids is not None and complete and self.filtered and len(ids) <= RESORT_MAX:
+            self._ids, self._complete = self._list_ids(among=ids), True
 
     @property
     def filtered(self) -> bool:
@@ -154,13 +161,13 @@ class _SqlSource:
 
     # -- RowSource -------------------------------------------------------------------
     def count(self) -> int:
-        if self._ids is not None:
+        if self._ids is None and self.filtered:
+            self._list_prefix()
+        if self._ids is not None and self._complete:
             return len(self._ids)
-        if self.filtered:
-            return len(self._ordered_ids())  # one scan answers both count and order
         if self._count is None:
-            sql = f"SELECT count(*) FROM {_quote(self._table())}"
-            self._count = int(self._connection().execute(sql).fetchone()[0])
+            sql = f"SELECT count(*) FROM {_quote(self._table())} WHERE ({self.where})"
+            self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
         return self._count
 
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
@@ -196,17 +203,27 @@ class _SqlSource:
             before, before_params = rows_before(column, desc, found[1])
             sql = f"SELECT count(*) FROM {table} WHERE {before}"
             return int(conn.execute(sql, (*before_params, *key)).fetchone()[0])
-        ids = self._ordered_ids()
-        if self._positions is None and len(ids) > POSITION_MAP_AFTER:
-            self._positions = {rowid: i for i, rowid in enumerate(ids)}
-        if self._positions is not None:
-            return self._positions.get(found[0])
-        try:
-            return ids.index(found[0])
-        except ValueError:
-            return None  # the row exists but the filter hides it
+        if self._ids is None:
+            self._list_prefix()
+        position = self._position(found[0])
+        if position is None and not self._complete:
+            self._ordered_ids()
+            position = self._position(found[0])
+        return position  # None: the row exists but the filter hides it
 
     # -- internals ---------------------------------------------------------------------
+    def _position(self, rowid: int) -> int | None:
+        ids = self._ids
+        assert ids is not None
+        if self._positions is None and len(ids) > POSITION_MAP_AFTER:
+            self._positions = {r: i for i, r in enumerate(ids)}
+        if self._positions is not None:
+            return self._positions.get(rowid)
+        try:
+            return ids.index(rowid)
+        except ValueError:
+            return None
+
     def _order_sql(self) -> str:
         column, desc = self._sort_target()
         if column is None:
@@ -216,23 +233,30 @@ class _SqlSource:
         term = f"+{_quote(column)}" if self.filtered else _quote(column)
         return f"{term} {'DESC' if desc else 'ASC'}, account, region, id"
 
-    def _list_ids(self, among: array[int] | None = None) -> array[int]:
+    def _list_ids(self, limit: int = -1, among: array[int] | None = None) -> array[int]:
         table = _quote(self._table())
         if among is None:
-            sql = f"SELECT rowid FROM {table} WHERE ({self.where}) ORDER BY {self._order_sql()}"
-            params: tuple[Any, ...] = self.params
+            where, params = self.where, self.params
         else:
             # Re-sort known matches without evaluating the filter again.
-            sql = (
-                f"SELECT rowid FROM {table} WHERE rowid IN (SELECT value FROM json_each(?))"
-                f" ORDER BY {self._order_sql()}"
-            )
+            where = "rowid IN (SELECT value FROM json_each(?))"
             params = (json.dumps(among.tolist()),)
-        return array("q", (r[0] for r in self._connection().execute(sql, params)))
+        sql = f"SELECT rowid FROM {table} WHERE ({where}) ORDER BY {self._order_sql()} LIMIT ?"
+        return array("q", (r[0] for r in self._connection().execute(sql, (*params, limit))))
+
+    def _list_prefix(self) -> None:
+        """List the first matches; when there are few, that is all of them (one scan).
+
+        A filter matching most of the fleet stops early instead of listing 100,000 ids.
+        """
+        ids = self._list_ids(limit=PREFIX_ROWS + 1)
+        self._complete = len(ids) <= PREFIX_ROWS
+        self._ids = ids if self._complete else ids[:PREFIX_ROWS]
+        self._positions = None
 
     def _ordered_ids(self) -> array[int]:
-        if self._ids is None:
-            self._ids = self._list_ids()
+        if self._ids is None or not self._complete:
+            self._ids, self._complete, self._positions = self._list_ids(), True, None
         return self._ids
 
     def _block(self, block_no: int) -> list[dict[str, Any]]:
@@ -240,11 +264,15 @@ class _SqlSource:
         if block is not None:
             self._blocks.move_to_end(block_no)
             return block
+        first, end = block_no * BLOCK_ROWS, (block_no + 1) * BLOCK_ROWS
         if self._ids is None and block_no == 0 and not self.filtered:
             # The first screen of an unfiltered query: a LIMIT query beats listing 100k ids.
             block = self._rows_sorted(0, BLOCK_ROWS)
         else:
-            ids = self._ordered_ids()[block_no * BLOCK_ROWS : (block_no + 1) * BLOCK_ROWS]
+            listed = self._ids
+            if listed is None or (not self._complete and end > len(listed)):
+                listed = self._ordered_ids()
+            ids = listed[first:end]
             by_rowid = {row.pop("_rowid"): row for row in self._rows_by_rowid(ids)}
             block = [by_rowid[i] for i in ids if i in by_rowid]
         for row in block:
