@@ -62,6 +62,7 @@ RESOURCE_BINDINGS: list[Binding] = [
     _b("y", "copy_id", "Copy id", "copy", show=False),
     _b("ctrl+r", "refresh_now", "Refresh", "refresh", show=False),
     _b("q", "quit", "Quit", "quit.q", show=False),
+    _b("o", "app.operations", "Ops", "operations"),  # every API operation of the kind
     *(
         _b(key, f"act('{name}')", ACTION_TITLES[name], name, show=name in ("start", "stop", "reboot"))
         for name, key in MUTATION_KEYS.items()

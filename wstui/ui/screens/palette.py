@@ -24,6 +24,11 @@ class WstuiCommands(Provider):
                  partial(app.switch_kind, kind.name), "resource")
             )  # fmt: skip
         out.append(("Audit log (:log)", app.show_audit, "what was sent"))
+        from wstui.core.operations import SCREENS
+
+        for name in SCREENS:
+            out.append((f"Operations: {name} (:ops {name})", partial(app.action_operations, name),
+                        "every API operation"))  # fmt: skip
         screen = self.screen
         if isinstance(screen, ResourceScreen) and not app.ctx.read_only:
             for name in screen.kind.actions:

@@ -1,0 +1,237 @@
+"""A form for any WorkSpaces operation, built from the service model.
+
+One input per field of `core.operations.fields(op)`, prefilled from the cursor row.
+`ctrl+s` validates (model patterns and lengths, the reference's FQDN / account / CIDR /
+tag rules), checks what the cache says the service would refuse (`preflight`), asks for
+confirmation when the call mutates, then sends it in a worker through the audited
+`operations.send`. AWS errors are shown with their code and message; the form stays
+open with everything typed, so a failed call loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from wstui.core import operations as ops
+from wstui.core.validate import validate
+from wstui.ui.messages import CacheChanged
+from wstui.ui.screens._text import clean, multiline
+
+FORM_BINDINGS = [
+    Binding("ctrl+s", "submit", "Send", id="wstui.form.submit", priority=True),
+    Binding("escape", "cancel", "Close", id="wstui.form.cancel"),
+]
+CONFIRM_BINDINGS = [
+    Binding("y,enter", "confirm", "Send", id="wstui.form.confirm"),
+    Binding("n,escape", "cancel", "Cancel", id="wstui.form.confirm_cancel"),
+]
+
+
+def target_label(target: Any) -> str:
+    account = getattr(target, "account", "") or "?"
+    return f"{account}/{getattr(target, 'region', '?')}"
+
+
+class ConfirmOperation(ModalScreen[bool]):
+    """The request as it will be sent, and to where; y/enter sends, n/esc cancels."""
+
+    BINDINGS = CONFIRM_BINDINGS
+
+    def __init__(self, op: ops.Operation, target: Any, request: dict) -> None:
+        super().__init__(classes="operation-confirm")
+        self.op, self.target, self.request = op, target, request
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content.styled(f"Send {self.op.name}?", "bold"), classes="dialog-title")
+            yield Static(Content(f"to {clean(target_label(self.target))}"))
+            body = json.dumps(self.request, indent=2, default=lambda v: f"<{len(v)} bytes>")
+            yield Static(multiline(body), id="confirm-request")
+            if self.op.destructive:
+                yield Static(Content.styled("DESTRUCTIVE: this cannot be undone", "bold $error"))
+            yield Static(Content.styled("y / enter: send    n / esc: back to the form",
+                                        "$text-muted"))  # fmt: skip
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class FormScreen(ModalScreen["ops.Result | None"]):
+    """Dismisses with the Result of a successful mutation, or None when closed."""
+
+    BINDINGS = FORM_BINDINGS
+    DEFAULT_CSS = """
+    FormScreen .dialog { width: 96; }
+    FormScreen #form-fields { height: auto; max-height: 20; }
+    FormScreen .field-label { margin-top: 1; }
+    FormScreen .field-hint { color: $text-muted; }
+    FormScreen #form-problems { color: $error; }
+    FormScreen #form-result { max-height: 12; }
+    """
+
+    def __init__(
+        self, op: ops.Operation | str, target: Any, row: dict | None = None, screen: str = "",
+        values: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(classes="operation-form")
+        self.op = ops.resolve(op) if isinstance(op, str) else op
+        self.target = target
+        self.row = row
+        self.screen_name = screen
+        self.fields = ops.fields(self.op)
+        self.initial = {**ops.prefill(self.op, screen, row), **(values or {})}
+        self.last_result: ops.Result | None = None
+        self.sending = False
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.ctx  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            title = f"{self.op.title}  ({self.op.name})"
+            yield Static(Content.styled(title, "bold"), classes="dialog-title", id="form-title")
+            yield Static(Content(f"target {clean(target_label(self.target))}"), id="form-target")
+            with VerticalScroll(id="form-fields"):
+                if not self.fields:
+                    yield Static("This operation takes no parameters.")
+                for i, f in enumerate(self.fields):
+                    mark = " *" if f.required else ""
+                    yield Static(Content.assemble((f.name, "bold"), mark), classes="field-label")
+                    if f.syntax:
+                        yield Static(Content(clean(f.syntax)), classes="field-hint")
+                    yield Input(
+                        value=self.initial.get(f.name, ""), id=f"field-{i}",
+                        placeholder=clean(f.doc[:80]) if f.doc else f.type,
+                    )  # fmt: skip
+            yield Static(id="form-problems")
+            yield Static(id="form-result")
+            hint = "ctrl+s: validate and send    esc: close    * required"
+            yield Static(Content.styled(hint, "$text-muted"))
+
+    # -- values -----------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        return {f.name: self.query_one(f"#field-{i}", Input).value for i, f in enumerate(self.fields)}
+
+    def set_value(self, name: str, value: str) -> None:
+        i = next(i for i, f in enumerate(self.fields) if f.name == name)
+        self.query_one(f"#field-{i}", Input).value = value
+
+    def show_problems(self, lines: list[str], title: str = "") -> None:
+        parts: list[Content] = []
+        if title:
+            parts.append(Content.styled(title, "bold $error"))
+        parts += [Content(f"✗ {clean(line)}") for line in lines]
+        self.query_one("#form-problems", Static).update(Content("\n").join(parts))
+
+    # -- submit -------------------------------------------------------------------------
+    @on(Input.Submitted)
+    def _enter(self) -> None:
+        self.action_submit()
+
+    def action_cancel(self) -> None:
+        if not self.sending:
+            self.dismiss(None)
+
+    def action_submit(self) -> None:
+        if self.sending:
+            return
+        try:
+            request = ops.build_request(self.op, self.values())
+        except ops.OperationError as exc:
+            self.show_problems([str(exc)], "Not sent:")
+            return
+        problems = validate(self.op.name, request)
+        if problems:
+            self.show_problems([str(p) for p in problems], "Not sent — fix these first:")
+            return
+        refusal = ops.preflight(self.op, self.row, request, self.ctx.cache)
+        if refusal:
+            self.show_problems([refusal], f"Not sent: the service would refuse {self.op.name}:")
+            return
+        if self.op.mutates and (self.ctx.read_only or self.ctx.clients is None):
+            why = "read-only mode" if self.ctx.read_only else "no AWS clients (cache only)"
+            self.show_problems([f"{why}: {self.op.name} refused"], "Not sent:")
+            return
+        self.show_problems([])
+        if not self.op.mutates:
+            self._send(request)
+            return
+
+        def decided(ok: bool | None) -> None:
+            if ok:
+                self._send(request)
+
+        self.app.push_screen(ConfirmOperation(self.op, self.target, request), decided)
+
+    def _send(self, request: dict) -> None:
+        self.sending = True
+        self.query_one("#form-result", Static).update(Content.styled("sending…", "$text-muted"))
+        self._send_worker(request)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="operation")
+    def _send_worker(self, request: dict) -> None:
+        ctx = self.ctx
+        try:
+            result = ops.send(self.op, request, ctx.clients, self.target, ctx.cache,
+                              read_only=ctx.read_only)  # fmt: skip
+        except Exception as exc:  # audit failure or read-only: nothing was sent
+            result = ops.Result(self.op, request, False, code=type(exc).__name__,
+                                message=f"not sent: {exc}", status="failed")  # fmt: skip
+        self.app.call_from_thread(self._done, result)
+
+    def _done(self, result: ops.Result) -> None:
+        self.sending = False
+        self.last_result = result
+        out = self.query_one("#form-result", Static)
+        if not result.ok:
+            out.update("")
+            self.show_problems([f"{result.code}: {result.message}"],
+                               f"{self.op.name} failed (nothing you typed is lost):")  # fmt: skip
+            return
+        body = json.dumps(result.response, indent=2, default=str)
+        if not self.op.mutates:
+            out.update(multiline(body))
+            return
+        brief = body if len(body) < 160 else body[:157] + "..."
+        self.app.notify(clean(f"{self.op.name} sent. {brief if result.response else ''}"))
+        refresh_after(self.app, self.screen_name)
+        self.dismiss(result)
+
+
+def refresh_after(app: Any, kind: str) -> None:
+    """Re-read the kind the operation changed, then tell its screen (in a thread worker)."""
+    ctx = app.ctx
+    from wstui.core.kinds import KINDS
+
+    if ctx.refresher is None or kind not in KINDS:
+        return
+
+    def run() -> None:
+        try:
+            ctx.refresher.refresh([kind])
+        finally:
+            try:
+                app.call_from_thread(_announce, app, kind)
+            except RuntimeError:
+                pass  # the app is closing
+
+    app.run_worker(run, thread=True, exit_on_error=False, group="operation-refresh")
+
+
+def _announce(app: Any, kind: str) -> None:
+    for screen in app.screen_stack:
+        if getattr(screen, "kind", None) is not None and screen.kind.name == kind:
+            screen.post_message(CacheChanged(kind, frozenset()))
