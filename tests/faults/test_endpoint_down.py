@@ -79,8 +79,8 @@ def test_endpoint_down_mid_action_unknown_then_reread_before_retry(
     assert {i["status"] for i in audit[0]["items"]} == {"unknown"}
     # Retrying means re-planning from a fresh read: the state is re-read first.
     sim.clear_calls()
-    eu = next(t for t in refresher.targets if t.region == EU)
-    refresher.refresh_ids(eu, sorted(second))
+    for target in refresher.targets:
+        refresher.refresh_ids(target, sorted(first if target.region == US else second))
     reads = sim.calls_to("DescribeWorkspaces")
     assert reads and sim.calls_to("RebootWorkspaces") == []
     read_ids = {i for c in reads for i in c.params.get("WorkspaceIds", [])}
