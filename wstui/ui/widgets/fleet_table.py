@@ -194,6 +194,7 @@ class FleetTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._source = source
         self._columns: list[ColumnLike] = list(columns)
+        self._specs: list[tuple[str, int, str, str]] | None = None
         self._count = 0
         self._cursor = 0
         self._cursor_key: Key | None = None
@@ -242,6 +243,7 @@ class FleetTable(ScrollView, can_focus=True):
 
     def set_columns(self, columns: Sequence[ColumnLike]) -> None:
         self._columns = list(columns)
+        self._specs = None
         self._update_virtual_size()
         self.refresh()
 
@@ -440,23 +442,28 @@ class FleetTable(ScrollView, can_focus=True):
         )
         if cursor_style is not None:
             row_style += cursor_style
+        # Cells sharing the row style are joined into one segment: a row is a handful of
+        # segments rather than two per column, which keeps Textual's per-line work small.
         segments: list[Segment] = []
-        for column in self._columns:
-            value = row.get(column.name)
-            column_type = getattr(column, "type", "text")
-            text = fit(
-                format_value(value, column_type),
-                column.width,
-                justify="right" if column_type in ("int", "float") else "left",
-            )
-            style = row_style
-            group = state_group(value) if column.name == "state" else None
-            if group is not None:
-                style = row_style + self.get_component_rich_style(f"fleet-table--state-{group}")
-                if cursor_style is not None:
-                    style += cursor_style
+        run: list[str] = []
+        for name, column_width, column_type, justify in self._column_specs():
+            value = row.get(name)
+            text = fit(format_value(value, column_type), column_width, justify=justify)
+            group = state_group(value) if name == "state" else None
+            if group is None:
+                run.append(text)
+                run.append(" ")
+                continue
+            if run:
+                segments.append(Segment("".join(run), row_style))
+                run = []
+            style = row_style + self.get_component_rich_style(f"fleet-table--state-{group}")
+            if cursor_style is not None:
+                style += cursor_style
             segments.append(Segment(text, style))
-            segments.append(Segment(" ", row_style))
+            run.append(" ")
+        if run:
+            segments.append(Segment("".join(run), row_style))
         glyph_style = row_style
         if marked:
             glyph_style = row_style + self.get_component_rich_style("fleet-table--mark-glyph")
@@ -470,6 +477,16 @@ class FleetTable(ScrollView, can_focus=True):
         if scroll_x:
             body = body.crop(scroll_x, scroll_x + width - GUTTER)
         return Strip([gutter, *body]).adjust_cell_length(width, fill)
+
+    def _column_specs(self) -> list[tuple[str, int, str, str]]:
+        """(name, width, type, justify) per column, computed once per set_columns."""
+        if self._specs is None:
+            self._specs = []
+            for column in self._columns:
+                column_type = getattr(column, "type", "text")
+                justify = "right" if column_type in ("int", "float") else "left"
+                self._specs.append((column.name, column.width, column_type, justify))
+        return self._specs
 
     def _sort_indicator(self) -> tuple[str | None, bool]:
         if self._sort_override is not None:
