@@ -1,0 +1,219 @@
+"""`python -m bench.refresh_100k`: full refresh of 100,000 WorkSpaces vs the bound and the AWS CLI.
+
+The simulator runs in its own process (`wstui sim serve`): 100,000 WorkSpaces over
+4 regions x 8 directories, 50 ms added latency per call. In one run this measures
+
+- ours: a cold `Refresher.refresh(["workspaces"])` of the 4 targets into an empty cache
+  (directory listings, per-directory DescribeWorkspaces pages, connection-status pages,
+  the first DescribeTags budget) -- every API call counted as it is sent;
+- the lower bound: calls x latency / allowed concurrency (4 targets in parallel x 8
+  listing workers each = 32 calls in flight);
+- the AWS CLI: `aws workspaces describe-workspaces` for each region in turn (it pages
+  sequentially) from a throw-away venv (bench/.awscli-venv, `pip install awscli`),
+  checking it lists the same 100,000 WorkSpaces.
+
+It merges a record `refresh_100k` {value: our seconds, vs_bound, vs_awscli} into
+bench/results.json. The ratios are from this one run on this machine; the simulator and
+our client share its cores, so CPU time shows up in our figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+AWSCLI = ROOT / "bench" / ".awscli-venv" / "bin" / "aws"
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2")
+CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_sim(size: int, directories: int, latency_ms: float) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wstui.cli", "sim", "serve", "--port", str(port),
+         "--size", str(size), "--regions", *REGIONS, "--directories", str(directories),
+         "--latency-ms", str(latency_ms), "--speed", "0"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, **CREDS},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("endpoint:"):
+            return proc, line.split()[1]
+    raise RuntimeError("the simulator did not start")
+
+
+class CallCounter:
+    """Counts API calls (and HTTP attempts, retries included) made by botocore in-process."""
+
+    def __init__(self) -> None:
+        import botocore.endpoint
+
+        self.calls: Counter[str] = Counter()
+        self.attempts = 0
+        self._lock = threading.Lock()
+        endpoint = botocore.endpoint.Endpoint
+        make_request, send = endpoint.make_request, endpoint._send
+        counter = self
+
+        def counting_make_request(self: Any, operation_model: Any, request_dict: Any) -> Any:
+            with counter._lock:
+                counter.calls[operation_model.name] += 1
+            return make_request(self, operation_model, request_dict)
+
+        def counting_send(self: Any, request: Any) -> Any:
+            with counter._lock:
+                counter.attempts += 1
+            return send(self, request)
+
+        endpoint.make_request = counting_make_request  # type: ignore[method-assign]
+        endpoint._send = counting_send  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.attempts = 0
+
+
+def run_ours(url: str, counter: CallCounter) -> dict[str, Any]:
+    from wstui.core import listers
+    from wstui.core.aws import Clients, Target
+    from wstui.core.cache import Cache
+    from wstui.core.refresh import Refresher
+
+    os.environ.update(CREDS)
+    os.environ.pop("AWS_PROFILE", None)
+    workers = 4
+    with tempfile.TemporaryDirectory(prefix="wstui-bench-") as tmp:
+        cache = Cache(Path(tmp) / "cache.sqlite")
+        clients = Clients(endpoint_url=url, max_pool_connections=64)
+        targets = [Target(None, r, "123456789012") for r in REGIONS]
+        clients.remember(targets)  # STS is not part of the WorkSpaces listing
+        refresher = Refresher(cache, clients, targets, kinds=["workspaces"], max_workers=workers)
+        out: dict[str, Any] = {"concurrency": workers * listers.MAX_WORKERS}
+        for name in ("cold", "warm"):
+            counter.reset()
+            t0 = time.perf_counter()
+            results = refresher.refresh()
+            seconds = time.perf_counter() - t0
+            errors = [r.error for r in results if r.error]
+            if errors:
+                raise RuntimeError(f"refresh failed: {errors}")
+            out[name] = {
+                "seconds": seconds,
+                "rows": cache.count("ws"),
+                "calls": sum(counter.calls.values()),
+                "attempts": counter.attempts,
+                "by_operation": dict(counter.calls),
+            }
+        cache.close()
+    return out
+
+
+def run_awscli(url: str) -> dict[str, Any]:
+    if not AWSCLI.exists():
+        raise SystemExit(
+            f"{AWSCLI} not found: python -m venv bench/.awscli-venv && "
+            "bench/.awscli-venv/bin/pip install awscli"
+        )
+    env = {**os.environ, **CREDS, "AWS_PAGER": ""}
+    env.pop("AWS_PROFILE", None)
+    total, t0 = 0, time.perf_counter()
+    for region in REGIONS:
+        out = subprocess.run(
+            [str(AWSCLI), "workspaces", "describe-workspaces", "--endpoint-url", url,
+             "--region", region, "--output", "json"],
+            env=env, check=True, stdout=subprocess.PIPE, text=True,
+        ).stdout  # fmt: skip
+        total += len(json.loads(out)["Workspaces"])
+    return {"seconds": time.perf_counter() - t0, "rows": total}
+
+
+def merge(record: dict[str, Any]) -> None:
+    try:
+        old = json.loads(RESULTS.read_text(encoding="utf-8"))
+        old = old if isinstance(old, list) else []
+    except (OSError, ValueError):
+        old = []
+    kept = [r for r in old if isinstance(r, dict) and r.get("name") != record["name"]]
+    tmp = RESULTS.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps([*kept, record], indent=2) + "\n", encoding="utf-8")
+    tmp.replace(RESULTS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=100_000)
+    p.add_argument("--directories", type=int, default=8)
+    p.add_argument("--latency-ms", type=float, default=50.0)
+    p.add_argument("--no-awscli", action="store_true", help="skip the AWS CLI (no record)")
+    p.add_argument("--no-write", action="store_true", help="print only")
+    args = p.parse_args(argv)
+
+    counter = CallCounter()
+    t0 = time.perf_counter()
+    proc, url = start_sim(args.size, args.directories, args.latency_ms)
+    print(f"simulator {url}: {args.size} WorkSpaces, {len(REGIONS)} regions x "
+          f"{args.directories} directories, {args.latency_ms:g} ms latency "
+          f"(seeded in {time.perf_counter() - t0:.1f}s)", flush=True)  # fmt: skip
+    try:
+        ours = run_ours(url, counter)
+        cold = ours["cold"]
+        bound = cold["calls"] * args.latency_ms / 1000 / ours["concurrency"]
+        print(f"ours cold: {cold['seconds']:.1f}s, {cold['rows']} rows, {cold['calls']} calls "
+              f"({cold['attempts']} attempts) {cold['by_operation']}")  # fmt: skip
+        warm = ours["warm"]
+        warm_bound = warm["calls"] * args.latency_ms / 1000 / ours["concurrency"]
+        print(f"ours warm: {warm['seconds']:.1f}s, {warm['calls']} calls; "
+              f"bound {warm_bound:.1f}s (x{warm['seconds'] / warm_bound:.2f})")  # fmt: skip
+        print(f"lower bound: {cold['calls']} calls x {args.latency_ms:g} ms / "
+              f"{ours['concurrency']} = {bound:.1f}s -> ours x{cold['seconds'] / bound:.2f}")  # fmt: skip
+        record: dict[str, Any] = {
+            "name": "refresh_100k",
+            "value": round(cold["seconds"], 2),
+            "unit": "s",
+            "vs_bound": round(cold["seconds"] / bound, 2),
+            "bound_s": round(bound, 2),
+            "calls": cold["calls"],
+            "concurrency": ours["concurrency"],
+            "warm_s": round(warm["seconds"], 2),
+            "warm_vs_bound": round(warm["seconds"] / warm_bound, 2),
+            "size": args.size,
+            "latency_ms": args.latency_ms,
+        }
+        if not args.no_awscli:
+            cli = run_awscli(url)
+            if cli["rows"] != cold["rows"]:
+                raise RuntimeError(f"AWS CLI listed {cli['rows']} rows, we {cold['rows']}")
+            print(f"aws cli: {cli['seconds']:.1f}s for {cli['rows']} rows -> "
+                  f"x{cli['seconds'] / cold['seconds']:.2f} slower than ours")  # fmt: skip
+            record["vs_awscli"] = round(cli["seconds"] / cold["seconds"], 2)
+            record["awscli_s"] = round(cli["seconds"], 2)
+        print(json.dumps(record))
+        if not args.no_write and not args.no_awscli:
+            merge(record)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
