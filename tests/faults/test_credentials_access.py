@@ -39,7 +39,7 @@ def _aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token_expires: fl
                     "accessToken": "expired-token",
                     "expiresAt": stamp,
                 }
-            )  # fmt: skip
+            )
         )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
