@@ -50,8 +50,10 @@ class Options:
 
     def targets(self) -> list[Any]:
         from wstui.core.aws import targets_from
+        from wstui.core.targets import expand
 
-        return targets_from(self.profiles, self.regions, self.config.targets)
+        # region "all" (config or --region all) = every WorkSpaces region
+        return expand(targets_from(self.profiles, self.regions, self.config.targets))
 
     def make_clients(self) -> Any:
         from wstui.core.aws import Clients
