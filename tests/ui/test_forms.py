@@ -65,6 +65,12 @@ async def send(pilot: Any, app: Any, sim: Any, operation: str) -> None:
     await pilot.press("y")
     await wait_for(pilot, lambda: len(sim.calls_to(operation)) == before + 1)
     await wait_for(pilot, lambda: not isinstance(app.screen, (FormScreen, ConfirmOperation)))
+    # The form re-reads the kind after a mutation; wait for it instead of reading twice.
+    await app.workers.wait_for_complete()
+    for screen in app.screen_stack:
+        if isinstance(screen, ResourceScreen):
+            screen.reload()
+    await pilot.pause()
 
 
 async def focus_row(pilot: Any, alias_id: str) -> None:
@@ -119,7 +125,6 @@ class TestConnectionAliasFlow:
             assert sim.calls_to("CreateConnectionAlias")[-1].params == {
                 "ConnectionString": "desk.example.com"
             }
-            await refresh(pilot, app, "aliases")
             alias = next(r for r in app.ctx.cache.query("aliases", limit=None)
                          if r["connection_string"] == "desk.example.com")  # fmt: skip
             alias_id = alias["id"]
@@ -158,7 +163,6 @@ class TestConnectionAliasFlow:
             await open_op(pilot, app, "a")
             await fill(pilot, app, "ResourceId", directory)
             await send(pilot, app, sim, "AssociateConnectionAlias")
-            await refresh(pilot, app, "aliases")
             row = alias_row(app, alias_id)
             assert row["associations"] == 1 and SHARED in (row["shared_with"] or "")
 
@@ -167,7 +171,6 @@ class TestConnectionAliasFlow:
             await refused(pilot, app, sim, "DeleteConnectionAlias", "disassociate it first")
             await open_op(pilot, app, "d")
             await send(pilot, app, sim, "DisassociateConnectionAlias")
-            await refresh(pilot, app, "aliases")
             await open_op(pilot, app, "x")
             await refused(pilot, app, sim, "DeleteConnectionAlias", f"shared with {SHARED}")
 
@@ -176,11 +179,9 @@ class TestConnectionAliasFlow:
             await fill(pilot, app, "ConnectionAliasPermission.SharedAccountId", SHARED)
             await fill(pilot, app, "ConnectionAliasPermission.AllowAssociation", "false")
             await send(pilot, app, sim, "UpdateConnectionAliasPermission")
-            await refresh(pilot, app, "aliases")
             await open_op(pilot, app, "x")
             await send(pilot, app, sim, "DeleteConnectionAlias")
             assert sim.calls_to("DeleteConnectionAlias")[-1].params == {"AliasId": alias_id}
-            await refresh(pilot, app, "aliases")
             assert alias_row(app, alias_id) is None
             # every mutation is in the audit log
             audited = [a["action"] for a in app.ctx.cache.audit(limit=20)]
