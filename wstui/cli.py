@@ -234,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=int, default=20, metavar="N")
     log.add_argument("--format", choices=("table", "json"), default="table")
     log.set_defaults(func=cmd_log)
+    _add_op(sub)
     return p
 
 
@@ -618,3 +619,67 @@ def cmd_log(args: argparse.Namespace, opts: Options) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- wstui op: any WorkSpaces operation (registry in wstui.core.operations) ----------
+def _add_op(sub: Any) -> None:
+    op = sub.add_parser("op", help="run any WorkSpaces API operation (see docs/api-coverage.md)")
+    op.add_argument("operation", metavar="OPERATION", help="e.g. create-connection-alias")
+    op.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                    help="a field as the TUI form names it, e.g. ConnectionAliasPermission."
+                    "SharedAccountId=123456789012")  # fmt: skip
+    op.add_argument("--yes", "-y", action="store_true", help="send a mutating call")
+    op.set_defaults(func=cmd_op)
+
+
+def cmd_op(args: argparse.Namespace, opts: Options) -> int:
+    """validate -> preflight (cache) -> confirm (--yes) -> send audited -> print the response."""
+    import json
+
+    from wstui.core import operations as ops
+    from wstui.core.validate import validate
+
+    try:
+        op = ops.resolve(args.operation)
+        values = {}
+        for item in args.param:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ops.OperationError(f"--param {item!r}: expected NAME=VALUE")
+            values[name.strip()] = value
+        request = ops.build_request(op, values)
+    except ops.OperationError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    problems = validate(op.name, request)
+    if problems:
+        raise CliError("not sent: " + "; ".join(str(p) for p in problems), EXIT_USAGE)
+    cache = opts.make_cache()
+    subject = ops._subject(op, request)
+    row = next((r for r in (_cached(cache, k, subject) for k in op.screens) if r), None)
+    refusal = ops.preflight(op, row, request, cache)
+    if refusal:
+        raise CliError(f"not sent: {op.name}: {refusal}")
+    print(safe_block(f"{op.name} {json.dumps(request, default=lambda v: f'<{len(v)} bytes>')}"))
+    if op.mutates and not args.yes:
+        print("not sent: re-run with --yes to send it", file=sys.stderr)
+        return EXIT_UNCONFIRMED
+    if op.mutates and opts.read_only:
+        print(f"wstui: read-only mode: {op.name} refused; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
+    clients = opts.make_clients()
+    targets = _resolved(opts, clients)
+    if not targets:
+        raise CliError("no target could be resolved; nothing sent")
+    result = ops.send(op, request, clients, targets[0], cache, read_only=opts.read_only)
+    if not result.ok:
+        print(f"wstui: {safe(result.code)}: {safe(result.message)}", file=sys.stderr)
+        return EXIT_ERROR
+    print(safe_block(json.dumps(result.response, indent=2, default=str)))
+    return EXIT_OK
+
+
+def _cached(cache: Any, kind: str, key: str) -> dict | None:
+    try:
+        return cache.get(kind, key)
+    except Exception:  # "account" is not a cached kind
+        return None
