@@ -59,6 +59,12 @@ def test_no_control_byte_reaches_the_terminal() -> None:
         assert "\x07" not in render(value) and "\x1b]" not in render(value)
 
 
+def test_emoji_sequences_are_split_into_parts_of_known_width() -> None:
+    assert clean("👩\u200d💻") == "👩💻"
+    assert clean("\u2764\ufe0f") == "\u2764"
+    assert cell_len(fit("👩\u200d💻 dev", 8)) == 8
+
+
 def test_plain_values_are_unchanged() -> None:
     assert clean("ws-abc123") == "ws-abc123"
     assert clean(None) == ""

@@ -25,8 +25,16 @@ ELLIPSIS = "…"
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
 
 
+# Joiners and emoji-presentation selectors are dropped rather than shown: Rich counts
+# "👩‍💻" as 4 cells and "❤️" as 1 where many terminals draw 2 and 2, which would shift
+# every column after them; the parts alone ("👩💻", "❤") measure the same everywhere.
+_DROPPED = frozenset({"\u200d", "\ufe0f"})
+
+
 def _stand_in(char: str) -> str:
     """A visible replacement for an unsafe character."""
+    if char in _DROPPED:
+        return ""
     code = ord(char)
     if code < 0x20:
         # Unicode "control pictures": ESC -> ␛, BEL -> ␇, LF -> ␊ (one cell each).
@@ -42,7 +50,12 @@ def _stand_in(char: str) -> str:
 def _clean_cached(value: str) -> str:
     return "".join(
         _stand_in(c)
-        if (c < " " or "\x7f" <= c <= "\x9f" or unicodedata.category(c) in _UNSAFE_CATEGORIES)
+        if (
+            c < " "
+            or "\x7f" <= c <= "\x9f"
+            or c in _DROPPED
+            or unicodedata.category(c) in _UNSAFE_CATEGORIES
+        )
         else c
         for c in value
     )
