@@ -505,3 +505,28 @@ def test_deep_windows_and_resorting_keep_the_exact_order(
     assert [r["_key"] for r in src.window(0, 700)] == expected
     assert [src.index_of(k) for k in expected[::37]] == list(range(0, 525, 37))
     assert src.index_of(key(2)) is None  # ws-2 is ERROR: filtered out
+
+
+async def test_set_columns_and_horizontal_scroll_keep_the_mark_gutter() -> None:
+    app = TableApp(source(make_db(20)))
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(FleetTable)
+        table.set_columns([TableColumn("state", "STATE", 10), TableColumn("id", "ID", 12)])
+        await pilot.pause()
+        assert screen_text(table)[0].split() == ["STATE", "ID"]
+        wide = [
+            TableColumn("id", "ID", 12),
+            TableColumn("name", "NAME", 30),
+            TableColumn("state", "STATE", 10),
+        ]
+        table.set_columns(wide)
+        await pilot.press("space")  # mark row 0 so the gutter shows a glyph
+        await pilot.press("right", "right")
+        await pilot.pause()
+        lines = screen_text(table)
+        assert table.scroll_offset.x == 16
+        # 16 cells scrolled: ID (12 + 1) is gone and NAME is cut after its first 3 cells.
+        assert lines[0].split() == ["E", "STATE"]
+        assert key(0)[2] not in lines[1] and "user" not in lines[1][:6]
+        assert lines[1].startswith("✓ ")  # the gutter does not scroll
+        assert all(cell_len(line) == table.scrollable_content_region.width for line in lines)
