@@ -185,7 +185,24 @@ async def _running_mode(pilot: Any) -> None:
     await pilot.pause()
 
 
-SCREENS: dict[str, Step] = {
+def _steady(step: Step) -> Step:
+    """Run a step, then stop cursor blinking so the frame does not depend on timing."""
+
+    async def run(pilot: Any) -> None:
+        await step(pilot)
+        from textual.widgets import Input
+
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False
+            box._cursor_visible = True
+        # Let the footer finish recomposing after focus/binding changes.
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.2)
+
+    return run
+
+
+_STEPS: dict[str, Step] = {
     "workspaces": _main,
     "filter-error": _filter_error,
     "filtered": _filtered,
@@ -198,6 +215,7 @@ SCREENS: dict[str, Step] = {
     "columns": _columns,
     "running-mode": _running_mode,
 }
+SCREENS: dict[str, Step] = {name: _steady(step) for name, step in _STEPS.items()}
 
 
 async def shoot(ctx: AppContext, name: str, size: tuple[int, int], out: Path) -> Path:
