@@ -1018,6 +1018,8 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    from wstui.sim import more_ops  # noqa: F401  (registers the remaining operations)
+
     for name, fn in OPERATIONS.items():
         setattr(WorkSpacesResponse, _snake(name), _as_method(fn))
     WorkSpacesResponse.call_action = _call_action  # type: ignore[method-assign]
