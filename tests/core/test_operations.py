@@ -1,0 +1,85 @@
+"""The operations registry: fields from the model, request building, preflight, audited send."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wstui import cli
+from wstui.core import operations as ops
+from wstui.core.aws import Clients, Target
+from wstui.core.cache import Cache
+
+US = "us-east-1"
+
+
+def test_resolve_by_api_or_cli_name_and_unknown_names() -> None:
+    assert ops.resolve("create-connection-alias") is ops.OPERATIONS["CreateConnectionAlias"]
+    assert ops.resolve("CreateConnectionAlias").cli == "create-connection-alias"
+    with pytest.raises(ops.OperationError, match="unknown operation"):
+        ops.resolve("create-connection-aliass-x")
+
+
+def test_fields_flatten_structures_and_build_typed_requests() -> None:
+    names = [f.name for f in ops.fields("UpdateConnectionAliasPermission")]
+    assert names == ["AliasId", "ConnectionAliasPermission.SharedAccountId",
+                     "ConnectionAliasPermission.AllowAssociation"]  # fmt: skip
+    req = ops.build_request("CreateIpGroup", {"GroupName": "office", "UserRules": "203.0.113.0/24 hq, 10.0.0.1",
+                                              "Tags": "Team=a=b, Env=prod"})  # fmt: skip
+    assert req == {"GroupName": "office",
+                   "UserRules": [{"ipRule": "203.0.113.0/24", "ruleDesc": "hq"}, {"ipRule": "10.0.0.1"}],
+                   "Tags": [{"Key": "Team", "Value": "a=b"}, {"Key": "Env", "Value": "prod"}]}  # fmt: skip
+    with pytest.raises(ops.OperationError, match="AllowAssociation"):
+        ops.build_request("UpdateConnectionAliasPermission", {"ConnectionAliasPermission.AllowAssociation": "maybe"})
+
+
+def test_preflight_explains_alias_and_ipgroup_refusals(tmp_path: Path) -> None:
+    op = ops.OPERATIONS["DeleteConnectionAlias"]
+    creating = {"id": "wsca-1", "raw": {"State": "CREATING"}}
+    assert "must be CREATED" in ops.preflight(op, creating, {"AliasId": "wsca-1"})
+    shared = {"id": "wsca-1", "raw": {"State": "CREATED", "ConnectionAliasPermissions": [
+        {"SharedAccountId": "111122223333", "AllowAssociation": True}]}}  # fmt: skip
+    assert "shared with 111122223333" in ops.preflight(op, shared, {"AliasId": "wsca-1"})
+    assoc = {"id": "wsca-1", "raw": {"State": "CREATED", "Associations": [{"ResourceId": "d-1"}]}}
+    assert "disassociate it first" in ops.preflight(op, assoc, {"AliasId": "wsca-1"})
+    assert ops.preflight(op, {"id": "wsca-1", "raw": {"State": "CREATED"}}, {"AliasId": "wsca-1"}) is None
+
+
+def test_send_is_audited_and_reports_service_errors(sim: Any, tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "c.sqlite")
+    clients = Clients(max_attempts=1)
+    target = Target(None, US, sim.account)
+    op = ops.OPERATIONS["CreateIpGroup"]
+    ok = ops.send(op, {"GroupName": "hq", "UserRules": [{"ipRule": "203.0.113.0/24"}]}, clients, target, cache, caller="t")
+    assert ok.ok and ok.response["GroupId"].startswith("wsipg-")
+    group = sim.calls_to("CreateIpGroup")[-1].params
+    assert group["GroupName"] == "hq"
+    d = sim.report.directories[US][0]
+    assoc = ops.send(ops.OPERATIONS["AssociateIpGroups"], {"DirectoryId": d, "GroupIds": [ok.response["GroupId"]]},
+                     clients, target, cache, caller="t")  # fmt: skip
+    assert assoc.ok
+    refused = ops.send(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": ok.response["GroupId"]}, clients, target, cache, caller="t")
+    assert not refused.ok and refused.code == "ResourceAssociatedException"
+    audit = cache.audit(limit=3)
+    assert [a["action"] for a in audit] == ["DeleteIpGroup", "AssociateIpGroups", "CreateIpGroup"]
+    assert audit[0]["items"][0]["code"] == "ResourceAssociatedException"
+    cache.close()
+
+
+def test_cli_op_validates_confirms_and_sends(sim_url: str, sim: Any, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
+    base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
+    assert cli.main([*base, "op", "create-connection-alias", "-p", "ConnectionString=nope"]) == cli.EXIT_USAGE
+    assert "fully qualified" in capsys.readouterr().err
+    assert cli.main([*base, "op", "create-connection-alias", "-p", "ConnectionString=vdi.example.org"]) == cli.EXIT_UNCONFIRMED
+    assert sim.calls_to("CreateConnectionAlias") == []
+    capsys.readouterr()
+    assert cli.main([*base, "op", "create-connection-alias", "-p", "ConnectionString=vdi.example.org", "--yes"]) == 0
+    out = capsys.readouterr().out
+    alias_id = json.loads(out[out.index("{", out.index("\n")):])["AliasId"]
+    assert sim.calls_to("CreateConnectionAlias")[-1].params == {"ConnectionString": "vdi.example.org"}
+    assert cli.main([*base, "op", "describe-connection-aliases", "-p", f"AliasIds={alias_id}"]) == 0
+    assert "vdi.example.org" in capsys.readouterr().out
