@@ -78,7 +78,10 @@ def test_one_failing_target_does_not_stop_the_others(sim: Any, env, monkeypatch)
 
 def test_tags_read_for_new_ids_then_every_nth_pass(sim: Any, env) -> None:
     clients, cache = env
-    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"], tags_every=3)
+    r = Refresher(
+        cache, clients, [Target(None, US)], kinds=["workspaces"], tags_every=3,
+        tag_source="describe",
+    )  # fmt: skip
     n = len(sim.backend(US).workspaces)
     counts = []
     for _ in range(4):
@@ -88,8 +91,25 @@ def test_tags_read_for_new_ids_then_every_nth_pass(sim: Any, env) -> None:
     assert counts == [n, 0, 0, n]
     # a fresh refresher seeds its memo from the cache instead of re-reading all tags
     sim.clear_calls()
-    Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"]).refresh()
+    Refresher(
+        cache, clients, [Target(None, US)], kinds=["workspaces"], tag_source="describe"
+    ).refresh()
     assert len(sim.calls_to("DescribeTags")) == 0
+
+
+def test_tags_from_tagging_api_are_fresh_every_pass(sim: Any, env) -> None:
+    clients, cache = env
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"])
+    r.refresh()
+    assert sim.calls_to("DescribeTags") == []
+    wid = sorted(sim.backend(US).workspaces)[0]
+    ws = clients.workspaces(Target(None, US))
+    ws.create_tags(ResourceId=wid, Tags=[{"Key": "Owner", "Value": "night-shift"}])
+    r.refresh()
+    (row,) = cache.query("workspaces", "id = ?", [wid], with_raw=True)
+    tags = {t["Key"]: t["Value"] for t in row["raw"]["Tags"]}
+    assert tags["Owner"] == "night-shift"
+    assert sim.calls_to("DescribeTags") == []
 
 
 def _advance_on_follow(sim: Any, events: list) -> Any:

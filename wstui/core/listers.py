@@ -5,8 +5,11 @@ not be used (the refresher then records the error and changes nothing).
 
 WorkSpaces are listed per directory in parallel, connection status comes from the
 id-less paged DescribeWorkspacesConnectionStatus (one call per 25), merged under
-"ConnectionStatus". Tags (DescribeTags is one call per resource) are merged under
-"Tags" with this policy: a caller may pass `known_tags` (id -> tag list from an
+"ConnectionStatus". Tags are merged under "Tags". They come first from the Resource
+Groups Tagging API (GetResources pages 100 WorkSpaces' tags per call, read in parallel
+with the directory listings; a WorkSpace it does not return has no tags). Where that API
+is denied or unavailable, the fallback is DescribeTags, one call per resource, with
+this policy: a caller may pass `known_tags` (id -> tag list from an
 earlier read); only ids missing from it are fetched, in parallel. The refresher
 passes None every Nth pass (config `refresh.tags_every`) so tags are re-read in full
 now and then, and new WorkSpaces get their tags on the pass that first sees them.
@@ -25,7 +28,11 @@ from typing import Any, TypeVar
 from wstui.core.aws import Clients, Target
 
 MAX_WORKERS = 8
-TAG_BUDGET = 2000  # DescribeTags calls per WorkSpaces listing
+TAG_BUDGET = 2000  # DescribeTags calls per WorkSpaces listing (fallback path)
+TAGGING_PAGE = 100  # GetResources' largest page
+# Errors meaning "this principal or endpoint cannot use the tagging API": fall back.
+TAGGING_UNAVAILABLE = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
+                       "InvalidAction", "UnknownOperationException", "NotImplemented"}  # fmt: skip
 IDS_PER_DESCRIBE = 25
 
 T = TypeVar("T")
@@ -79,8 +86,13 @@ def list_workspaces(
     known_tags: dict[str, TagList] | None = None,
     workers: int = MAX_WORKERS,
     tag_budget: int = TAG_BUDGET,
+    tag_source: str = "tagging",
 ) -> list[dict]:
-    """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in."""
+    """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in.
+
+    `tag_source` is "tagging" (Resource Groups Tagging API, DescribeTags if denied) or
+    "describe" (DescribeTags only).
+    """
     directories = [d["DirectoryId"] for d in list_directories(clients, target)]
 
     def one_directory(directory_id: str) -> list[dict]:
@@ -96,15 +108,48 @@ def list_workspaces(
     # One pool for the directory listings and the region-wide connection-status pages.
     jobs: list[tuple[Callable[[Any], list[dict]], Any]] = [(one_directory, d) for d in directories]
     jobs.append((connection_status, None))
+    if tag_source == "tagging":
+        jobs.append((lambda _: _tags_from_tagging_api(clients, target), None))
     results = _parallel(lambda job: job[0](job[1]), jobs, workers)
+    tagged = results.pop() if tag_source == "tagging" else None
     status = {s.get("WorkspaceId"): s for s in results.pop()}
     items = _dedupe(w for chunk in results for w in chunk)
     for ws in items:
         cs = status.get(ws["WorkspaceId"])
         if cs is not None:
             ws["ConnectionStatus"] = cs
-    _merge_tags(clients, target, items, known_tags, workers, tag_budget)
+    if tagged is not None:
+        for ws in items:
+            ws["Tags"] = list(tagged.get(ws["WorkspaceId"], []))
+    else:
+        _merge_tags(clients, target, items, known_tags, workers, tag_budget)
     return items
+
+
+def _tags_from_tagging_api(clients: Clients, target: Target) -> dict[str, TagList] | None:
+    """id -> tags of every tagged WorkSpace of the target; None if the API is unavailable."""
+    from botocore.exceptions import ClientError
+
+    client = clients.client("resourcegroupstaggingapi", target)
+    found: dict[str, TagList] = {}
+    token = ""
+    try:
+        while True:
+            page = client.get_resources(
+                ResourceTypeFilters=["workspaces:workspace"],
+                ResourcesPerPage=TAGGING_PAGE,
+                PaginationToken=token,
+            )
+            for mapping in page.get("ResourceTagMappingList") or []:
+                resource_id = str(mapping.get("ResourceARN", "")).rsplit("/", 1)[-1]
+                found[resource_id] = list(mapping.get("Tags") or [])
+            token = page.get("PaginationToken") or ""
+            if not token:
+                return found
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in TAGGING_UNAVAILABLE:
+            return None
+        raise
 
 
 def _dedupe(items: Iterable[dict]) -> list[dict]:

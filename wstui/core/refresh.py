@@ -93,8 +93,10 @@ class Refresher:
         tags_every: int = 10,
         follow_interval: float = 5.0,
         kinds: Iterable[str] | None = None,
+        tag_source: str = "tagging",
     ) -> None:
         self.cache = cache
+        self.tag_source = tag_source  # see listers.list_workspaces
         self.clients = clients
         self.targets = list(targets)
         self.kinds = [resolve(k).name for k in kinds] if kinds else list(KINDS)
@@ -215,7 +217,7 @@ class Refresher:
         memo = self._tag_memo(target)
         # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
         known = None if n % self.tags_every == 0 and n > 0 else memo
-        items = lister(self.clients, target, known_tags=known)
+        items = lister(self.clients, target, known_tags=known, tag_source=self.tag_source)
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
             w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
