@@ -20,6 +20,7 @@ MANUAL WorkSpaces get no advice (someone chose that mode on purpose).
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -286,3 +287,26 @@ def changes_since(cache: Any, since: float, kind: str = "workspaces", limit: int
         else:
             out["other"].append(e)
     return out
+
+
+_SPAN = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": DAY, "w": 7 * DAY}
+
+
+def parse_since(text: str, now: float) -> float:
+    """ "2h", "30m", "1d12h", "1w" (ago) or an ISO date/time (UTC) -> epoch seconds.
+
+    ValueError with what was expected otherwise.
+    """
+    from wstui.core.timefmt import parse_datetime
+
+    text = text.strip()
+    spans = _SPAN.findall(text)
+    if spans and _SPAN.sub("", text).strip() == "":
+        return now - sum(int(n) * _UNIT[u.lower()] for n, u in spans)
+    at = parse_datetime(text)
+    if at is None:
+        raise ValueError(
+            f"expected a time span such as 2h or 7d, or a date such as 2024-05-01, not {text!r}"
+        )
+    return at

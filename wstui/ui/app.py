@@ -18,6 +18,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
+from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens.palette import WstuiCommands
@@ -108,6 +109,10 @@ class WstuiApp(App):
             self.set_keymap(keymap)
 
     def _start_refresher(self) -> None:
+        from wstui.ui.estate import defer_to_watcher
+
+        if defer_to_watcher(self):  # a `wstui refresh --watch` refreshes this cache
+            return
         refresher = self.ctx.refresher
         previous = getattr(refresher, "on_event", None)
 
@@ -220,6 +225,10 @@ class WstuiApp(App):
             self.action_operations(words[1] if len(words) > 1 else "")
         elif head in {"help", "?"}:
             self.action_help()
+        elif head in ESTATE_COMMANDS:  # targets, view, changes, export
+            from wstui.ui.estate import command
+
+            command(self, words)
         else:
             self.switch_kind(head)
 

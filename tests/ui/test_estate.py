@@ -1,0 +1,254 @@
+"""The whole-estate view in the TUI: saved views, targets, changes, export, shared cache."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.ui.conftest import screen_text
+from wstui.config import View
+from wstui.core import watch
+from wstui.core.cache import Cache
+from wstui.core.query import compile as compile_query
+from wstui.ui import estate
+from wstui.ui.screens.changes import ChangesScreen
+from wstui.ui.screens.resource import ResourceScreen
+from wstui.ui.screens.targets import TargetsScreen
+
+SIZE = (140, 40)
+
+
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def count(ctx: Any, text: str) -> int:
+    where, params = compile_query(text, "workspaces", now=ctx.clock())
+    return ctx.cache.count("workspaces", where, params)
+
+
+class TestViews:
+    async def test_builtin_view_applies_query_sort_and_columns(self, make_app, ctx) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.run_command(":view idle")
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen)
+                           and app.screen.query_text == "idle>30d")  # fmt: skip
+            await pilot.pause(0.2)
+            screen = app.screen
+            assert screen.order_by == "idle_days" and screen.desc
+            assert [c.name for c in screen.columns][:6] == [
+                "id", "user", "state", "running_mode", "last_connected", "idle_days",
+            ]  # fmt: skip
+            assert screen.table.source.count() == count(ctx, "idle>30d")
+            text = screen_text(app)
+            assert f"{count(ctx, 'idle>30d'):,} / {ctx.cache.count('workspaces'):,}" in text
+            assert "IDLE" in text and "idle>30d" in text  # the query is shown in the box
+
+    async def test_config_view_and_unknown_view(self, make_app, ctx) -> None:
+        ctx.config = SimpleNamespace(
+            views={"stopped": View("stopped", "state:STOPPED", "user:desc", ("id", "user", "st"))}
+        )
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.run_command("view stopped")
+            await wait_for(pilot, lambda: getattr(app.screen, "query_text", "") == "state:STOPPED")
+            await pilot.pause(0.2)
+            screen = app.screen
+            assert [c.name for c in screen.columns] == ["id", "user", "state"]
+            assert (screen.order_by, screen.desc) == ("user", True)
+            assert screen.table.source.count() == count(ctx, "state:STOPPED")
+            app.run_command("view nope")
+            await pilot.pause(0.1)
+            assert any("Unknown view 'nope'" in str(n.message) for n in app._notifications)
+            titles = [t for t, _, _ in estate.palette_commands(app)]
+            assert (
+                "View: stopped (:view stopped)" in titles
+                and "View: advice (:view advice)" in titles
+            )
+
+
+class TestTargets:
+    async def test_targets_screen_shows_status_and_narrows_the_table(self, make_app, ctx) -> None:
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.run_command(":targets")
+            await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
+            await pilot.pause(0.1)
+            text = screen_text(app)
+            for t in ctx.targets:
+                assert t.region in text and t.account in text
+            lines = app.screen.lines
+            assert [s.rows for s in lines] == [
+                ctx.cache.count("workspaces", "region = ?", (t.region,)) for t in ctx.targets
+            ]
+            await pilot.press("down", "enter")  # narrow to the second target
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+            await pilot.pause(0.2)
+            region = ctx.targets[1].region
+            assert app.screen.query_text == f"(account:{ctx.targets[1].account} region:{region})"
+            assert app.screen.table.source.count() == ctx.cache.count(
+                "workspaces", "region = ?", (region,)
+            )
+            app.run_command("targets")
+            await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+            await pilot.pause(0.2)
+            assert app.screen.table.source.count() == ctx.cache.count("workspaces")
+
+    async def test_a_failing_target_shows_error_with_reason(self, make_app, ctx) -> None:
+        bad = ctx.targets[0]
+        ctx.cache.record_attempt("workspaces", bad, "AccessDeniedException: [bold red]no[/]")
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.run_command("targets")
+            await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
+            await pilot.pause(0.1)
+            assert app.screen.lines[0].status == "error"
+            text = screen_text(app)
+            assert "ERROR" in text and "AccessDeniedException: [bold red]no[/]" in text
+
+
+class TestChanges:
+    async def test_changes_since_lists_state_changes_new_and_vanished(self, make_app, ctx) -> None:
+        t = ctx.targets[0]
+        rows = ctx.cache.query("workspaces", "region = ?", (t.region,), limit=None, with_raw=True)
+        items = [r["raw"] for r in rows]
+        old_state = items[0]["State"]
+        items[0] = {**items[0], "State": "ERROR" if old_state != "ERROR" else "AVAILABLE"}
+        gone = items.pop()
+        items.append({**items[1], "WorkspaceId": "ws-new0000001", "UserName": "[link=x]new[/]"})
+        ctx.cache.replace_snapshot("workspaces", t, items)
+        app = make_app()
+        async with app.run_test(size=SIZE) as pilot:
+            app.run_command("changes 1h")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
+            await pilot.pause(0.1)
+            screen = app.screen
+            assert "1 new, 1 vanished, 1 state changes" in screen.summary
+            text = screen_text(app)
+            assert "ws-new0000001" in text and gone["WorkspaceId"] in text
+            assert old_state in text
+            # A time before the change shows it; a bad time is an error, the list stays.
+            assert not screen.load("yesterday-ish")
+            assert len(screen.events) >= 3
+
+
+class TestExport:
+    async def test_export_writes_every_filtered_row(self, make_app, ctx, tmp_path: Path) -> None:
+        app = make_app()
+        out = tmp_path / "view.csv"
+        async with app.run_test(size=(100, 12)) as pilot:  # a small window: export is not it
+            await pilot.press("slash", *"state:AVAILABLE", "enter")
+            await pilot.pause(0.3)
+            app.run_command(f"export {out}")
+            await wait_for(pilot, lambda: out.exists())
+            await wait_for(
+                pilot, lambda: any("Exported" in str(n.message) for n in app._notifications)
+            )
+        with open(out, newline="", encoding="utf-8") as f:
+            got = list(csv.reader(f))
+        where, params = compile_query("state:AVAILABLE", "workspaces")
+        expected = ctx.cache.query("workspaces", where, params, limit=None)
+        assert [r[2] for r in got[1:]] == [e["id"] for e in expected]
+        assert len(expected) > 10
+
+
+class TestSharedCache:
+    async def test_tui_defers_to_a_live_watcher_and_rereads_its_writes(
+        self, ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from wstui.ui.app import WstuiApp
+
+        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        other = Cache(ctx.cache.path)  # the watcher process's own connection
+        lease = watch.Lease(other, ttl=30, owner="ops@bastion")
+        lease.acquire()
+        lease.heartbeat(passed=True)
+        ctx.refresher.kinds = ["workspaces"]  # keep its passes short
+        app = WstuiApp(ctx, watch_refresher=True)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause(0.3)
+                assert not ctx.refresher.running  # no refresh of its own
+                assert "watcher ops@bastion" in screen_text(app)
+                before = app.screen.table.source.count()
+                t = ctx.targets[0]
+                rows = other.query(
+                    "workspaces", "region = ?", (t.region,), limit=None, with_raw=True
+                )
+                other.replace_snapshot("workspaces", t, [r["raw"] for r in rows[:-3]])
+                await wait_for(pilot, lambda: app.screen.table.source.count() == before - 3)
+                assert f"{before - 3:,} / {before - 3:,}" in screen_text(app)
+                lease.release()  # the watcher stops: the TUI takes over refreshing
+                await wait_for(pilot, lambda: ctx.refresher.running, timeout=5)
+        finally:
+            ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
+            other.close()
+
+    async def test_no_watcher_means_the_tui_refreshes(self, ctx) -> None:
+        from wstui.ui.app import WstuiApp
+
+        ctx.refresher.kinds = ["workspaces"]  # keep its passes short
+        app = WstuiApp(ctx, watch_refresher=True)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause(0.2)
+                assert ctx.refresher.running
+                assert getattr(app, "_watcher", None) is None
+        finally:
+            ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
+
+
+def test_two_tuis_and_a_watcher_on_one_cache_lose_no_rows(ctx, tmp_path: Path) -> None:
+    """Readers (as TUIs do: own Cache, windows + counts) while another process rewrites."""
+    import threading
+
+    path = ctx.cache.path
+    t = ctx.targets[0]
+    full = ctx.cache.query("workspaces", "region = ?", (t.region,), limit=None, with_raw=True)
+    n = len(full)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def tui() -> None:
+        c = Cache(path)
+        try:
+            while not stop.is_set():
+                got = c.count("workspaces", "region = ?", (t.region,))
+                if got != n:
+                    raise AssertionError(f"saw {got} rows of {n}")
+                c.query("workspaces", order_by="user", offset=5, limit=20)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            c.close()
+
+    readers = [threading.Thread(target=tui) for _ in range(2)]
+    for r in readers:
+        r.start()
+    writer = Cache(path)
+    deadline = time.monotonic() + 3
+    passes = 0
+    while time.monotonic() < deadline:
+        items = [r["raw"] for r in full]
+        items[passes % n] = {**items[passes % n], "State": "ERROR"}
+        writer.replace_snapshot("workspaces", t, items)
+        passes += 1
+    stop.set()
+    for r in readers:
+        r.join(10)
+    writer.close()
+    assert passes > 3 and not errors

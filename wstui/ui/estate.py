@@ -1,0 +1,267 @@
+"""Whole-estate commands of the app: targets, saved views, changes, export, shared cache.
+
+`:targets` per-target status (narrow the table to some targets), `:view NAME` saved
+views (config `[views.NAME]` plus built-ins), `:changes [SINCE]`, `:export [PATH]`
+(every row of the current view), and the shared-cache mode: when a `wstui refresh
+--watch` holds the cache's lease, the TUI does not refresh on its own; it shows who
+refreshes and re-reads when the watcher commits.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from wstui.config import View
+from wstui.core import export, watch
+from wstui.core.query import QueryError
+from wstui.core.query import compile as compile_query
+
+COMMANDS = frozenset({"targets", "target", "ctx", "view", "views", "changes", "export"})
+WATCH_POLL = 2.0
+
+_TRIAGE = ("id", "user", "state", "running_mode", "last_connected", "idle_days", "account", "region")  # fmt: skip
+BUILTIN_VIEWS: dict[str, View] = {
+    "idle": View("idle", "idle>30d", "idle:desc", _TRIAGE),
+    "never": View("never", "connected:never", "account", _TRIAGE),
+    "advice": View(
+        "advice",
+        "advice:*",
+        "advice",
+        (
+            "id",
+            "user",
+            "state",
+            "running_mode",
+            "used_days",
+            "advice",
+            "advice_why",
+            "account",
+            "region",
+        ),
+    ),
+    "estate": View(
+        "estate",
+        "",
+        "account",
+        ("account", "region", "id", "user", "state", "running_mode", "idle_days"),
+    ),
+}
+
+
+def all_views(app: Any) -> dict[str, View]:
+    """Built-in views, overridden and extended by config.toml's [views.NAME]."""
+    return {**BUILTIN_VIEWS, **(getattr(app.ctx.config, "views", None) or {})}
+
+
+def command(app: Any, words: list[str]) -> None:
+    head, rest = words[0].lower(), words[1:]
+    if head in {"targets", "target", "ctx"}:
+        from wstui.ui.screens.targets import TargetsScreen
+
+        app.push_screen(TargetsScreen())
+    elif head in {"view", "views"}:
+        if rest:
+            open_view(app, rest[0])
+        else:
+            app.notify("Views: " + ", ".join(sorted(all_views(app))), markup=False)
+    elif head == "changes":
+        from wstui.ui.screens.changes import ChangesScreen
+
+        app.push_screen(ChangesScreen(rest[0] if rest else "24h"))
+    elif head == "export":
+        export_current(app, rest[0] if rest else None)
+
+
+# ------------------------------------------------------------------------- views
+
+
+def _parse_sort(kind: Any, sort: str) -> tuple[str | None, bool]:
+    name, _, direction = sort.partition(":")
+    if not name:
+        return None, False
+    if name in ("account", "region", "id"):
+        return name, direction == "desc"
+    return kind.column(name).name, direction == "desc"
+
+
+def open_view(app: Any, name: str) -> bool:
+    """Open a saved view: its kind, query, sort and columns, on a fresh resource screen."""
+    from wstui.core.kinds import resolve
+    from wstui.ui.screens.resource import ResourceScreen
+
+    views = all_views(app)
+    view = views.get(name)
+    if view is None:
+        app.notify(f"Unknown view {name!r}; views: {', '.join(sorted(views))}",
+                   severity="error", markup=False)  # fmt: skip
+        return False
+    try:
+        kind = resolve(view.kind)
+        where, params = (
+            compile_query(view.query, kind, now=app.ctx.clock()) if view.query else ("1", [])
+        )
+        order_by, desc = _parse_sort(kind, view.sort)
+        by_name = {c.name: c for c in kind.columns}
+        columns = [by_name[kind.column(c).name] for c in view.columns]
+    except (KeyError, QueryError, ValueError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        app.notify(f"View {name!r} is invalid: {msg}", severity="error", markup=False)
+        return False
+    screen = ResourceScreen(kind.name)
+    # Set before the screen composes: its table is built from these.
+    screen.query_text, screen.where, screen.params = view.query, where, list(params)
+    screen.order_by, screen.desc = order_by, desc
+    if columns:
+        screen.columns = columns
+    while len(app.screen_stack) > 2:
+        app.pop_screen()
+    app.switch_screen(screen)
+
+    def show_query() -> None:
+        try:
+            box = screen.query_one("#filter")
+        except Exception:
+            return
+        if view.query:
+            with box.prevent(box.Changed):  # already applied; no second query
+                box.value = view.query
+            box.add_class("open")
+
+    screen.call_after_refresh(show_query)
+    app.notify(f"View {name}: {view.query or 'all rows'}", markup=False)
+    return True
+
+
+# ------------------------------------------------------------------------ export
+
+
+def default_export_path(kind: str, fmt: str, now: float) -> Path:
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d-%H%M%S")
+    return Path.cwd() / f"wstui-{kind}-{stamp}.{fmt}"
+
+
+def export_current(app: Any, path: str | None = None) -> None:
+    """Export every row of the current resource screen's view (filter, sort, columns)."""
+    from wstui.ui.screens.resource import ResourceScreen
+
+    screen = app.screen
+    if not isinstance(screen, ResourceScreen):
+        app.notify("Export works on a resource table", severity="warning")
+        return
+    now = app.ctx.clock()
+    if path in (None, "csv", "json"):
+        target = default_export_path(screen.kind.name, path or "csv", time.time())
+    else:
+        target = Path(str(path)).expanduser()
+    job = partial(
+        export.export_view, app.ctx.cache, screen.kind, target, screen.where,
+        list(screen.params), screen.order_by, screen.desc, [c.name for c in screen.columns],
+        None, now,
+    )  # fmt: skip
+
+    def work() -> None:
+        try:
+            n = job()
+        except Exception as exc:  # disk full, bad path: tell the user, keep running
+            app.call_from_thread(
+                app.notify, f"Export failed: {exc}", severity="error", markup=False
+            )
+            return
+        app.call_from_thread(app.notify, f"Exported {n:,} rows to {target}", markup=False)
+
+    app.run_worker(work, thread=True, exit_on_error=False, group="export")
+
+
+# ----------------------------------------------------------------- palette entries
+
+
+def palette_commands(app: Any) -> list[tuple[str, Any, str]]:
+    out: list[tuple[str, Any, str]] = []
+    for name, view in sorted(all_views(app).items()):
+        out.append((f"View: {name} (:view {name})", partial(open_view, app, name),
+                    view.query or "all rows"))  # fmt: skip
+    out.append(("Targets: status and narrow (:targets)", partial(command, app, ["targets"]),
+                "accounts and regions"))  # fmt: skip
+    for since in ("1h", "24h", "7d"):
+        out.append((f"Changes in the last {since} (:changes {since})",
+                    partial(command, app, ["changes", since]), "from the history"))  # fmt: skip
+    for fmt in ("csv", "json"):
+        out.append((f"Export view to {fmt.upper()} (:export {fmt})",
+                    partial(export_current, app, fmt), "every filtered row"))  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------- shared cache
+
+
+class WatchFollower:
+    """While another process's watcher holds the cache: no own refresher, poll for changes."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.info: watch.WatcherInfo | None = None
+        self._version: int | None = None
+        self._timer: Any = None
+
+    def check(self) -> bool:
+        """True if a watcher is alive (and its description is shown)."""
+        try:
+            self.info = watch.current(self.app.ctx.cache)
+        except Exception:
+            return self.info is not None  # cache busy: keep the last answer
+        return self.info is not None
+
+    def start(self) -> None:
+        self._version = self._data_version()
+        self._show()
+        self._timer = self.app.set_interval(WATCH_POLL, self.poll)
+
+    def _data_version(self) -> int | None:
+        try:
+            row = self.app.ctx.cache.conn.execute("PRAGMA data_version").fetchone()
+            return int(row[0])
+        except Exception:
+            return None
+
+    def _show(self) -> None:
+        if self.info is not None:
+            self.app.refresh_activity = self.info.describe(time.time())
+
+    def poll(self) -> None:
+        from wstui.ui.messages import CacheChanged
+
+        if not self.check():
+            # The watcher is gone: this TUI refreshes on its own again.
+            self._timer.stop()
+            self.app.refresh_activity = ""
+            self.app.notify("The watcher stopped; this TUI refreshes on its own now")
+            self.app._watcher = None
+            if getattr(self.app, "_watch_refresher", True) and self.app.ctx.refresher is not None:
+                self.app._start_refresher()
+            return
+        self._show()
+        version = self._data_version()
+        if version is not None and version != self._version:
+            self._version = version  # another connection committed: re-read the window
+            screen = self.app.screen
+            kind = getattr(getattr(screen, "kind", None), "name", None)
+            if kind:
+                screen.post_message(CacheChanged(kind, frozenset()))
+
+
+def defer_to_watcher(app: Any) -> bool:
+    """Called before the app starts its refresher: True if a watcher refreshes instead."""
+    if getattr(app, "_watcher", None) is not None:
+        return True
+    follower = WatchFollower(app)
+    if not follower.check():
+        return False
+    app._watcher = follower
+    follower.start()
+    app.notify(f"Shared cache: {follower.info.describe(time.time())}; not refreshing here",
+               markup=False)  # fmt: skip
+    return True
