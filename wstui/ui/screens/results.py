@@ -47,6 +47,7 @@ class ResultsScreen(Screen):
         self.states: dict[Key, str] = {}
         self.sent_calls = 0
         self.finished = False
+        self.followed = False
         self.error: str | None = None
 
     @property
@@ -107,9 +108,16 @@ class ResultsScreen(Screen):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._executed, outcomes)
-        sent = [k for k in self.keys if self.outcomes.get(k[2]) and self.outcomes[k[2]].status == "sent"]
+        sent = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "sent"]
         if sent and ctx.refresher is not None:
             ctx.refresher.follow(sent)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._followed)
+
+    def _followed(self) -> None:
+        """The refresher saw every sent WorkSpace leave its transitional state."""
+        self.followed = True
+        self.poll_states()
 
     def _progress(self, n: int, result: list) -> None:
         self.sent_calls = n
@@ -130,7 +138,7 @@ class ResultsScreen(Screen):
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.finished = True
+            self.finished = self.followed = True
             self.error = f"{type(event.worker.error).__name__}: {event.worker.error}"
             self.update_summary()
             self.notify(clean(self.error), severity="error", timeout=10)
@@ -181,8 +189,10 @@ class ResultsScreen(Screen):
         if counts.get("unknown"):
             parts += [" · ", (f"unknown {counts['unknown']:,}", "bold $warning")]
         parts.append("   now: " + ", ".join(f"{n} {clean(s)}" for s, n in states.most_common(4)))
-        if self.finished and moving == 0 and not self.error:
+        if self.followed and moving == 0 and not self.error:
             parts += ["  ", ("✓ settled", "bold $success")]
+        elif self.finished and not self.followed:
+            parts += ["  ", ("following…", "$secondary")]
         if self.error:
             parts += ["\n", (clean(self.error)[:200], "bold $error")]
         self.query_one("#results-summary", Static).update(Content.assemble(*parts))
