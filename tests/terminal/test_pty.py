@@ -82,7 +82,10 @@ def test_usable_at_80x24_keyboard_only(name: str, tmp_path, reliability) -> None
         term.child.send(b"\x1b")
         term.pump(1.0)
         term.child.send(b"/")
-        term.child.send(b"state:STOPPED\r")
+        term.pump(1.5)  # the filter box opens before typing into it
+        term.child.send(b"state:STOPPED")
+        term.pump(1.5)
+        term.child.send(b"\r")
         term.pump(2.0)
         shown = term.text()
         # Mouse reporting is never switched on: keyboard only over SSH.
