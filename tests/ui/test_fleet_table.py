@@ -495,6 +495,7 @@ def test_deep_windows_and_resorting_keep_the_exact_order(
     assert [r["_key"] for r in src.window(0, 700)] == expected
     assert [r["_key"] for r in src.window(450, 30)] == expected[450:480]
     assert src.index_of(expected[650]) == 650
+    assert src.keys_in(250, 420) == expected[250:670]
     # Filtered, then re-sorted in place: the known matches are re-sorted, not re-filtered.
     src = source(conn, where="state != ?", params=("ERROR",))
     assert src.count() == 525
@@ -505,6 +506,8 @@ def test_deep_windows_and_resorting_keep_the_exact_order(
     assert [r["_key"] for r in src.window(0, 700)] == expected
     assert [src.index_of(k) for k in expected[::37]] == list(range(0, 525, 37))
     assert src.index_of(key(2)) is None  # ws-2 is ERROR: filtered out
+    assert src.keys_in(100, 300) == expected[100:400]  # range marks read keys only
+    assert src.keys_in(3, 5) == expected[3:8]
 
 
 async def test_set_columns_and_horizontal_scroll_keep_the_mark_gutter() -> None:
@@ -530,3 +533,14 @@ async def test_set_columns_and_horizontal_scroll_keep_the_mark_gutter() -> None:
         assert key(0)[2] not in lines[1] and "user" not in lines[1][:6]
         assert lines[1].startswith("✓ ")  # the gutter does not scroll
         assert all(cell_len(line) == table.scrollable_content_region.width for line in lines)
+
+
+async def test_range_mark_over_many_rows() -> None:
+    conn = make_db(700)
+    app = TableApp(source(conn, order_by="name"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.query_one(FleetTable)
+        await pilot.press("down", "space", "end", "v")
+        expected = full_order(conn, "name", False)
+        assert table.marks == set(expected[1:])
+        assert expected[0] not in table.marks

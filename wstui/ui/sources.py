@@ -184,6 +184,23 @@ class _SqlSource:
             position += len(take)
         return rows
 
+    def keys_in(self, offset: int, limit: int) -> list[Key]:
+        """Keys of rows `offset .. offset+limit-1` in order (a range mark), without
+        reading whole rows."""
+        offset, limit = max(0, offset), max(0, limit)
+        if offset + limit <= BLOCK_ROWS * 2:
+            return [row["_key"] for row in self.window(offset, limit)]
+        ids = self._ordered_ids()[offset : offset + limit]
+        sql = (
+            f"SELECT rowid, account, region, id FROM {_quote(self._table())}"
+            " WHERE rowid IN (SELECT value FROM json_each(?))"
+        )
+        by_rowid = {
+            r[0]: (r[1], r[2], r[3])
+            for r in self._connection().execute(sql, (json.dumps(ids.tolist()),))
+        }
+        return [by_rowid[i] for i in ids if i in by_rowid]
+
     def all_keys(self) -> list[Key]:
         sql = f"SELECT account, region, id FROM {_quote(self._table())} WHERE ({self.where})"
         return [tuple(r) for r in self._connection().execute(sql, self.params)]  # type: ignore[misc]

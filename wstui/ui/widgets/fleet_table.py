@@ -290,8 +290,11 @@ class FleetTable(ScrollView, can_focus=True):
         if anchor_row is None:
             anchor_row = self._cursor
         low, high = sorted((anchor_row, self._cursor))
-        rows = self._source.window(low, high - low + 1)
-        self.marks.update(row["_key"] for row in rows)
+        keys_in = getattr(self._source, "keys_in", None)
+        if callable(keys_in):  # SQL sources list keys without building whole rows
+            self.marks.update(keys_in(low, high - low + 1))
+        else:
+            self.marks.update(row["_key"] for row in self._source.window(low, high - low + 1))
         self._anchor = self._cursor_key
         self._marks_changed()
 
