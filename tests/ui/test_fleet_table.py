@@ -311,11 +311,15 @@ async def test_mouse_click_moves_cursor_and_header_click_reports_column() -> Non
         await pilot.pause()
         headers = [m.column for m in app.messages if isinstance(m, FleetTable.HeaderClicked)]
         assert headers == ["name"]
+        await pilot.double_click(FleetTable, offset=(4, 3))
+        await pilot.pause()
+        selected = [(m.key, m.row) for m in app.messages if isinstance(m, FleetTable.Selected)]
+        assert selected == [(key(2), 2)] and table.cursor_row == 2
         # The mouse wheel moves scroll_y without the cursor; the window follows it.
         table.scroll_to(y=9, animate=False)
         await pilot.pause()
         assert ids_on_screen(table)[0] == key(9)[2]
-        assert table.cursor_row == 5
+        assert table.cursor_row == 2
 
 
 HOSTILE_NAMES = {
