@@ -230,6 +230,11 @@ def describe_directories(resp: WorkSpacesResponse, params: dict[str, Any]) -> di
     for d in items:
         item = d.to_dict()
         item["ipGroupIds"] = list(ex.dir_ip_groups.get(d.directory_id, []))
+        # Set by ModifyEndpointEncryptionMode / ModifyStreamingProperties (more_ops).
+        for attr, key in (("endpoint_encryption_mode", "EndpointEncryptionMode"),
+                          ("streaming_properties", "StreamingProperties")):  # fmt: skip
+            if getattr(d, attr, None):
+                item[key] = getattr(d, attr)
         rendered.append(item)
     out: dict[str, Any] = {"Directories": rendered}
     if next_token:

@@ -59,6 +59,7 @@ class MoreState:
     streaming: dict[str, dict[str, Any]] = field(default_factory=dict)
     imports: dict[str, dict[str, Any]] = field(default_factory=dict)  # image id -> import status
     app_assoc: dict[tuple[str, str], str] = field(default_factory=dict)  # (ws, app) -> state
+    image_apps: dict[str, list[str]] = field(default_factory=dict)  # image -> apps installed
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)  # session -> session
 
 
@@ -217,6 +218,26 @@ def list_links(resp: Resp, params: Params) -> dict[str, Any]:
 # -- directories: properties, branding, add-ins ------------------------------------------------
 def _dir(resp: Resp, params: Params, key: str = "ResourceId") -> Any:
     return _directory(_backend(resp), _check(params.get(key), DIR_ID, key))
+
+
+@op("DeregisterWorkspaceDirectory")
+def deregister_directory(resp: Resp, params: Params) -> dict[str, Any]:
+    backend = _backend(resp)
+    d = _dir(resp, params, "DirectoryId")
+    now = _now()
+    users = [w for w in backend.workspaces.values()
+             if getattr(w, "directory_id", None) == d.directory_id
+             and getattr(w, "state_at", lambda _n: "")(now) != states.GONE]  # fmt: skip
+    if users:
+        # Reference: remove every WorkSpace of the directory before deregistering it.
+        raise InvalidResourceState(
+            f"The directory {d.directory_id} has {len(users)} WorkSpace(s); remove them first."
+        )
+    if any(p.directory_id == d.directory_id for p in extras(backend).pools.values()):
+        raise InvalidResourceState(f"The directory {d.directory_id} is used by a pool.")
+    del backend.workspace_directories[d.directory_id]
+    extras(backend).dir_ip_groups.pop(d.directory_id, None)
+    return {}
 
 
 @op("ModifyWorkspaceAccessProperties")
@@ -435,12 +456,14 @@ def delete_bundle(resp: Resp, params: Params) -> dict[str, Any]:
 @op("DescribeBundleAssociations")
 def describe_bundle_associations(resp: Resp, params: Params) -> dict[str, Any]:
     bundle_id = _check(params.get("BundleId"), BUNDLE_ID, "BundleId")
-    if bundle_id not in _all_bundles(_backend(resp)):
+    bundle = _all_bundles(_backend(resp)).get(bundle_id)
+    if bundle is None:
         raise ResourceNotFound(f"The bundle {bundle_id} could not be found.")
-    image = _all_bundles(_backend(resp))[bundle_id].get("ImageId")
-    assoc = [{"AssociatedResourceType": "IMAGE", "AssociatedResourceId": image,
-              "State": "COMPLETED"}] if image else []  # fmt: skip
-    return {"Associations": assoc}
+    # A bundle's applications are those of its image.
+    apps = more(_backend(resp)).image_apps.get(str(bundle.get("ImageId")), [])
+    return {"Associations": [{"AssociatedResourceId": a, "AssociatedResourceType": "APPLICATION",
+                              "BundleId": bundle_id, "State": "COMPLETED", "Created": _now(),
+                              "LastUpdatedTime": _now()} for a in apps]}  # fmt: skip
 
 
 # -- images --------------------------------------------------------------------------------------
@@ -453,6 +476,21 @@ def _new_image(resp: Resp, name: str, description: str, state: str = "PENDING") 
     image.state = state
     backend.workspace_images[image.image_id] = image
     return image
+
+
+@op("CreateWorkspaceImage")
+def create_image_from_workspace(resp: Resp, params: Params) -> dict[str, Any]:
+    ws = _require(_backend(resp), params)
+    if ws.state_at(_now()) != "AVAILABLE":
+        raise InvalidResourceState(f"The WorkSpace is {ws.state}; it must be AVAILABLE.")
+    image = _new_image(resp, str(params.get("Name") or ""), str(params.get("Description") or ""))
+    image.tags = [dict(t) for t in params.get("Tags") or []]
+    image.operating_system = {"Type": "WINDOWS"}
+    m = more(_backend(resp))
+    # The image carries the applications installed on the WorkSpace (DescribeImageAssociations).
+    m.image_apps[image.image_id] = sorted(a for (w, a), s in m.app_assoc.items()
+                                          if w == ws.workspace_id and s == "COMPLETED")  # fmt: skip
+    return {**image.to_dict(), "State": image.state}
 
 
 @op("CreateUpdatedWorkspaceImage")
@@ -530,10 +568,10 @@ def delete_image(resp: Resp, params: Params) -> dict[str, Any]:
 @op("DescribeImageAssociations")
 def describe_image_associations(resp: Resp, params: Params) -> dict[str, Any]:
     image = _image(resp, params.get("ImageId"))
-    assoc = [{"AssociatedResourceType": "APPLICATION", "AssociatedResourceId": b["BundleId"],
-              "State": "COMPLETED"} for b in extras(_backend(resp)).bundles.values()
-             if b.get("ImageId") == image.image_id]  # fmt: skip
-    return {"Associations": assoc}
+    apps = more(_backend(resp)).image_apps.get(image.image_id, [])
+    return {"Associations": [{"AssociatedResourceId": a, "AssociatedResourceType": "APPLICATION",
+                              "ImageId": image.image_id, "State": "COMPLETED", "Created": _now(),
+                              "LastUpdatedTime": _now()} for a in apps]}  # fmt: skip
 
 
 # -- WorkSpaces ----------------------------------------------------------------------------------
@@ -655,7 +693,11 @@ def describe_application_associations(resp: Resp, params: Params) -> dict[str, A
     app = params.get("ApplicationId")
     if app not in APPLICATIONS:
         raise ResourceNotFound(f"The application {app} could not be found.")
-    return {"Associations": _associations(resp, lambda w, a: a == app)}
+    # ApplicationResourceAssociation: the associated resource is the WorkSpace.
+    found = [{"ApplicationId": a, "AssociatedResourceId": w, "AssociatedResourceType": "WORKSPACE",
+              "State": s, "Created": _now(), "LastUpdatedTime": _now()}
+             for (w, a), s in more(_backend(resp)).app_assoc.items() if a == app]  # fmt: skip
+    return {"Associations": found}
 
 
 # -- pools ---------------------------------------------------------------------------------------
