@@ -138,10 +138,15 @@ class TestMarksAndPlan:
             sim.clock.advance(3600)  # the reboots complete in virtual time
             await wait_for(
                 pilot,
-                lambda: all(results.states.get(k) == "AVAILABLE" for k in marked),
+                lambda: results.followed
+                and all(results.states.get(k) == "AVAILABLE" for k in marked),
                 timeout=15,
             )
             assert "✓ settled" in screen_text(app)
+            await pilot.press("escape", "colon", *"log", "enter")
+            await pilot.pause()
+            log = screen_text(app)
+            assert "Audit log" in log and "RebootWorkspaces" in log and "3 sent" in log
 
     async def test_failed_request_shows_error_code_and_retry_replans(self, make_app, ctx, sim):
         app = make_app()

@@ -135,7 +135,11 @@ async def _main(pilot: Any) -> None:
 
 
 async def _filter_error(pilot: Any) -> None:
-    await pilot.press("slash", *"state=STOPPED and (")
+    # A valid filter first, then a broken suffix: the frame shows the kept rows
+    # whatever the typing speed (a pause mid-word may apply a prefix, by design).
+    await pilot.press("slash", *"state=STOPPED")
+    await pilot.pause(0.3)
+    await pilot.press(*" and (")
     await pilot.pause(0.3)
 
 

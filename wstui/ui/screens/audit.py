@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Footer
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 
-COLUMNS = (("WHEN", 19), ("ACTION", 20), ("TARGET", 22), ("IDS", 24), ("RESULT", 30))
+# RESULT before TARGET/IDS so the outcome is visible at 80 columns.
+COLUMNS = (("WHEN", 19), ("ACTION", 19), ("RESULT", 22), ("TARGET", 22), ("IDS", 40))
 
 
 def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
@@ -38,7 +39,7 @@ def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
     failed = [item for item in items if item.get("status") == "failed"]
     if failed:
         result += f" ({failed[0].get('code')})"
-    values = (when, row.get("action"), target, ids, result)
+    values = (when, row.get("action"), result, target, ids)
     return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True))
 
 

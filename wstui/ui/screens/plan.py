@@ -62,7 +62,7 @@ def plan_lines(plan: Any) -> list[Content]:
             lines.append(
                 Content(
                     f"  {clean(account) or '?'}/{clean(region)}: "
-                    f"{calls} call(s) of {spec.api} for {len(ids):,} WorkSpace(s)"
+                    f"{calls} call(s), {len(ids):,} WorkSpace(s)"
                 )
             )
     if spec.destructive:
