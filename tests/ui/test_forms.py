@@ -62,7 +62,15 @@ async def send(pilot: Any, app: Any, sim: Any, operation: str) -> None:
     before = len(sim.calls_to(operation))
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmOperation))
-    await pilot.press("y")
+    confirm = app.screen
+    if confirm.typed:
+        # Destructive: y does nothing; the resource id must be typed.
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is confirm and len(sim.calls_to(operation)) == before
+        await pilot.press("backspace", *confirm.accepted[0], "enter")
+    else:
+        await pilot.press("y")
     await wait_for(pilot, lambda: len(sim.calls_to(operation)) == before + 1)
     await wait_for(pilot, lambda: not isinstance(app.screen, (FormScreen, ConfirmOperation)))
     # The form re-reads the kind after a mutation; wait for it instead of reading twice.

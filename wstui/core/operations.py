@@ -654,8 +654,29 @@ def send(
     return result
 
 
+def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list[str]:
+    """What a user may type to confirm a destructive call: the resource id, or its name."""
+    specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
+                     if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
+    words = [specific or _subject(op, request)]
+    raw = _raw(row)
+    for key in ("name", "connection_string"):
+        value = (row or {}).get(key)
+        if isinstance(value, str) and value.strip() and value not in words:
+            words.append(value)
+    for key in ("groupName", "Name", "PoolName", "DirectoryName"):
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip() and value not in words:
+            words.append(value)
+    return words
+
+
+_SUBJECT_PARAMS = ("AliasId", "GroupId", "ResourceId", "DirectoryId", "BundleId", "ImageId",
+                   "PoolId", "SessionId", "LinkId", "AddInId", "WorkspaceId")  # fmt: skip
+
+
 def _subject(op: Operation, request: dict) -> str:
-    for param in (*op.ids.values(), "AliasId", "GroupId", "ResourceId", "DirectoryId"):
+    for param in (*op.ids.values(), *_SUBJECT_PARAMS):
         value = request.get(param)
         if isinstance(value, str):
             return value

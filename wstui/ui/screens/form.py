@@ -42,27 +42,62 @@ def target_label(target: Any) -> str:
 
 
 class ConfirmOperation(ModalScreen[bool]):
-    """The request as it will be sent, and to where; y/enter sends, n/esc cancels."""
+    """The request as it will be sent, and to where; y/enter sends, n/esc cancels.
+
+    A destructive operation is confirmed only by typing the resource's id (or its name)
+    into an input that ignores paste, like the bulk plan's typed count.
+    """
 
     BINDINGS = CONFIRM_BINDINGS
 
-    def __init__(self, op: ops.Operation, target: Any, request: dict) -> None:
+    def __init__(self, op: ops.Operation, target: Any, request: dict, row: dict | None = None) -> None:
         super().__init__(classes="operation-confirm")
         self.op, self.target, self.request = op, target, request
+        self.accepted = ops.confirm_words(op, request, row)
+
+    @property
+    def typed(self) -> bool:
+        return self.op.destructive
 
     def compose(self) -> ComposeResult:
+        from wstui.ui.screens.plan import NoPasteInput
+
         with Vertical(classes="dialog"):
             yield Static(Content.styled(f"Send {self.op.name}?", "bold"), classes="dialog-title")
             yield Static(Content(f"to {clean(target_label(self.target))}"))
             body = json.dumps(self.request, indent=2, default=lambda v: f"<{len(v)} bytes>")
             yield Static(multiline(body), id="confirm-request")
-            if self.op.destructive:
-                yield Static(Content.styled("DESTRUCTIVE: this cannot be undone", "bold $error"))
-            yield Static(Content.styled("y / enter: send    n / esc: back to the form",
-                                        "$text-muted"))  # fmt: skip
+            if not self.typed:
+                yield Static(Content.styled("y / enter: send    n / esc: back to the form",
+                                            "$text-muted"))  # fmt: skip
+                return
+            yield Static(Content.styled("DESTRUCTIVE: this cannot be undone", "bold $error"))
+            names = " or ".join(clean(w) for w in self.accepted[:2])
+            yield Static(Content(f"Type {names} and press Enter to confirm; esc: back to the form"),
+                         id="confirm-hint")  # fmt: skip
+            yield NoPasteInput(placeholder=f"type {clean(self.accepted[0])}", id="confirm-typed")
+
+    def on_mount(self) -> None:
+        if self.typed:
+            self.query_one("#confirm-typed", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A destructive operation is confirmed only through the typed id.
+        return not (action == "confirm" and self.typed)
+
+    @on(Input.Submitted, "#confirm-typed")
+    def _typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip() in self.accepted:
+            self.dismiss(True)
+            return
+        event.input.value = ""
+        self.query_one("#confirm-hint", Static).update(Content.styled(
+            f"That is not {clean(self.accepted[0])}. Type it and press Enter, or esc.", "bold $error"))  # fmt: skip
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        if not self.typed:
+            self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -121,6 +156,21 @@ class FormScreen(ModalScreen["ops.Result | None"]):
             hint = "ctrl+s: validate and send    esc: close    * required"
             yield Static(Content.styled(hint, "$text-muted"))
 
+    def on_mount(self) -> None:
+        self.warn_early()
+
+    def warn_early(self) -> None:
+        """Say what the service would refuse before anything is typed or sent."""
+        if self.row is None or not self.op.mutates:
+            return
+        try:
+            request = ops.build_request(self.op, self.initial)
+        except ops.OperationError:
+            return
+        refusal = ops.preflight(self.op, self.row, request, self.ctx.cache)
+        if refusal:
+            self.show_problems([refusal], f"The service would refuse {self.op.name} now:")
+
     # -- values -----------------------------------------------------------------------
     def values(self) -> dict[str, str]:
         return {f.name: self.query_one(f"#field-{i}", Input).value for i, f in enumerate(self.fields)}
@@ -174,7 +224,7 @@ class FormScreen(ModalScreen["ops.Result | None"]):
             if ok:
                 self._send(request)
 
-        self.app.push_screen(ConfirmOperation(self.op, self.target, request), decided)
+        self.app.push_screen(ConfirmOperation(self.op, self.target, request, self.row), decided)
 
     def _send(self, request: dict) -> None:
         self.sending = True

@@ -84,6 +84,12 @@ class OperationsScreen(ModalScreen[None]):
         if op.action and self.origin is not None and hasattr(self.origin, "action_act"):
             self.origin.action_act(op.action)
             return
+        from wstui.ui.screens.ip_rules import RULE_OPERATIONS, IpRulesScreen
+
+        if op.name in RULE_OPERATIONS and self.screen_name == "ipgroups" and self.row is not None:
+            # Adding, revoking and editing rules all happen in the rules editor.
+            app.push_screen(IpRulesScreen(self.row, self.target))
+            return
         from wstui.ui.screens.form import FormScreen
 
         app.push_screen(FormScreen(op, self.target, self.row, self.screen_name))
