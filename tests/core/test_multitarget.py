@@ -233,3 +233,45 @@ def test_protected_workspace_never_reaches_the_simulator(estate: Any, tmp_path: 
             for r in c.params["RebootWorkspaceRequests"]}  # fmt: skip
     assert sent and protected not in sent
     cache.close()
+
+
+# ------------------------------------------------------- large regions: status by ids
+
+
+def test_large_region_reads_connection_status_by_ids_in_parallel(
+    sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above STATUS_BY_IDS_MIN unresolved ids, the sequential status chain is cut."""
+    import math
+
+    from wstui.core import listers
+
+    region = "ap-southeast-2"
+    seed_fleet(size=400, seed=5, now=sim.clock.now(), regions=(region,), directories_per_region=4)
+    monkeypatch.setattr(listers, "STATUS_BY_IDS_MIN", 100)
+    sim.faults.configure(latency_ms=20)  # the chain (16 pages) outlasts 4-page directories
+    clients = Clients()
+    target = clients.resolve_account(Target(None, region))
+    sim.clear_calls()
+    items = listers.list_workspaces(clients, target)
+    assert {w["WorkspaceId"] for w in items} == backend_ids(MAIN, region)
+    status_calls = sim.calls_to("DescribeWorkspacesConnectionStatus")
+    by_ids = [c for c in status_calls if c.params.get("WorkspaceIds")]
+    assert by_ids and all(len(c.params["WorkspaceIds"]) <= 25 for c in by_ids)
+    assert len(status_calls) <= math.ceil(400 / 25) + 4  # about as many calls as paging
+    import boto3
+
+    truth = {}
+    client = boto3.client("workspaces", region_name=region)
+    for page in client.get_paginator("describe_workspaces_connection_status").paginate():
+        truth.update(
+            {s["WorkspaceId"]: s["ConnectionState"] for s in page["WorkspacesConnectionStatus"]}
+        )
+    assert {w["WorkspaceId"]: w["ConnectionStatus"]["ConnectionState"] for w in items} == truth
+    # Below the threshold nothing changes: one region-wide chain, no ids.
+    monkeypatch.setattr(listers, "STATUS_BY_IDS_MIN", 10_000)
+    sim.clear_calls()
+    listers.list_workspaces(clients, target)
+    assert all(
+        not c.params.get("WorkspaceIds") for c in sim.calls_to("DescribeWorkspacesConnectionStatus")
+    )

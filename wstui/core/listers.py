@@ -21,6 +21,7 @@ actions on it (its protect tag is unknown).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ TAGGING_PAGE = 100  # GetResources' largest page
 TAGGING_UNAVAILABLE = {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException",
                        "InvalidAction", "UnknownOperationException", "NotImplemented"}  # fmt: skip
 IDS_PER_DESCRIBE = 25
+STATUS_BY_IDS_MIN = 1000  # see list_workspaces: when to stop paging connection status
 
 T = TypeVar("T")
 TagList = list[dict[str, str]]
@@ -94,16 +96,40 @@ def list_workspaces(
     "describe" (DescribeTags only).
     """
     directories = [d["DirectoryId"] for d in list_directories(clients, target)]
+    # Connection status comes from the region-wide chain of pages, unless the directory
+    # listings finish with more than STATUS_BY_IDS_MIN WorkSpaces still lacking a status:
+    # then the chain is cut and the rest is read 25 ids per call in parallel (a chain of
+    # 1,000 sequential pages would otherwise bound a 25,000-WorkSpace region's refresh).
+    status: dict[str, dict] = {}
+    listed: list[str] = []
+    cut = threading.Event()
+    left = [len(directories)]
+    lock = threading.Lock()
 
     def one_directory(directory_id: str) -> list[dict]:
-        return _paginate(
+        got = _paginate(
             clients, target, "describe_workspaces", "Workspaces", DirectoryId=directory_id
         )
+        with lock:
+            listed.extend(w["WorkspaceId"] for w in got)
+            left[0] -= 1
+            if not left[0] and sum(i not in status for i in listed) > STATUS_BY_IDS_MIN:
+                cut.set()
+        return got
 
     def connection_status(_: object) -> list[dict]:
-        return _paginate(
-            clients, target, "describe_workspaces_connection_status", "WorkspacesConnectionStatus"
-        )
+        client = clients.workspaces(target)
+        token: str | None = None
+        while not cut.is_set():
+            page = client.describe_workspaces_connection_status(
+                **({"NextToken": token} if token else {})
+            )
+            for s in page.get("WorkspacesConnectionStatus") or []:
+                status[s.get("WorkspaceId")] = s
+            token = page.get("NextToken")
+            if not token:
+                break
+        return []
 
     # One pool for the directory listings and the region-wide connection-status pages.
     jobs: list[tuple[Callable[[Any], list[dict]], Any]] = [(one_directory, d) for d in directories]
@@ -112,8 +138,16 @@ def list_workspaces(
         jobs.append((lambda _: _tags_from_tagging_api(clients, target), None))
     results = _parallel(lambda job: job[0](job[1]), jobs, workers)
     tagged = results.pop() if tag_source == "tagging" else None
-    status = {s.get("WorkspaceId"): s for s in results.pop()}
+    results.pop()  # the chain filled `status` in place
     items = _dedupe(w for chunk in results for w in chunk)
+    missing = [w["WorkspaceId"] for w in items if w["WorkspaceId"] not in status]
+    if cut.is_set() and missing:
+        for found in _parallel(
+            lambda ids: _status_by_ids(clients, target, ids),
+            list(_chunks(missing, IDS_PER_DESCRIBE)),
+            workers,
+        ):
+            status.update(found)
     for ws in items:
         cs = status.get(ws["WorkspaceId"])
         if cs is not None:
@@ -150,6 +184,11 @@ def _tags_from_tagging_api(clients: Clients, target: Target) -> dict[str, TagLis
         if exc.response.get("Error", {}).get("Code") in TAGGING_UNAVAILABLE:
             return None
         raise
+
+
+def _status_by_ids(clients: Clients, target: Target, ids: list[str]) -> dict[str, dict]:
+    resp = clients.workspaces(target).describe_workspaces_connection_status(WorkspaceIds=ids)
+    return {s.get("WorkspaceId"): s for s in resp.get("WorkspacesConnectionStatus") or []}
 
 
 def _dedupe(items: Iterable[dict]) -> list[dict]:
