@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,18 +39,24 @@ NO_LATENCY = frozenset({"GetResources"})
 CREDS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The simulator's process: the same steps as `wstui sim serve`, without the CLI around it.
+SIM_SCRIPT = """
+import sys, threading
+from wstui.sim.simulator import Simulator
+size, dirs, latency, regions = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+sim = Simulator(seed=7, speed=0.0)
+sim.activate()
+sim.seed(size=size, regions=regions, directories_per_region=dirs)
+sim.faults.configure(latency_ms=latency)
+url, stop = sim.serve_in_thread(port=0)
+print("endpoint:", url, flush=True)
+threading.Event().wait()
+"""
 
 
 def start_sim(size: int, directories: int, latency_ms: float) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wstui.cli", "sim", "serve", "--port", str(port),
-         "--size", str(size), "--regions", *REGIONS, "--directories", str(directories),
-         "--latency-ms", str(latency_ms), "--speed", "0"],
+        [sys.executable, "-c", SIM_SCRIPT, str(size), str(directories), str(latency_ms), *REGIONS],
         stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, **CREDS},
     )  # fmt: skip
     assert proc.stdout is not None
