@@ -43,7 +43,10 @@ def prompt_words() -> list[str]:
 class ResourceScreen(Screen):
     """A table of one kind of resource."""
 
-    BINDINGS: list[Binding] = RESOURCE_BINDINGS
+    # J (jump to related) is kept out of keymap.RESOURCE_BINDINGS so the help snapshots hold.
+    BINDINGS: list[Binding] = [
+        *RESOURCE_BINDINGS, Binding("J", "jump", "Jump to related", show=False, id="wstui.jump")
+    ]
     AUTO_FOCUS = "FleetTable"
 
     def __init__(self, kind: str | Kind) -> None:
@@ -318,6 +321,12 @@ class ResourceScreen(Screen):
         key = self.cursor_key()
         if key is not None:
             self.app.push_screen(DetailsScreen(self.kind, key))
+
+    def action_jump(self) -> None:
+        """k9s-style jump to related resources (wstui.ui.jumps)."""
+        from wstui.ui.jumps import jump_from
+
+        jump_from(self)
 
     def action_copy_id(self) -> None:
         key = self.cursor_key()

@@ -1,0 +1,129 @@
+"""k9s-style jumps between related resources.
+
+`J` on a resource screen lists where the cursor row leads — a directory to its
+WorkSpaces, a bundle to the WorkSpaces using it, an alias to its associated directories,
+an IP group to the directories it is associated with, a WorkSpace to its directory or
+bundle — and opens the target screen filtered in the query language (`directory:d-123`),
+so the filter shows in the `/` bar and can be edited or cleared with esc like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_PLAIN = re.compile(r"[A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Jump:
+    label: str
+    kind: str
+    query: str
+
+
+def quoted(value: str) -> str:
+    """A query value that stays one literal value whatever the API put in it."""
+    if _PLAIN.fullmatch(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _ids(values: Any) -> list[str]:
+    return [str(v) for v in values or [] if isinstance(v, str) and v]
+
+
+def _raw(row: dict) -> dict:
+    raw = row.get("raw")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    return raw if isinstance(raw, dict) else {}
+
+
+def _one_of(field: str, ids: list[str]) -> str:
+    return f"{field}:{','.join(quoted(i) for i in ids)}"
+
+
+def related(kind: str, row: dict) -> list[Jump]:
+    """Where a row of `kind` leads; each filter keeps to the row's account and region, since
+    the same id (an Amazon bundle) exists in every region."""
+    where = " ".join(f"{k}:{quoted(str(row[k]))}" for k in ("account", "region") if row.get(k))
+    return [Jump(j.label, j.kind, f"{j.query} {where}".strip()) for j in _related(kind, row)]
+
+
+def _related(kind: str, row: dict) -> list[Jump]:
+    rid = str(row.get("id") or "")
+    raw = _raw(row)
+    out: list[Jump] = []
+    if kind == "directories":
+        out.append(Jump(f"WorkSpaces in {rid}", "workspaces", f"directory:{quoted(rid)}"))
+        groups = _ids(raw.get("ipGroupIds"))
+        if groups:
+            out.append(Jump(f"IP groups of {rid}", "ipgroups", _one_of("id", groups)))
+    elif kind == "bundles":
+        out.append(Jump(f"WorkSpaces using {rid}", "workspaces", f"bundle:{quoted(rid)}"))
+        if raw.get("ImageId"):
+            out.append(Jump(f"Image {raw['ImageId']}", "images", f"id:{quoted(str(raw['ImageId']))}"))
+    elif kind == "images":
+        out.append(Jump(f"Bundles using {rid}", "bundles", f"image:{quoted(rid)}"))
+    elif kind == "aliases":
+        dirs = _ids(a.get("ResourceId") for a in raw.get("Associations") or [] if isinstance(a, dict))
+        if dirs:
+            out.append(Jump(f"Directories associated with {rid}", "directories", _one_of("id", dirs)))
+    elif kind == "ipgroups":
+        out.append(Jump(f"Directories using {rid}", "directories", f"ip_groups:*{quoted(rid)}*"))
+    elif kind in ("workspaces", "pools"):
+        if raw.get("DirectoryId"):
+            d = str(raw["DirectoryId"])
+            out.append(Jump(f"Directory {d}", "directories", f"id:{quoted(d)}"))
+        if raw.get("BundleId"):
+            b = str(raw["BundleId"])
+            out.append(Jump(f"Bundle {b}", "bundles", f"id:{quoted(b)}"))
+    return out
+
+
+def jump_from(screen: Any) -> None:
+    """`J` on a resource screen: one relation opens at once, several offer a choice."""
+    app = screen.app
+    key = screen.cursor_key()
+    row = app.ctx.cache.get(screen.kind.name, key) if key is not None else None
+    jumps = related(screen.kind.name, row) if row else []
+    if not jumps:
+        what = "this row" if row else "an empty list"
+        app.notify(f"No related resources from {what}", severity="warning")
+        return
+    if len(jumps) == 1:
+        app.call_later(go, app, jumps[0])
+        return
+    from wstui.ui.screens.plan import ChoiceScreen
+
+    labels = tuple(j.label for j in jumps)
+
+    def chosen(label: str | None) -> None:
+        found = next((j for j in jumps if j.label == label), None)
+        if found is not None:
+            app.call_later(go, app, found)
+
+    app.push_screen(ChoiceScreen("Jump to", labels), chosen)
+
+
+async def go(app: Any, jump: Jump) -> None:
+    """Open the target kind's screen with the jump's filter applied and shown."""
+    from textual.widgets import Input
+
+    from wstui.ui.screens.resource import ResourceScreen
+
+    while len(app.screen_stack) > 2:
+        app.pop_screen()
+    screen = ResourceScreen(jump.kind)
+    await app.switch_screen(screen)
+    box = screen.query_one("#filter", Input)
+    box.value = jump.query
+    box.add_class("open")
+    screen.apply_filter(jump.query)
+    app.notify(f"{screen.kind.title}: {jump.query}", timeout=3, markup=False)
