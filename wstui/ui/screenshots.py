@@ -76,7 +76,11 @@ def seeded_context(
         regions = sorted({r for r in _sim_regions(sim)}) or list(REGIONS)
         targets = [Target(None, r) for r in regions]
         refresher = Refresher(cache, clients, targets, follow_interval=0.05)
-        refresher.refresh()
+        if freeze:
+            with frozen_cache_clock():
+                refresher.refresh()
+        else:
+            refresher.refresh()
         if freeze:
             freeze_cache_times(cache)
         ctx = AppContext(
@@ -112,17 +116,29 @@ class _FrozenTime:
         return getattr(_time, name)
 
 
+# Core modules whose wall-clock reads end up on screen (ages, usage "At" stamps).
+_CLOCKED_MODULES = ("wstui.core.cache", "wstui.core.insight", "wstui.core.refresh", "wstui.core.listers")
+
+
 @contextmanager
 def frozen_cache_clock(now: float = FROZEN_NOW) -> Iterator[None]:
-    """Make the cache compute query-time values (ages) from `now`, not the wall clock."""
-    from wstui.core import cache as cache_module
+    """Make the core compute time-derived values (ages) from `now`, not the wall clock."""
+    import importlib
 
-    saved = cache_module.time
-    cache_module.time = _FrozenTime(now)  # type: ignore[assignment]
+    saved: list[tuple[Any, Any]] = []
+    for name in _CLOCKED_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if getattr(module, "time", None) is _time:
+            saved.append((module, module.time))
+            module.time = _FrozenTime(now)
     try:
         yield
     finally:
-        cache_module.time = saved
+        for module, original in saved:
+            module.time = original
 
 
 # -- the screens ----------------------------------------------------------------------
