@@ -16,7 +16,7 @@ import os
 import resource
 import statistics
 from collections.abc import Callable
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 from textual._compositor import CompositorUpdate
@@ -95,22 +95,25 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 async def timed_keys(
     pilot: Pilot[Any], app: FrameApp, keys: list[str]
-) -> tuple[list[float], list[float]]:
+) -> tuple[list[float], list[float], list[float]]:
     """Per key, in ms: (sent -> first frame painted after its change,
-    handler work + the time to produce that frame)."""
-    latency, work = [], []
+    handler work + the time to produce that frame,
+    CPU time this process used from sent to painted)."""
+    latency, work, cpu = [], [], []
     for key in keys:
         await settle(pilot)
         app.marked_at = float("inf")
+        cpu_start = process_time()
         start = perf_counter()
         await pilot.press(key)
         await wait_until(lambda: app.marked_at != float("inf"))
         painted = await frame_after(app, app.marked_at)
+        cpu.append((process_time() - cpu_start) * 1000)
         frame = app.frames.index(painted)
         latency.append((painted - start) * 1000)
         handler = app.marked_at - app.work_started
         work.append((handler + painted - app.frame_starts[frame]) * 1000)
-    return latency, work
+    return latency, work, cpu
 
 
 def median(values: list[float]) -> float:

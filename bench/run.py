@@ -200,22 +200,25 @@ def ours_ready(app: FrameApp) -> float:
 async def interactions(app: FrameApp, pilot: Any) -> dict[str, Any]:
     """Filter keystrokes, sort changes and page-downs, the same keys for both tables."""
     await pilot.click("#filter")
-    filter_ms, filter_work = await timed_keys(pilot, app, list(FILTER_TEXT))
+    filter_ms, filter_work, filter_cpu = await timed_keys(pilot, app, list(FILTER_TEXT))
     filtered_rows = _row_count(app)
     await pilot.click("#fleet")
-    sort_ms, sort_work = await timed_keys(pilot, app, ["f5"] * len(SORTS))
+    sort_ms, sort_work, sort_cpu = await timed_keys(pilot, app, ["f5"] * len(SORTS))
     app.query_one("#filter", Input).value = ""
     await wait_until(lambda: _row_count(app) > filtered_rows)
     app.query_one("#fleet").focus()
-    page_ms, page_work = await timed_keys(pilot, app, ["pagedown"] * PAGE_DOWNS)
+    page_ms, page_work, page_cpu = await timed_keys(pilot, app, ["pagedown"] * PAGE_DOWNS)
     return {
         "filter_keystroke_ms": filter_ms,
         "filter_work_ms": filter_work,
+        "filter_cpu_ms": filter_cpu,
         "filtered_rows": filtered_rows,
         "sort_ms": sort_ms,
         "sort_work_ms": sort_work,
+        "sort_cpu_ms": sort_cpu,
         "page_down_ms": page_ms,
         "page_down_work_ms": page_work,
+        "page_down_cpu_ms": page_cpu,
     }
 
 
