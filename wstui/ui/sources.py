@@ -94,9 +94,11 @@ class _SqlSource:
     - unfiltered: `count` uses the primary-key index, the first screen is one
       `LIMIT` query and `index_of` one counting query;
     - filtered, or once the user scrolls past the first block: one query lists the
-      matching rowids in display order (8 bytes per row, 0.8 MB at 100,000). The
-      filter is evaluated once; `count`, `index_of` and windows at any depth are then
-      cheap, and a sort change on a filtered list re-sorts just those rowids.
+      matching rowids in display order (8 bytes per row, 0.8 MB at 100,000), so the
+      filter is evaluated once and `count`, `index_of` and windows at any depth are
+      cheap. A filter lists at most `PREFIX_ROWS` up front (when more match, the count
+      is its own query and the full list waits until the user scrolls that far); a
+      sort change on a complete filtered list re-sorts just those rowids.
     """
 
     where: str
