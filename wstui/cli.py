@@ -235,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--format", choices=("table", "json"), default="table")
     log.set_defaults(func=cmd_log)
     _add_op(sub)
+    _add_create_csv(sub)
     return p
 
 
@@ -683,3 +684,55 @@ def _cached(cache: Any, kind: str, key: str) -> dict | None:
         return cache.get(kind, key)
     except Exception:  # "account" is not a cached kind
         return None
+
+
+# -- wstui create-workspaces --csv FILE (wstui.core.create_csv) -------------------------
+def _add_create_csv(sub: Any) -> None:
+    c = sub.add_parser("create-workspaces", help="create WorkSpaces from a CSV file (25 per call)")
+    c.add_argument("--csv", required=True, metavar="FILE",
+                   help="columns DirectoryId,UserName,BundleId[,RunningMode,ComputeTypeName,"
+                   "RootVolumeSizeGib,UserVolumeSizeGib,Tags as k=v;k2=v2]")  # fmt: skip
+    c.add_argument("--yes", "-y", action="store_true", help="send the planned calls")
+    c.set_defaults(func=cmd_create_csv)
+
+
+def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
+    """validate every row -> plan (calls of 25) -> --yes -> send audited -> one line per row."""
+    from wstui.core import create_csv as cc
+
+    try:
+        data = Path(args.csv).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.csv}: {exc.strerror or exc}", EXIT_USAGE) from None
+    plan = cc.read_rows(data)
+    if plan.problems:
+        for problem in plan.problems[:200]:
+            print(f"wstui: {safe(problem)}", file=sys.stderr)
+        more = len(plan.problems) - 200
+        if more > 0:
+            print(f"wstui: ... and {more} more problem(s)", file=sys.stderr)
+        print(f"not sent: {len(plan.problems)} problem(s) in {safe(args.csv)}", file=sys.stderr)
+        return EXIT_USAGE
+    batches = plan.batches()
+    print(f"{len(plan.rows)} WorkSpace(s) in {len(batches)} call(s) of CreateWorkspaces "
+          f"({', '.join(str(len(b)) for b in batches)})")  # fmt: skip
+    if not args.yes:
+        print("not sent: re-run with --yes to send it", file=sys.stderr)
+        return EXIT_UNCONFIRMED
+    if opts.read_only:
+        print("wstui: read-only mode: CreateWorkspaces refused; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
+    cache = opts.make_cache()
+    clients = opts.make_clients()
+    targets = _resolved(opts, clients)
+    if not targets:
+        raise CliError("no target could be resolved; nothing sent")
+    outcomes = cc.send_rows(plan, clients, targets[0], cache, read_only=opts.read_only)
+    table = [[o.line, o.user, o.directory, o.status.upper(),
+              o.workspace_id or f"{o.code}: {o.message}"] for o in outcomes]  # fmt: skip
+    print_table(table, ["LINE", "USER", "DIRECTORY", "RESULT", "WORKSPACE / ERROR"], sys.stdout, 60)
+    counts = cc.summary(outcomes)
+    print(f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown")
+    if counts["pending"] == len(outcomes):
+        return EXIT_OK
+    return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR

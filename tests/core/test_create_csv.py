@@ -108,3 +108,29 @@ def test_hostile_or_malformed_csv_never_crashes(data: Any) -> None:
         from wstui.core.validate import validate
 
         assert validate("CreateWorkspaces", {"Workspaces": [r.request]}) == []
+
+
+def test_cli_create_workspaces_csv(sim_url: str, sim: Any, tmp_path: Path, monkeypatch, capsys) -> None:
+    from wstui import cli
+
+    monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
+    base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
+    d = sim.report.directories[US][0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{HEADER}\n{d},[bold red]x[/],{bundle()},NEVER,,,,\n", encoding="utf-8")
+    assert cli.main([*base, "create-workspaces", "--csv", str(bad), "--yes"]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "line 2: RunningMode: must be one of" in err
+    assert sim.calls_to("CreateWorkspaces") == []
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join([HEADER, *(f"{d},new{i},{bundle()},,,,," for i in range(30)),
+                               f"d-0000000000,ghost,{bundle()},,,,,"]) + "\n", encoding="utf-8")  # fmt: skip
+    assert cli.main([*base, "create-workspaces", "--csv", str(good)]) == cli.EXIT_UNCONFIRMED
+    assert "31 WorkSpace(s) in 2 call(s) of CreateWorkspaces (25, 6)" in capsys.readouterr().out
+    assert sim.calls_to("CreateWorkspaces") == []
+    assert cli.main([*base, "create-workspaces", "--csv", str(good), "--yes"]) == cli.EXIT_PARTIAL
+    out = capsys.readouterr().out
+    assert [len(c.params["Workspaces"]) for c in sim.calls_to("CreateWorkspaces")] == [25, 6]
+    assert "30 pending, 1 failed, 0 unknown" in out
+    ghost = next(line for line in out.splitlines() if "ghost" in line)
+    assert ghost.split()[0] == "32" and "FAILED" in ghost and "ResourceNotFound.Directory" in ghost
