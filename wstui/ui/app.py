@@ -17,6 +17,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import Monochrome, NoColor
 
 from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config
@@ -64,6 +65,8 @@ class WstuiApp(App):
         watch_refresher: bool = True,
     ) -> None:
         super().__init__()
+        if self.no_color:
+            self._use_no_colour_filter()
         self.ctx = ctx
         self._requested_theme = theme
         self._start_kind = start_kind
@@ -71,6 +74,17 @@ class WstuiApp(App):
         self.refresh_activity = ""
 
     # -- start-up -------------------------------------------------------------------
+
+    def _use_no_colour_filter(self) -> None:
+        """NO_COLOR means no colour codes at all, not grey ones.
+
+        Textual picks `Monochrome` in `App.__init__` (our ANSI theme is not active yet),
+        which still sends 256/true-colour greys; `NoColor` sends only the terminal's
+        default colours. Legibility then rests on reverse/bold/underline (app.tcss :nocolor).
+        """
+        self._filters = [f for f in self._filters if not isinstance(f, Monochrome)]
+        if not any(isinstance(f, NoColor) for f in self._filters):
+            self._filters.append(NoColor())
 
     def on_mount(self) -> None:
         self._install_themes()
