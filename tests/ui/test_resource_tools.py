@@ -188,3 +188,51 @@ def test_jump_filters_stay_literal_for_hostile_ids() -> None:
     where, params = compile_query(jumps[0].query, "directories")
     assert hostile in params and US in params  # one literal value, not extra terms
     assert " OR " not in where.upper().replace("COALESCE", "")
+
+
+class TestCreateFromCsv:
+    async def test_rows_checked_then_sent_in_calls_of_25_with_answers_per_row(self, make_app, sim, tmp_path):
+        from wstui.sim.catalogue import AMAZON_BUNDLES
+        from wstui.ui.screens.create_csv import ConfirmCsv, CsvCreateScreen
+
+        header = "DirectoryId,UserName,BundleId,RunningMode,Tags"
+        bundle = sorted(AMAZON_BUNDLES)[0]
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SIZE) as pilot:
+            region = app.screen.cursor_key()[1]
+            d = sim.report.directories[region][0]
+            bad = tmp_path / "bad.csv"
+            bad.write_text(f"{header}\n{d},ok,{bundle},,\n{d},[bold]x[/],{bundle},SOMETIMES,T\n", encoding="utf-8")
+            good = tmp_path / "good.csv"
+            good.write_text("\n".join([header, *(f"{d},csv{i},{bundle},AUTO_STOP,Src=csv" for i in range(30)),
+                                       f"d-0000000000,ghost,{bundle},,"]) + "\n", encoding="utf-8")  # fmt: skip
+            await pilot.press("o", "V")
+            await wait_for(pilot, lambda: isinstance(app.screen, CsvCreateScreen))
+            await pilot.press(*str(bad), "enter")
+            await pilot.pause()
+            text = dialog_text(app)
+            assert "Not sendable: 2 problem(s)" in text
+            assert "line 3: RunningMode" in text and "line 3: Tags" in text
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmCsv) and sim.calls_to("CreateWorkspaces") == []
+
+            await pilot.press(*["backspace"] * len(str(bad)), *str(good), "enter")
+            await pilot.pause()
+            assert "31 WorkSpace(s) in 2 call(s) of CreateWorkspaces (25, 6)" in dialog_text(app)
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmCsv))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: "30 pending, 1 failed" in dialog_text(app))
+            assert [len(c.params["Workspaces"]) for c in sim.calls_to("CreateWorkspaces")] == [25, 6]
+            from textual.widgets import DataTable
+
+            table = app.screen.query_one("#csv-results", DataTable)
+            rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            assert len(rows) == 31
+            assert rows[-1][:4] == ["32", "ghost", "d-0000000000", "FAILED"]
+            assert rows[-1][4].startswith("ResourceNotFound.Directory")
+            assert rows[0][:4] == ["2", "csv0", d, "PENDING"] and rows[0][4].startswith("ws-")
+            assert sim.state_of(region, rows[0][4]) == "PENDING"  # the simulator has it
+            pending = next(line for line in screen_text(app).splitlines() if " csv0 " in line)
+            assert "PENDING" in pending  # and the user sees it

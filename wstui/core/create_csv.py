@@ -175,12 +175,14 @@ def _row(line: int, cells: list[str], columns: list[str], plan: CsvPlan) -> None
             problems.append(RowProblem(line, "Tags", parsed))
         else:
             request["Tags"] = parsed
-    if not problems:
-        for p in validate("CreateWorkspaces", {"Workspaces": [request]}):
-            found = _PATH.match(p.path)
-            column = found.group(1) if found else p.path
-            message = p.message
-            problems.append(RowProblem(line, column, message))
+    # The model's rules (patterns, enums, lengths) for the columns not already reported.
+    reported = {p.column for p in problems}
+    for p in validate("CreateWorkspaces", {"Workspaces": [request]}):
+        found = _PATH.match(p.path)
+        column = found.group(1) if found else p.path
+        if column not in reported:
+            reported.add(column)
+            problems.append(RowProblem(line, column, p.message))
     if problems:
         plan.problems.extend(problems)
     else:

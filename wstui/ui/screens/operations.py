@@ -23,6 +23,8 @@ from wstui.core import operations as ops
 from wstui.ui.screens._text import clean
 
 PICKER_BINDINGS = [Binding("escape", "close", "Close", id="wstui.ops.close")]
+# Screens the picker offers beside the registry's operations: (screen, key, title, id).
+EXTRAS = (("workspaces", "V", "Create WorkSpaces from a CSV file", "extra:create-csv"),)
 
 
 def _line(op: ops.Operation) -> Content:
@@ -60,11 +62,23 @@ class OperationsScreen(ModalScreen[None]):
             if self.row is not None:
                 title += f"  on {self.row.get('id', '')}"
             yield Static(Content.styled(clean(title), "bold"), classes="dialog-title")
-            yield OptionList(*(Option(_line(o), id=o.name) for o in self.operations), id="ops")
+            options = [Option(_line(o), id=o.name) for o in self.operations]
+            for screen, key, title, option_id in EXTRAS:
+                if screen == self.screen_name:
+                    line = Content.assemble((f" {key} ", "bold reverse"), f"  {title}  ",
+                                            ("CreateWorkspaces, 25 per call", "$text-muted"))  # fmt: skip
+                    options.append(Option(line, id=option_id))
+            yield OptionList(*options, id="ops")
             yield Static(Content.styled("key or enter: open    esc: close", "$text-muted"))
 
     def on_key(self, event: events.Key) -> None:
         char = event.character
+        extra = next((e for e in EXTRAS if char and e[0] == self.screen_name and e[1] == char), None)
+        if extra is not None:
+            event.stop()
+            event.prevent_default()
+            self.choose_extra(extra[3])
+            return
         chosen = next((o for o in self.operations if char and o.key == char), None)
         if chosen is not None:
             event.stop()
@@ -73,7 +87,18 @@ class OperationsScreen(ModalScreen[None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
+        if str(event.option.id).startswith("extra:"):
+            self.choose_extra(str(event.option.id))
+            return
         self.choose(ops.OPERATIONS[str(event.option.id)])
+
+    def choose_extra(self, option_id: str) -> None:
+        app: Any = self.app
+        self.dismiss(None)
+        if option_id == "extra:create-csv":
+            from wstui.ui.screens.create_csv import CsvCreateScreen
+
+            app.push_screen(CsvCreateScreen(self.target))
 
     def action_close(self) -> None:
         self.dismiss(None)
