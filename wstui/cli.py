@@ -630,6 +630,7 @@ def _add_op(sub: Any) -> None:
                     help="a field as the TUI form names it, e.g. ConnectionAliasPermission."
                     "SharedAccountId=123456789012")  # fmt: skip
     op.add_argument("--yes", "-y", action="store_true", help="send a mutating call")
+    op.add_argument("--confirm", metavar="ID", help="destructive: the resource id (or name)")
     op.set_defaults(func=cmd_op)
 
 
@@ -663,6 +664,12 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
     print(safe_block(f"{op.name} {json.dumps(request, default=lambda v: f'<{len(v)} bytes>')}"))
     if op.mutates and not args.yes:
         print("not sent: re-run with --yes to send it", file=sys.stderr)
+        return EXIT_UNCONFIRMED
+    accepted = ops.confirm_words(op, request, row)
+    if op.destructive and (getattr(args, "confirm", None) or "").strip() not in accepted:
+        # Like `act --confirm N`: a destructive call names what it destroys.
+        print(f"not sent: {op.name} is destructive; re-run with --confirm {safe(accepted[0])}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_UNCONFIRMED
     if op.mutates and opts.read_only:
         print(f"wstui: read-only mode: {op.name} refused; nothing sent", file=sys.stderr)

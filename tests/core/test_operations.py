@@ -83,3 +83,18 @@ def test_cli_op_validates_confirms_and_sends(sim_url: str, sim: Any, tmp_path: P
     assert sim.calls_to("CreateConnectionAlias")[-1].params == {"ConnectionString": "vdi.example.org"}
     assert cli.main([*base, "op", "describe-connection-aliases", "-p", f"AliasIds={alias_id}"]) == 0
     assert "vdi.example.org" in capsys.readouterr().out
+
+
+def test_cli_op_destructive_needs_the_id_typed(sim_url: str, sim: Any, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
+    base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
+    import boto3
+
+    group = boto3.client("workspaces", region_name=US).create_ip_group(GroupName="tmp")["GroupId"]
+    delete = [*base, "op", "delete-ip-group", "-p", f"GroupId={group}", "--yes"]
+    assert cli.main(delete) == cli.EXIT_UNCONFIRMED
+    assert f"--confirm {group}" in capsys.readouterr().err
+    assert cli.main([*delete, "--confirm", "wsipg-other0000"]) == cli.EXIT_UNCONFIRMED
+    assert sim.calls_to("DeleteIpGroup") == []
+    assert cli.main([*delete, "--confirm", group]) == 0
+    assert [c.params for c in sim.calls_to("DeleteIpGroup")] == [{"GroupId": group}]
