@@ -12,6 +12,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "api-coverage.md"
 PICKER_KEY = "o"  # the resource screens' "operations" key (keymap id wstui.operations)
+RULES_EDITOR = ("AuthorizeIpRules", "RevokeIpRules", "UpdateRulesOfIpGroup")
+JUMPS = (
+    ("directories", "its WorkSpaces (`directory:ID`), its IP groups"),
+    ("bundles", "the WorkSpaces using it (`bundle:ID`), its image"),
+    ("images", "the bundles using it (`image:ID`)"),
+    ("aliases", "the directories it is associated with"),
+    ("ipgroups", "the directories it is associated with (`ip_groups:*ID*`)"),
+    ("workspaces", "its directory, its bundle"),
+    ("pools", "its directory, its bundle"),
+)
 
 
 def _where(op: object) -> str:
@@ -24,6 +34,10 @@ def _where(op: object) -> str:
             parts.append(f"`:ops account` → `{o.key}`")  # type: ignore[attr-defined]
         else:
             parts.append(f"`:{screen}` → `{PICKER_KEY}` `{o.key}`")  # type: ignore[attr-defined]
+    if o.name in RULES_EDITOR:  # type: ignore[attr-defined]
+        parts[-1] += " (IP rules editor)"
+    if o.name == "CreateWorkspaces":  # type: ignore[attr-defined]
+        parts.append(f"`:workspaces` → `{PICKER_KEY}` `V` (from a CSV file)")
     action = o.action  # type: ignore[attr-defined]
     if action and action in MUTATION_KEYS:
         parts.append(f"`:workspaces` → `{MUTATION_KEYS[action]}` (marked rows)")
@@ -49,6 +63,15 @@ def render() -> str:
         "`wstui op NAME --param Key=Value ... [--yes]` (the same validate → confirm → send →",
         "audit path). Operations marked *refresher* are also read by the background refresher.",
         "",
+        "Destructive operations (*yes, destructive*) are confirmed by typing the resource's id",
+        "(or name) in the TUI, and with `--confirm ID` on `wstui op`. IP rules are added, revoked",
+        "and edited in the IP rules editor (`:ipgroups` → `o` `a`/`r`/`e`), which sends the",
+        "fewest calls that reach the edited list. WorkSpaces are created from a CSV file with",
+        "`:workspaces` → `o` `V` or `wstui create-workspaces --csv FILE [--yes]` (25 per call).",
+        "",
+        "Every operation below is sent through this path against the simulator, its effect",
+        "read back, in `tests/core/test_all_operations.py`.",
+        "",
         "| operation | mutates | TUI (screen → keys) | CLI | notes |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -62,12 +85,18 @@ def render() -> str:
         cli = f"`wstui op {o.cli}`"
         if o.action:
             cli += f", `wstui act {o.action}`"
+        if o.name == "CreateWorkspaces":
+            cli += ", `wstui create-workspaces --csv FILE`"
         notes = []
         if o.lister:
             notes.append(f"refresher ({o.lister})")
         if o.action:
             notes.append(f"action `{o.action}`: plan over marked rows")
         lines.append(f"| {name} | {mut} | {_where(o)} | {cli} | {'; '.join(notes)} |")
+    lines += ["", "## Jumps between related resources", "",
+              "`J` on a resource screen opens the related screen, filtered to the row's account",
+              "and region (a choice when there are several):", ""]  # fmt: skip
+    lines += [f"- `:{kind}` → {where}" for kind, where in JUMPS]
     if EXCLUDED:
         lines += ["", "## Excluded", ""]
         lines += [f"- {n}: {why}" for n, why in sorted(EXCLUDED.items())]
