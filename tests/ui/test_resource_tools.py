@@ -7,9 +7,9 @@ from typing import Any
 
 from tests.ui.conftest import screen_text
 from tests.ui.test_forms import SIZE, dialog_text, focus_row, open_op, wait_for
+from wstui.ui.jumps import JumpScreen
 from wstui.ui.screens.form import ConfirmOperation, FormScreen
 from wstui.ui.screens.ip_rules import ConfirmRules, IpRulesScreen
-from wstui.ui.screens.plan import ChoiceScreen
 from wstui.ui.screens.resource import ResourceScreen
 
 US = "us-east-1"
@@ -67,6 +67,11 @@ class TestIpRulesEditor:
                 "GroupId": group, "UserRules": [{"ipRule": "198.51.100.0/24", "ruleDesc": "branch [b]x[/b]"}]}  # fmt: skip
             assert sim_rules(sim, group) == [("10.10.0.0/16", "unused"), ("198.51.100.0/24", "branch [b]x[/b]")]
             await settle(pilot, app)
+            await pilot.press("o", "e")
+            await wait_for(pilot, lambda: isinstance(app.screen, IpRulesScreen))
+            assert "branch [b]x[/b]" in dialog_text(app)  # user data shown literally, not as markup
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
 
             # remove one rule and edit the other's description: one UpdateRulesOfIpGroup
             await pilot.press("o", "e")
@@ -143,7 +148,7 @@ class TestJumps:
 
             # directory -> its WorkSpaces (two relations: a choice)
             await pilot.press("J")
-            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, JumpScreen))
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen.kind.name == "workspaces")
             await pilot.pause(0.3)
@@ -156,7 +161,7 @@ class TestJumps:
             key = screen.cursor_key()
             bundle = app.ctx.cache.get("workspaces", key)["bundle"]
             await pilot.press("J")
-            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, JumpScreen))
             await pilot.press("down", "enter")
             await wait_for(pilot, lambda: app.screen.kind.name == "bundles")
             await pilot.pause(0.3)
@@ -204,7 +209,8 @@ class TestCreateFromCsv:
             bad = tmp_path / "bad.csv"
             bad.write_text(f"{header}\n{d},ok,{bundle},,\n{d},[bold]x[/],{bundle},SOMETIMES,T\n", encoding="utf-8")
             good = tmp_path / "good.csv"
-            good.write_text("\n".join([header, *(f"{d},csv{i},{bundle},AUTO_STOP,Src=csv" for i in range(30)),
+            good.write_text("\n".join([header, *(f"{d},csv{i},{bundle},AUTO_STOP,Src=csv" for i in range(29)),
+                                       f"{d},[red]u[/red],{bundle},,",
                                        f"d-0000000000,ghost,{bundle},,"]) + "\n", encoding="utf-8")  # fmt: skip
             await pilot.press("o", "V")
             await wait_for(pilot, lambda: isinstance(app.screen, CsvCreateScreen))
@@ -236,3 +242,4 @@ class TestCreateFromCsv:
             assert sim.state_of(region, rows[0][4]) == "PENDING"  # the simulator has it
             pending = next(line for line in screen_text(app).splitlines() if " csv0 " in line)
             assert "PENDING" in pending  # and the user sees it
+            assert rows[29][1] == "[red]u[/red]"  # a hostile user name stays literal

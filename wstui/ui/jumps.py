@@ -14,6 +14,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from wstui.ui.safe_text import clean
+
 _PLAIN = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -100,16 +111,35 @@ def jump_from(screen: Any) -> None:
     if len(jumps) == 1:
         app.call_later(go, app, jumps[0])
         return
-    from wstui.ui.screens.plan import ChoiceScreen
 
-    labels = tuple(j.label for j in jumps)
+    def chosen(index: int | None) -> None:
+        if index is not None:
+            app.call_later(go, app, jumps[index])
 
-    def chosen(label: str | None) -> None:
-        found = next((j for j in jumps if j.label == label), None)
-        if found is not None:
-            app.call_later(go, app, found)
+    app.push_screen(JumpScreen(jumps), chosen)
 
-    app.push_screen(ChoiceScreen("Jump to", labels), chosen)
+
+class JumpScreen(ModalScreen["int | None"]):
+    """Pick one of several relations; labels hold API ids, so they are shown as plain text."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="wstui.jump.cancel")]
+
+    def __init__(self, jumps: list[Jump]) -> None:
+        super().__init__(classes="modal")
+        self.jumps = jumps
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content.styled("Jump to", "bold"), classes="dialog-title")
+            yield OptionList(*(Option(Content(clean(j.label)), id=str(i))
+                               for i, j in enumerate(self.jumps)), id="jumps")  # fmt: skip
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(str(event.option.id)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 async def go(app: Any, jump: Jump) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -176,8 +177,9 @@ class CsvCreateScreen(ModalScreen[None]):
         table.clear()
         for o in outcomes:
             detail = o.workspace_id if o.status == "pending" else f"{o.code}: {o.message}"
-            table.add_row(str(o.line), clean(o.user)[:24], clean(o.directory), o.status.upper(),
-                          clean(detail)[:60])  # fmt: skip
+            # Text, not str: DataTable reads str cells as markup; these come from the file.
+            table.add_row(str(o.line), Text(clean(o.user)[:24]), Text(clean(o.directory)),
+                          o.status.upper(), Text(clean(detail)[:60]))  # fmt: skip
         counts = cc.summary(outcomes)
         style = "bold $success" if counts["pending"] == len(outcomes) else "bold $warning"
         self.query_one("#csv-plan", Static).update(Content.styled(

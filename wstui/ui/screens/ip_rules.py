@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -114,7 +115,8 @@ class IpRulesScreen(ModalScreen[bool]):
         cursor = table.cursor_row
         table.clear()
         for i, r in enumerate(self.rules):
-            table.add_row(str(i + 1), clean(r.cidr), clean(r.desc)[:60], key=str(i))
+            # Text, not str: DataTable reads str cells as markup, and descriptions are user data.
+            table.add_row(str(i + 1), Text(clean(r.cidr)), Text(clean(r.desc)[:60]), key=str(i))
         if self.rules:
             table.move_cursor(row=min(max(cursor, 0), len(self.rules) - 1))
         calls = plan_rules(self.group_id, self.original, self.rules)
