@@ -98,3 +98,18 @@ def test_cli_op_destructive_needs_the_id_typed(sim_url: str, sim: Any, tmp_path:
     assert sim.calls_to("DeleteIpGroup") == []
     assert cli.main([*delete, "--confirm", group]) == 0
     assert [c.params for c in sim.calls_to("DeleteIpGroup")] == [{"GroupId": group}]
+
+
+def test_destructive_single_resource_operations_confirm_by_id_or_name() -> None:
+    for name in ("DeleteConnectionAlias", "DeleteIpGroup", "DeleteWorkspaceBundle", "DeleteWorkspaceImage",
+                 "DeregisterWorkspaceDirectory", "TerminateWorkspacesPool", "TerminateWorkspacesPoolSession",
+                 "DeleteAccountLinkInvitation", "DeleteConnectClientAddIn", "RestoreWorkspace"):  # fmt: skip
+        assert ops.OPERATIONS[name].destructive, name
+    group = {"id": "wsipg-12345678", "name": "office", "raw": {"groupName": "office"}}
+    assert ops.confirm_words(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": "wsipg-12345678"}, group) == [
+        "wsipg-12345678", "office"]  # fmt: skip
+    add_in = {"ResourceId": "d-1234567890", "AddInId": "0f8a-addin"}
+    assert ops.confirm_words(ops.OPERATIONS["DeleteConnectClientAddIn"], add_in)[0] == "0f8a-addin"
+    assert ops.confirm_words(ops.OPERATIONS["DeleteAccountLinkInvitation"], {"LinkId": "link-1"}) == ["link-1"]
+    pool = {"PoolId": "wspool-abcdefghi"}
+    assert ops.confirm_words(ops.OPERATIONS["TerminateWorkspacesPool"], pool)[0] == "wspool-abcdefghi"
