@@ -33,6 +33,7 @@ class FrameApp(App[None]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.frames: list[float] = []
+        self.frame_cpu: list[float] = []
         self.frame_starts: list[float] = []
         self.work_started = 0.0
         self.marked_at = 0.0
@@ -51,6 +52,7 @@ class FrameApp(App[None]):
             if isinstance(renderable, CompositorUpdate):
                 self.painted_bytes += len(renderable.render_segments(self.console))
             self.frames.append(perf_counter())
+            self.frame_cpu.append(process_time())
             self.frame_starts.append(screen._bench_update_started)
         super()._display(screen, renderable)
 
@@ -108,8 +110,8 @@ async def timed_keys(
         await pilot.press(key)
         await wait_until(lambda: app.marked_at != float("inf"))
         painted = await frame_after(app, app.marked_at)
-        cpu.append((process_time() - cpu_start) * 1000)
         frame = app.frames.index(painted)
+        cpu.append((app.frame_cpu[frame] - cpu_start) * 1000)
         latency.append((painted - start) * 1000)
         handler = app.marked_at - app.work_started
         work.append((handler + painted - app.frame_starts[frame]) * 1000)
