@@ -153,7 +153,8 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="choice-box"):
             yield Static(Content.styled(self.title_text, "bold"), classes="dialog-title")
-            yield OptionList(*(Option(c, id=c) for c in self.choices), id="choices")
+            # Content(c), not c: a plain str would be parsed as markup.
+            yield OptionList(*(Option(Content(c), id=c) for c in self.choices), id="choices")
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
