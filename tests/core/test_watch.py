@@ -130,7 +130,7 @@ def test_cli_refresh_watch_holds_the_lease_and_a_second_watcher_is_refused(
         "WSTUI_CONFIG_DIR": str(tmp_path / "cfg"),
     }  # fmt: skip
     env.pop("AWS_PROFILE", None)
-    argv = [sys.executable, "-m", "wstui.cli", "--endpoint-url", sim_url, "--region",
+    argv = [sys.executable, "-c", "import sys; from wstui.cli import main; sys.exit(main())", "--endpoint-url", sim_url, "--region",
             "us-east-1", "--cache", str(cache_path), "refresh", "--kinds", "workspaces"]  # fmt: skip
     proc = subprocess.Popen([*argv, "--watch"], env=env, stdout=subprocess.PIPE, text=True)
     try:

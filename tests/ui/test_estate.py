@@ -198,6 +198,27 @@ class TestSharedCache:
             ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
             other.close()
 
+    async def test_a_watcher_starting_later_stops_the_tuis_refresher(
+        self, ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from wstui.ui.app import WstuiApp
+
+        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        ctx.refresher.kinds = ["workspaces"]
+        app = WstuiApp(ctx, watch_refresher=True)
+        other = Cache(ctx.cache.path)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_for(pilot, lambda: ctx.refresher.running)
+                lease = watch.Lease(other, ttl=30, owner="late@bastion")
+                lease.acquire()
+                await wait_for(pilot, lambda: not ctx.refresher.running, timeout=30)
+                await wait_for(pilot, lambda: "watcher late@bastion" in screen_text(app))
+                lease.release()
+        finally:
+            ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
+            other.close()
+
     async def test_no_watcher_means_the_tui_refreshes(self, ctx) -> None:
         from wstui.ui.app import WstuiApp
 

@@ -254,9 +254,20 @@ class WatchFollower:
 
 
 def defer_to_watcher(app: Any) -> bool:
-    """Called before the app starts its refresher: True if a watcher refreshes instead."""
+    """Called before the app starts its refresher: True if a watcher refreshes instead.
+
+    Otherwise keeps looking: a watcher started later makes this TUI stop refreshing.
+    """
     if getattr(app, "_watcher", None) is not None:
         return True
+    if _follow(app):
+        return True
+    if not getattr(app, "_watch_lookout", None):
+        app._watch_lookout = app.set_interval(WATCH_POLL * 2.5, partial(_look_for_watcher, app))
+    return False
+
+
+def _follow(app: Any) -> bool:
     follower = WatchFollower(app)
     if not follower.check():
         return False
@@ -265,3 +276,12 @@ def defer_to_watcher(app: Any) -> bool:
     app.notify(f"Shared cache: {follower.info.describe(time.time())}; not refreshing here",
                markup=False)  # fmt: skip
     return True
+
+
+def _look_for_watcher(app: Any) -> None:
+    if getattr(app, "_watcher", None) is not None or not _follow(app):
+        return
+    refresher = app.ctx.refresher
+    if refresher is not None:
+        # stop() waits for a pass in flight: not on the UI thread.
+        app.run_worker(refresher.stop, thread=True, exit_on_error=False, group="refresher")
