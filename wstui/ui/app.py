@@ -57,6 +57,13 @@ class WstuiApp(App):
     BINDINGS: list[Binding] = APP_BINDINGS
     COMMANDS = App.COMMANDS | {WstuiCommands}
 
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
+        """Every notification is plain text: messages carry API values and user input,
+        and markup in them would be interpreted (or raise on a stray "[/]")."""
+        from wstui.ui.safe_text import clean
+
+        super().notify(clean(message), markup=False, **kwargs)
+
     def __init__(
         self,
         ctx: AppContext,
