@@ -25,7 +25,7 @@ from wstui.core.query import compile as compile_query
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar, kind_status
+from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets.fleet_table import FleetTable
 
@@ -93,7 +93,9 @@ class ResourceScreen(Screen):
 
     def on_mount(self) -> None:
         self.update_chrome()
-        self.set_interval(1.0, self.update_chrome)
+        # Each second only the header's age text can change: counts are re-read when
+        # the cache, the filter or the sort changes, not on a timer.
+        self.set_interval(1.0, self.update_header)
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -103,12 +105,18 @@ class ResourceScreen(Screen):
     # -- header / status ------------------------------------------------------------
 
     def update_chrome(self) -> None:
+        self.update_header()
+        self.update_counts()
+
+    def update_header(self) -> None:
         ctx = self.ctx
         try:
             status = ctx.cache.status()
         except Exception:  # cache busy: keep the last header
             return
-        age, stale, error = kind_status(status, self.kind.name, ctx.clock(), self.kind.interval)
+        now = ctx.clock()
+        age, stale, error = kind_status(status, self.kind.name, now, self.kind.interval)
+        errors = kind_errors(status, self.kind.name)
         self.query_one(HeaderBar).show(
             targets=ctx.targets_text,
             read_only=ctx.read_only,
@@ -118,19 +126,27 @@ class ResourceScreen(Screen):
             error=error,
             activity=getattr(self.app, "refresh_activity", ""),
             marks=len(self.table.marks),
+            errors=[e.line(now) for e in errors] if len(errors) > 1 else None,
         )
-        self.update_counts()
 
     def update_counts(self) -> None:
-        shown = self.table.source.count()
-        self.total = self.ctx.cache.count(self.kind.name)
+        try:
+            shown = self.table.source.count()
+            self.total = self.ctx.cache.count(self.kind.name)
+        except Exception:  # cache busy: keep the last counts
+            return
         sort = ""
         if self.order_by:
             title = next((c.title for c in self.kind.columns if c.name == self.order_by), self.order_by)
             sort = f"  sort {title} {'↓' if self.desc else '↑'}"
-        self.query_one("#counts", Static).update(
-            Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
-        )
+        content = Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
+        counts = self.query_one("#counts", Static)
+        previous = getattr(counts, "_wstui_shown", None)
+        if content == previous:
+            return
+        counts._wstui_shown = content  # type: ignore[attr-defined]
+        # A layout pass (which repaints the table's scrollbars) only when the width changed.
+        counts.update(content, layout=previous is None or len(previous) != len(content))
 
     # -- messages from the app --------------------------------------------------------
 
@@ -141,7 +157,7 @@ class ResourceScreen(Screen):
 
     @on(RefreshActivity)
     def _activity(self, message: RefreshActivity) -> None:
-        self.update_chrome()
+        self.update_header()
 
     def reload(self, keys: frozenset | None = None) -> None:
         self.table.reload(keys or ())
@@ -149,7 +165,7 @@ class ResourceScreen(Screen):
 
     @on(FleetTable.MarksChanged)
     def _marks_changed(self) -> None:
-        self.update_chrome()
+        self.update_header()
 
     @on(FleetTable.Selected)
     def _selected(self) -> None:
