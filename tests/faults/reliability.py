@@ -97,21 +97,54 @@ def _read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+AREA_DIRS = {"faults": "fault", "fuzz": "fuzz", "security": "security", "terminal": "terminal"}
+
+
+def area_of(item: pytest.Item) -> str | None:
+    """The report area a test belongs to, from its directory (tests/faults -> fault)."""
+    for part in reversed(Path(str(item.path)).parts):
+        if part in AREA_DIRS:
+            return AREA_DIRS[part]
+    return None
+
+
 @pytest.fixture
 def reliability(request: pytest.FixtureRequest) -> Iterator[Recorder]:
-    """Record rows for docs/reliability.md; they count as passed only if the test passed."""
+    """Record rows for docs/reliability.md; they count as passed only if the test passed.
+
+    The rows are written by the report hook (`remember_report`) once the test's last
+    phase is reported, so a failure in the test, a fixture or its teardown marks them.
+    """
     rec = Recorder(request.node.nodeid)
+    request.node._wstui_recorder = rec
     yield rec
-    report = getattr(request.node, "_wstui_call_report", None)
-    passed = bool(report is not None and report.passed)
-    rows = [{**asdict(r), "passed": passed} for r in rec.rows]
-    if rows:
-        _append(_results_dir(request.config) / f"{run_id(request.config)}.jsonl", rows)
 
 
 def remember_report(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Called from each area's pytest_runtest_makereport hook, for every phase.
+
+    After teardown, write the test's rows with its outcome. A test that failed before
+    recording anything still gets a FAIL row, so a broken case cannot vanish from the
+    report. Each xdist worker appends to the run's shared file under an flock.
+    """
+    if report.failed:
+        item._wstui_failed = True  # type: ignore[attr-defined]
     if report.when == "call":
         item._wstui_call_report = report  # type: ignore[attr-defined]
+    if report.when != "teardown":
+        return
+    call = getattr(item, "_wstui_call_report", None)
+    passed = bool(call is not None and call.passed and not getattr(item, "_wstui_failed", False))
+    rec = getattr(item, "_wstui_recorder", None)
+    rows = [{**asdict(r), "passed": passed} for r in (rec.rows if rec else [])]
+    area = area_of(item)
+    if not rows and getattr(item, "_wstui_failed", False) and area is not None:
+        rows = [
+            {**asdict(Row(area, f"{item.name} (failed before recording its row)",
+                          "see the test's failure", test=item.nodeid)), "passed": False}
+        ]  # fmt: skip
+    if rows:
+        _append(_results_dir(item.config) / f"{run_id(item.config)}.jsonl", rows)
 
 
 def finish(session: pytest.Session) -> None:
