@@ -14,6 +14,7 @@ from typing import Any
 from textual.screen import Screen
 
 from wstui.core.actions import ActionError, plan, resolve_action
+from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
 from wstui.ui.screens.results import ResultsScreen
 
@@ -73,7 +74,7 @@ def retry(results: Screen, failed: list[tuple[str, str, str]]) -> None:
         app.call_from_thread(replan)
 
     def replan() -> None:
-        rows = [r for r in (ctx.cache.get(kind.name, k) for k in failed) if r]
+        rows = rows_for_keys(ctx.cache, kind.name, failed)
         confirm_plan(app, kind, old_plan.spec.name, rows, dict(old_plan.params), 0)
 
     results.notify(f"Re-reading {len(failed)} failed WorkSpace(s)…")

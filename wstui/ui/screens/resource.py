@@ -24,6 +24,7 @@ from wstui.core.query import QueryError
 from wstui.core.query import compile as compile_query
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
+from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
 from wstui.ui.sources import CacheSource
@@ -384,6 +385,6 @@ class ResourceScreen(Screen):
             key = self.cursor_key()
             row = cache.get(kind, key) if key else None
             return ([row] if row else []), 0
-        rows = [r for r in (cache.get(kind, k) for k in sorted(marks)) if r]
+        rows = rows_for_keys(cache, kind, sorted(marks))  # a few SQL passes, not one per mark
         hidden = self.table.hidden_marks() if self.where != "1" else 0
         return rows, hidden

@@ -1,0 +1,51 @@
+"""Opening a plan on many marks reads the rows in a few SQL passes, not one per mark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wstui.ui.screens._rows import rows_for_keys
+from wstui.ui.screens.plan import PlanScreen
+
+
+def _count_calls(monkeypatch: Any, cache: Any) -> dict[str, int]:
+    calls = {"get": 0, "query": 0}
+    for name in calls:
+        original = getattr(cache, name)
+
+        def counted(*a: Any, _n: str = name, _o: Any = original, **kw: Any) -> Any:
+            calls[_n] += 1
+            return _o(*a, **kw)
+
+        monkeypatch.setattr(cache, name, counted)
+    return calls
+
+
+def test_rows_for_keys_matches_get_row_by_row(ctx, monkeypatch) -> None:
+    cache = ctx.cache
+    keys = cache.keys("workspaces")
+    one_by_one = [cache.get("workspaces", k) for k in keys]
+    monkeypatch.setattr("wstui.ui.screens._rows.CHUNK", 7)  # several chunks over 40 rows
+    calls = _count_calls(monkeypatch, cache)
+    bulk = rows_for_keys(cache, "workspaces", [*keys, ("nope", "nope", "ws-missing")])
+    assert calls["get"] == 0 and calls["query"] == -(-len(keys) // 7)
+    assert [(r["id"], r["state"], r["tags"], r["raw"]) for r in bulk] == [
+        (r["id"], r["state"], r["tags"], r["raw"]) for r in one_by_one
+    ]
+    assert any(r["tags"] for r in bulk)  # tags come along (the protect tag needs them)
+
+
+async def test_plan_on_all_marks_reads_rows_in_one_pass(make_app, ctx, monkeypatch) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+a")
+        await pilot.pause()
+        marked = len(app.screen.table.marks)
+        assert marked == ctx.cache.count("workspaces")
+        calls = _count_calls(monkeypatch, ctx.cache)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen)
+        plan = app.screen.plan
+    assert calls["get"] == 0 and calls["query"] == 1
+    assert len(plan.eligible) + len(plan.skipped) == marked
