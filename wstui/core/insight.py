@@ -205,17 +205,22 @@ class UsageTracker:
     ) -> dict[str, tuple[int, int]]:
         """id -> (days used in the last WINDOW_DAYS, days observed)."""
         today = day_of(now)
+        base: tuple[Any, ...] = (account, region)
+        # A follow-up re-read of a few ids should not scan the whole region's history.
+        few = ids is not None and len(ids) <= 500
+        only = f" AND id IN ({', '.join('?' for _ in ids)})" if few and ids else ""
+        extra = tuple(ids) if few and ids else ()
         used = dict(
             conn.execute(
                 "SELECT id, count(*) FROM connections WHERE account = ? AND region = ? "
-                "AND day > ? AND day <= ? GROUP BY id",
-                (account, region, today - WINDOW_DAYS, today),
+                f"AND day > ? AND day <= ?{only} GROUP BY id",
+                (*base, today - WINDOW_DAYS, today, *extra),
             ).fetchall()
         )
         first = dict(
             conn.execute(
-                "SELECT id, first_day FROM observed WHERE account = ? AND region = ?",
-                (account, region),
+                f"SELECT id, first_day FROM observed WHERE account = ? AND region = ?{only}",
+                (*base, *extra),
             ).fetchall()
         )
         wanted = ids if ids is not None else sorted(first.keys() | used.keys())
