@@ -70,20 +70,7 @@ TERMS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                strict=True, reason="known bug: true-colour SGR still sent under NO_COLOR"
-            ),
-        )
-        if n == "NO_COLOR"
-        else n
-        for n in TERMS
-    ],
-)
+@pytest.mark.parametrize("name", list(TERMS))
 def test_usable_at_80x24_keyboard_only(name: str, tmp_path, reliability) -> None:
     term = Term(TERMS[name], tmp_path)
     try:
@@ -105,6 +92,9 @@ def test_usable_at_80x24_keyboard_only(name: str, tmp_path, reliability) -> None
         mouse = [m for m in (b"\x1b[?1000h", b"\x1b[?1003h", b"\x1b[?1006h") if m in term.raw]
         colour_codes = len(re.findall(rb"\x1b\[[0-9;]*(?:38|48);[25];", term.raw))
         # Idle: nothing changes (speed 0), the refresher ticks every 10 s in the demo.
+        # Both regions loaded first ("/ 200"): on a busy machine the second region's
+        # first listing can land late, and that is a real repaint, not an idle one.
+        term.wait_for("/ 200", 60)
         term.pump(1.0)
         idle = term.pump(21.0)
         per_tick = len(idle) / 2
@@ -115,9 +105,10 @@ def test_usable_at_80x24_keyboard_only(name: str, tmp_path, reliability) -> None
     assert "STOPPED" in shown and help_text
     if name == "NO_COLOR":
         assert colour_codes == 0
-    # Measured ~26 KB per 10 s tick at 80x24 (the header's age text and the re-queried
-    # window repaint); the bound catches a regression to repainting on every frame.
-    assert per_tick < 60_000
+    # An idle tick repaints only the header (its age text changes each second): measured
+    # ~3.5 KB per 10 s tick at 80x24, down from ~29 KB when every header/count update
+    # asked for a layout pass that repainted the table's scrollbars with it.
+    assert per_tick < 10_000
     reliability.record(
         "terminal", f"TERM={TERMS[name]['TERM']}{' NO_COLOR=1' if 'NO_COLOR' in TERMS[name] else ''} at 80x24",
         "table, help and filter usable by keyboard; no mouse reporting needed" +

@@ -46,7 +46,12 @@ class ResourceScreen(Screen):
 
     # J (jump to related) is kept out of keymap.RESOURCE_BINDINGS so the help snapshots hold.
     BINDINGS: list[Binding] = [
-        *RESOURCE_BINDINGS, Binding("J", "jump", "Jump to related", show=False, id="wstui.jump")
+        *RESOURCE_BINDINGS, Binding("J", "jump", "Jump to related", show=False, id="wstui.jump"),
+        # Priority: run while the app reads the key, before the keys queued behind it
+        # are routed, so a burst like "Enter ctrl+a" marks rows instead of reaching the
+        # closing box. Enabled only while a bar has focus (check_action).
+        Binding("enter", "bar_submit", show=False, priority=True),
+        Binding("escape", "bar_escape", show=False, priority=True),
     ]
     AUTO_FOCUS = "FleetTable"
 
@@ -190,7 +195,7 @@ class ResourceScreen(Screen):
         if self._debounce is not None:
             self._debounce.stop()
         self.apply_filter(event.value)
-        self.table.focus()
+        self._focus_table()
 
     def apply_filter(self, text: str) -> bool:
         """Compile and apply; on a syntax error keep the previous rows and say where."""
@@ -217,8 +222,31 @@ class ResourceScreen(Screen):
             box.value = ""
             self.apply_filter("")
             box.remove_class("open")
-            self.table.focus()
+            self._focus_table()
         # Marks are never cleared by esc: losing a large selection by reflex is costly.
+
+    def action_bar_submit(self) -> None:
+        """Enter in the filter box or the `:` prompt (what Input.Submitted would do, now)."""
+        box = self.focused
+        if not isinstance(box, Input):
+            return
+        if box.id == "filter":
+            if self._debounce is not None:
+                self._debounce.stop()
+            self.apply_filter(box.value)
+            self._focus_table()
+        else:
+            text = box.value
+            self._close_prompt()
+            self.app.run_command(text)  # type: ignore[attr-defined]
+
+    def action_bar_escape(self) -> None:
+        self.action_escape()
+
+    def _focus_table(self) -> None:
+        # Now, not via Widget.focus() (deferred with call_later): keys already queued
+        # behind Enter/esc (ctrl+a, space, arrows in a fast burst) belong to the table.
+        self.set_focus(self.table)
 
     # -- ':' prompt -------------------------------------------------------------------
 
@@ -232,7 +260,7 @@ class ResourceScreen(Screen):
         prompt = self.query_one("#command", Input)
         prompt.remove_class("open")
         prompt.value = ""
-        self.table.focus()
+        self._focus_table()
 
     @on(Input.Submitted, "#command")
     def _command_submitted(self, event: Input.Submitted) -> None:
@@ -269,6 +297,8 @@ class ResourceScreen(Screen):
     # -- bindings that depend on state --------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"bar_submit", "bar_escape"}:
+            return isinstance(self.focused, Input) and self.focused.id in {"filter", "command"}
         if action == "act":
             name = str(parameters[0]) if parameters else ""
             if self.ctx.read_only or name not in self.kind.actions:
