@@ -6,8 +6,8 @@ The simulator runs in its own process (`wstui sim serve`): 100,000 WorkSpaces ov
 - ours: a cold `Refresher.refresh(["workspaces"])` of the 4 targets into an empty cache
   (directory listings, per-directory DescribeWorkspaces pages, connection-status pages,
   the first DescribeTags budget) -- every API call counted as it is sent;
-- the lower bound: calls x latency / allowed concurrency (4 targets in parallel x 8
-  listing workers each = 32 calls in flight);
+- the lower bound: calls x latency / allowed concurrency (4 targets in parallel x (8
+  listing + 8 connection-status workers) = 64 calls in flight);
 - the AWS CLI: `aws workspaces describe-workspaces` for each region in turn (it pages
   sequentially) from a throw-away venv (bench/.awscli-venv, `pip install awscli`),
   checking it lists the same 100,000 WorkSpaces.
@@ -113,7 +113,8 @@ def run_ours(url: str, counter: CallCounter) -> dict[str, Any]:
         targets = [Target(None, r, "123456789012") for r in REGIONS]
         clients.remember(targets)  # STS is not part of the WorkSpaces listing
         refresher = Refresher(cache, clients, targets, kinds=["workspaces"], max_workers=workers)
-        out: dict[str, Any] = {"concurrency": workers * listers.MAX_WORKERS}
+        # Per target: the listing pool and the connection-status pool, MAX_WORKERS each.
+        out: dict[str, Any] = {"concurrency": workers * listers.MAX_WORKERS * 2}
         for name in ("cold", "warm"):
             counter.reset()
             t0 = time.perf_counter()

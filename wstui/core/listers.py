@@ -97,25 +97,45 @@ def list_workspaces(
     """
     directories = [d["DirectoryId"] for d in list_directories(clients, target)]
     # Connection status comes from the region-wide chain of pages, unless the directory
-    # listings finish with more than STATUS_BY_IDS_MIN WorkSpaces still lacking a status:
-    # then the chain is cut and the rest is read 25 ids per call in parallel (a chain of
-    # 1,000 sequential pages would otherwise bound a 25,000-WorkSpace region's refresh).
+    # listings show more than STATUS_BY_IDS_MIN WorkSpaces still lacking a status: then
+    # the chain is cut and statuses are read 25 ids per call in a second pool of `workers`,
+    # page by page as the directory listings arrive (a chain of 1,000 sequential pages
+    # would otherwise bound a 25,000-WorkSpace region's refresh).
     status: dict[str, dict] = {}
-    listed: list[str] = []
+    backlog: list[str] = []
+    listed = [0]
     cut = threading.Event()
-    left = [len(directories)]
     lock = threading.Lock()
+    status_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wstui-status")
+    by_ids: list[Future] = []
+
+    def listed_page(ids: list[str]) -> None:
+        with lock:
+            listed[0] += len(ids)
+            if not cut.is_set():
+                if listed[0] - len(status) <= STATUS_BY_IDS_MIN:
+                    backlog.extend(ids)
+                    return
+                cut.set()
+                ids, backlog[:] = [*backlog, *ids], []
+        todo = [i for i in ids if i not in status]
+        for chunk in _chunks(todo, IDS_PER_DESCRIBE):
+            by_ids.append(status_pool.submit(_status_by_ids, clients, target, chunk))
 
     def one_directory(directory_id: str) -> list[dict]:
-        got = _paginate(
-            clients, target, "describe_workspaces", "Workspaces", DirectoryId=directory_id
-        )
-        with lock:
-            listed.extend(w["WorkspaceId"] for w in got)
-            left[0] -= 1
-            if not left[0] and sum(i not in status for i in listed) > STATUS_BY_IDS_MIN:
-                cut.set()
-        return got
+        client = clients.workspaces(target)
+        got: list[dict] = []
+        token: str | None = None
+        while True:
+            page = client.describe_workspaces(
+                DirectoryId=directory_id, **({"NextToken": token} if token else {})
+            )
+            batch = page.get("Workspaces") or []
+            got.extend(batch)
+            listed_page([w["WorkspaceId"] for w in batch])
+            token = page.get("NextToken")
+            if not token:
+                return got
 
     def connection_status(_: object) -> list[dict]:
         client = clients.workspaces(target)
@@ -136,12 +156,17 @@ def list_workspaces(
     jobs.append((connection_status, None))
     if tag_source == "tagging":
         jobs.append((lambda _: _tags_from_tagging_api(clients, target), None))
-    results = _parallel(lambda job: job[0](job[1]), jobs, workers)
+    try:
+        results = _parallel(lambda job: job[0](job[1]), jobs, workers)
+        for future in list(by_ids):
+            status.update(future.result())
+    finally:
+        status_pool.shutdown(wait=True, cancel_futures=True)
     tagged = results.pop() if tag_source == "tagging" else None
     results.pop()  # the chain filled `status` in place
     items = _dedupe(w for chunk in results for w in chunk)
     missing = [w["WorkspaceId"] for w in items if w["WorkspaceId"] not in status]
-    if cut.is_set() and missing:
+    if cut.is_set() and missing:  # ids the chain and the pipelined reads both missed
         for found in _parallel(
             lambda ids: _status_by_ids(clients, target, ids),
             list(_chunks(missing, IDS_PER_DESCRIBE)),
