@@ -4,8 +4,9 @@ Every lister returns the raw API items or raises; a listing that raised midway m
 not be used (the refresher then records the error and changes nothing).
 
 WorkSpaces are listed per directory in parallel, connection status comes from the
-id-less paged DescribeWorkspacesConnectionStatus (one call per 25), merged under
-"ConnectionStatus". Tags are merged under "Tags". They come first from the Resource
+id-less paged DescribeWorkspacesConnectionStatus (one call per 25) -- or, in a region
+with more than STATUS_BY_IDS_MIN WorkSpaces, 25 ids per call in parallel as the directory
+pages arrive (same number of calls, no 1,000-page chain) -- merged under "ConnectionStatus". Tags are merged under "Tags". They come first from the Resource
 Groups Tagging API (GetResources pages 100 WorkSpaces' tags per call, read in parallel
 with the directory listings; a WorkSpace it does not return has no tags). Where that API
 is denied or unavailable, the fallback is DescribeTags, one call per resource, with
