@@ -198,6 +198,9 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     def action_submit(self) -> None:
         if self.sending:
             return
+        if self.op.mutates and self.ctx.read_only:  # before validation: say why plainly
+            self.show_problems([f"read-only mode: {self.op.name} refused"], "Not sent:")
+            return
         try:
             request = ops.build_request(self.op, self.values())
         except ops.OperationError as exc:

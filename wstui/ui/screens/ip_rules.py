@@ -198,6 +198,9 @@ class IpRulesScreen(ModalScreen[bool]):
     def action_submit(self) -> None:
         if self.sending:
             return
+        if self.ctx.read_only:  # before anything else: no rule change is ever sent
+            self.problem("read-only mode: rules not sent")
+            return
         cidr, _ = self._inputs()
         if cidr.value.strip() and not self.apply_inputs():
             return  # a rule being typed is part of the change: it must be valid first

@@ -1,0 +1,138 @@
+"""Read-only mode refuses every TUI mutation path; the simulator receives no call.
+
+Enumerates `wstui.core.operations` (every mutating operation, on every screen that
+offers it) and `wstui.core.actions.ACTIONS`, and drives each through the TUI: the
+operations picker and its form (ctrl+s), the IP rules editor, CSV create, the action
+keys and `action_act` (the palette's path), and the palette's command list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from textual.widgets import Static
+
+from tests.ui.conftest import screen_text
+from wstui.core import operations as ops
+from wstui.core.actions import ACTIONS
+from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS
+from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.palette import WstuiCommands
+from wstui.ui.screens.resource import ResourceScreen
+
+SIZE = (120, 40)
+
+
+def mutating_calls(sim: Any) -> list[str]:
+    return [c.operation for c in sim.calls if not c.operation.startswith(("Describe", "List", "Get"))]
+
+
+async def settle(pilot: Any, predicate: Any, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
+        await pilot.pause(0.05)
+
+
+def notices(app: Any) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def back_to_resource(app: Any, pilot: Any) -> None:
+    while not isinstance(app.screen, ResourceScreen):
+        app.pop_screen()
+        await pilot.pause()
+
+
+@pytest.mark.slow
+async def test_every_mutating_operation_is_refused(make_app, ctx, sim) -> None:
+    ctx.read_only = True
+    app = make_app()
+    tried: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        for screen in ops.SCREENS:
+            mutating = [o for o in ops.for_screen(screen) if o.mutates]
+            if screen != "account":
+                app.switch_kind(screen)
+                await settle(pilot, lambda: isinstance(app.screen, ResourceScreen)
+                             and app.screen.kind.name == screen  # noqa: B023 (awaited here)
+                             and bool(app.screen.query("#counts")))  # fmt: skip
+                await pilot.pause()
+            for op in mutating:
+                app.action_operations(screen)
+                await settle(pilot, lambda: isinstance(app.screen, OperationsScreen))
+                picker = app.screen
+                before = len(app._notifications)
+                picker.choose(op)
+                await pilot.pause()
+                if op.action:  # sent through a plan: refused before the plan opens
+                    assert isinstance(app.screen, ResourceScreen), op.name
+                    assert any("Read-only" in n for n in notices(app)[before:]), op.name
+                elif type(app.screen).__name__ == "IpRulesScreen":
+                    await pilot.press("ctrl+s")
+                    await pilot.pause()
+                    text = str(app.screen.query_one("#rules-problems", Static).render())
+                    assert "read-only mode" in text, op.name
+                elif type(app.screen).__name__ == "FormScreen":
+                    await pilot.press("ctrl+s")
+                    await pilot.pause()
+                    assert type(app.screen).__name__ == "FormScreen", op.name  # no confirm
+                    assert f"read-only mode: {op.name} refused" in screen_text(app), op.name
+                else:  # the picker itself refused (no row to act on, ...)
+                    assert isinstance(app.screen, ResourceScreen), (op.name, app.screen)
+                tried.append(op.name)
+                await back_to_resource(app, pilot)
+    assert mutating_calls(sim) == []
+    expected = {o.name for o in ops.OPERATIONS.values() if o.mutates and o.screens}
+    assert set(tried) == expected
+    assert len(expected) > 50  # the registry really was enumerated
+
+
+async def test_every_action_key_and_action_act_refused(make_app, ctx, sim) -> None:
+    ctx.read_only = True
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("ctrl+a")
+        for name, key in MUTATION_KEYS.items():
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen, name
+            assert any(f"{ACTION_TITLES[name]} refused" in n for n in notices(app)), name
+        for name in ACTIONS:
+            before = len(app._notifications)
+            screen.action_act(name)  # what the palette entry would call
+            await pilot.pause()
+            assert app.screen is screen, name
+            assert any("Read-only" in n for n in notices(app)[before:]), name
+        # The palette offers no mutation at all in read-only mode.
+        provider = WstuiCommands(screen, None)
+        titles = [text for text, _, _ in provider._commands()]
+        for name in ACTIONS:
+            title = ACTION_TITLES.get(name, name)
+            assert not any(t.startswith(f"{title} marked") for t in titles), title
+    assert mutating_calls(sim) == []
+
+
+async def test_csv_create_refused(make_app, ctx, sim, tmp_path) -> None:
+    from wstui.sim.catalogue import AMAZON_BUNDLES
+    from wstui.ui.screens.create_csv import CsvCreateScreen
+
+    ctx.read_only = True
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        region = app.screen.cursor_key()[1]
+        d = sim.report.directories[region][0]
+        good = tmp_path / "good.csv"
+        bundle = sorted(AMAZON_BUNDLES)[0]
+        good.write_text(f"DirectoryId,UserName,BundleId\n{d},ro1,{bundle}\n", encoding="utf-8")
+        await pilot.press("o", "V")
+        await settle(pilot, lambda: isinstance(app.screen, CsvCreateScreen))
+        await pilot.press(*str(good), "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "read-only mode: nothing sent" in screen_text(app)
+    assert mutating_calls(sim) == []
