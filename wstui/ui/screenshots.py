@@ -77,6 +77,9 @@ def seeded_context(
         targets = [Target(None, r) for r in regions]
         refresher = Refresher(cache, clients, targets, follow_interval=0.05)
         if freeze:
+            # The cache stamps writes (Usage "At" in raw JSON) with its own clock, bound
+            # at construction, which patching the time module does not reach.
+            cache.clock = lambda: FROZEN_NOW
             with frozen_cache_clock():
                 refresher.refresh()
         else:
