@@ -50,17 +50,27 @@ def test_endpoint_url_from_flag_or_env(aws_env: None, monkeypatch: pytest.Monkey
     assert Clients().endpoint_url == "http://127.0.0.1:7"
 
 
-def test_clients_cached_per_thread(aws_env: None) -> None:
+def test_clients_created_once_and_shared_by_threads(aws_env: None) -> None:
     clients = Clients()
     t = Target(None, "us-east-1")
     a = clients.workspaces(t)
     assert clients.workspaces(t) is a
     assert clients.workspaces(Target(None, "eu-west-1")) is not a
-    other: list[object] = []
-    th = threading.Thread(target=lambda: other.append(clients.workspaces(t)))
-    th.start()
-    th.join()
-    assert other[0] is not a
+    # Worker threads (a new pool per listing) reuse it: no session or client per thread.
+    fresh = Clients()
+    got: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        got.append(fresh.workspaces(t))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(got) == 8 and all(c is got[0] for c in got)
 
 
 def test_resolve_account_once_through_sts(aws_env: None) -> None:

@@ -163,9 +163,12 @@ def _veto_ambiguous_retry(
 
 
 class Clients:
-    """Thread-safe factory of boto3 clients, one per (thread, profile, region, service).
+    """Thread-safe factory of boto3 clients, one per (profile, region, service).
 
-    boto3 sessions are not thread-safe, so each thread gets its own session per profile.
+    boto3 clients are thread-safe and sessions are not, so one session per profile
+    creates every client under a lock, and the clients are shared by all threads. (A
+    client per thread would cost a session and a client for every worker of every
+    listing: hundreds of milliseconds of CPU each time.)
     """
 
     def __init__(
@@ -188,39 +191,42 @@ class Clients:
             user_agent_extra=f"wstui/{__version__}",
             max_pool_connections=max_pool_connections,
         )
-        self._local = threading.local()
         self._lock = threading.Lock()
+        self._create_lock = threading.Lock()  # guards sessions and clients
+        self._sessions: dict[str | None, boto3.Session] = {}
+        self._clients: dict[tuple[str | None, str, str], Any] = {}
         self._resolved: dict[tuple[str | None, str], Target] = {}
         self._callers: dict[tuple[str | None, str], str] = {}
 
     # -- clients -------------------------------------------------------------
     def _session(self, profile: str | None) -> boto3.Session:
-        sessions: dict[str | None, boto3.Session] = self._local.__dict__.setdefault("sessions", {})
-        if profile not in sessions:
+        # Called with _create_lock held.
+        if profile not in self._sessions:
             try:
-                sessions[profile] = boto3.Session(profile_name=profile)
+                self._sessions[profile] = boto3.Session(profile_name=profile)
             except bex.ProfileNotFound as exc:
                 raise CredentialsProblem(profile, "profile not found in ~/.aws/config") from exc
-        return sessions[profile]
+        return self._sessions[profile]
 
     def client(self, service: str, target: Target) -> Any:
-        cache: dict[tuple[str | None, str, str], Any] = self._local.__dict__.setdefault(
-            "clients", {}
-        )
         key = (target.profile, target.region, service)
-        if key not in cache:
-            client = self._session(target.profile).client(
-                service,
-                region_name=target.region,
-                endpoint_url=self.endpoint_url,
-                config=self.config,
-            )
-            for op in MUTATING_OPERATIONS:
-                client.meta.events.register_first(
-                    f"needs-retry.{service}.{op}", _veto_ambiguous_retry
+        client = self._clients.get(key)
+        if client is not None:
+            return client
+        with self._create_lock:
+            if key not in self._clients:
+                client = self._session(target.profile).client(
+                    service,
+                    region_name=target.region,
+                    endpoint_url=self.endpoint_url,
+                    config=self.config,
                 )
-            cache[key] = client
-        return cache[key]
+                for op in MUTATING_OPERATIONS:
+                    client.meta.events.register_first(
+                        f"needs-retry.{service}.{op}", _veto_ambiguous_retry
+                    )
+                self._clients[key] = client
+            return self._clients[key]
 
     def workspaces(self, target: Target) -> Any:
         return self.client("workspaces", target)
