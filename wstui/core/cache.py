@@ -1,7 +1,9 @@
 """The local SQLite cache every screen and CLI command reads from.
 
 One table per kind (derived from ``core.kinds``), keyed by (account, region, id), with
-the extracted columns, the raw API JSON and ``seen_at``. A refresh of one (target, kind)
+the extracted columns, ``seen_at`` and a precomputed bare-word search text; the raw API
+JSON lives in a side table ``<kind>_raw`` with the same key, so the scans a filter does
+read only what a filter can test (about a quarter of the bytes). A refresh of one (target, kind)
 is one transaction. Each thread gets its own sqlite connection (the UI reads in worker
 threads while the refresher writes); WAL lets readers run during a write.
 """
@@ -25,8 +27,9 @@ import sqlite_utils
 
 from wstui.core import insight, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
+from wstui.core.query import search_column, search_text
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -144,21 +147,51 @@ def _v3(conn: sqlite3.Connection) -> None:
     watch.install(conn)
 
 
+def _v4(conn: sqlite3.Connection) -> None:
+    """Raw JSON moves out of the kind tables into ``<kind>_raw`` side tables."""
+    for kind in KINDS.values():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+        if "raw" not in present:
+            continue
+        conn.execute(_raw_ddl(kind))
+        conn.execute(
+            f"INSERT OR REPLACE INTO {_q(_raw_table(kind))} (account, region, id, raw) "
+            f"SELECT account, region, id, raw FROM {_q(kind.table)}"
+        )
+        conn.execute(f"ALTER TABLE {_q(kind.table)} DROP COLUMN raw")  # SQLite >= 3.35
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _raw_table(kind: Kind) -> str:
+    return f"{kind.table}_raw"
+
+
+def _raw_ddl(kind: Kind) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {_q(_raw_table(kind))} (account TEXT NOT NULL, "
+        "region TEXT NOT NULL, id TEXT NOT NULL, raw TEXT NOT NULL, "
+        "PRIMARY KEY (account, region, id))"
+    )
 
 
 def _kind_ddl(kind: Kind) -> str:
     cols = [f"{_q(c)} TEXT NOT NULL" for c in KEY_COLUMNS]
     cols += [f"{_q(c.name)} {_SQL_TYPES[c.type]}" for c in kind.stored_columns]
-    cols += ["raw TEXT NOT NULL", "seen_at REAL NOT NULL", "PRIMARY KEY (account, region, id)"]
+    search = search_column(kind)
+    if search:
+        cols.append(f"{_q(search)} TEXT")
+    cols += ["seen_at REAL NOT NULL", "PRIMARY KEY (account, region, id)"]
     return f"CREATE TABLE IF NOT EXISTS {_q(kind.table)} ({', '.join(cols)})"
 
 
 def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
-    """Create the kind's table, add columns the registry gained (back-filled from raw), index."""
+    """Create the kind's tables, add columns the registry gained (back-filled), index."""
     conn.execute(_kind_ddl(kind))
+    conn.execute(_raw_ddl(kind))
     present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
     missing = [c for c in kind.stored_columns if c.name not in present]
     for col in missing:
@@ -167,6 +200,10 @@ def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
         )
     if missing:
         _backfill(conn, kind, missing)
+    search = search_column(kind)
+    if search and search not in present:
+        conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {_q(search)} TEXT")
+        _backfill_search(conn, kind, search)
     for col in kind.stored_columns:
         if col.index:
             conn.execute(
@@ -178,7 +215,10 @@ def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
 def _backfill(conn: sqlite3.Connection, kind: Kind, cols: list[Column]) -> None:
     sets = ", ".join(f"{_q(c.name)} = ?" for c in cols)
     sql = f"UPDATE {_q(kind.table)} SET {sets} WHERE rowid = ?"
-    rows = conn.execute(f"SELECT rowid, raw FROM {_q(kind.table)}").fetchall()
+    table, raws = _q(kind.table), _q(_raw_table(kind))
+    rows = conn.execute(
+        f"SELECT {table}.rowid, {raws}.raw FROM {table} JOIN {raws} USING (account, region, id)"
+    ).fetchall()
     updates = []
     for rowid, raw in rows:
         try:
@@ -188,6 +228,17 @@ def _backfill(conn: sqlite3.Connection, kind: Kind, cols: list[Column]) -> None:
         values = kind.extract_row(item) if isinstance(item, dict) else {}
         updates.append((*(values.get(c.name) for c in cols), rowid))
     conn.executemany(sql, updates)
+
+
+def _backfill_search(conn: sqlite3.Connection, kind: Kind, search: str) -> None:
+    """Fill a new search column from the row's stored columns (the text writes store)."""
+    names = [c.name for c in kind.stored_columns]
+    cursor = conn.execute(f"SELECT rowid, id, {', '.join(map(_q, names))} FROM {_q(kind.table)}")
+    updates = [
+        (search_text(kind, {"id": r[1], **dict(zip(names, r[2:], strict=True))}), r[0])
+        for r in cursor.fetchall()
+    ]
+    conn.executemany(f"UPDATE {_q(kind.table)} SET {_q(search)} = ? WHERE rowid = ?", updates)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -362,9 +413,10 @@ class Cache:
             present = self._load_rows(conn, kind, account, region, [], [str(i) for i in ids])
             gone = sorted(present)
             keys = [(account, region, i) for i in gone]
-            conn.executemany(
-                f"DELETE FROM {_q(kind.table)} WHERE account = ? AND region = ? AND id = ?", keys
-            )
+            for table in (kind.table, _raw_table(kind)):
+                conn.executemany(
+                    f"DELETE FROM {_q(table)} WHERE account = ? AND region = ? AND id = ?", keys
+                )
             conn.executemany(
                 "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
                 [(kind.name, *k) for k in keys],
@@ -464,24 +516,37 @@ class Cache:
                 (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
             ]
 
-            placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(cols) + 2))
-            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in [*cols, "raw", "seen_at"])
+            search = search_column(kind)
+            written = [*cols, *([search] if search else []), "seen_at"]
+            placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
+            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
             upsert = (
-                f"INSERT INTO {table} (account, region, id, {', '.join(map(_q, cols))}, raw, seen_at) "
+                f"INSERT INTO {table} (account, region, id, {', '.join(map(_q, written))}) "
                 f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
             )
+            raw_table = _q(_raw_table(kind))
+            upsert_raw = (
+                f"INSERT INTO {raw_table} (account, region, id, raw) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
+            )
+
+            def search_of(i: str) -> tuple[str, ...]:
+                return (search_text(kind, {**prep.rows[i], "id": i}),) if search else ()
+
             for chunk in _chunks(prep.keys):
                 conn.executemany(
                     upsert,
                     [
-                        (account, region, i, *(prep.rows[i][c] for c in cols), prep.raws[i], now)
+                        (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i), now)
                         for i in chunk
                     ],
                 )
-            conn.executemany(
-                f"DELETE FROM {table} WHERE account = ? AND region = ? AND id = ?",
-                [(account, region, i) for i in removed],
-            )
+                conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
+            for gone_from in (table, raw_table):
+                conn.executemany(
+                    f"DELETE FROM {gone_from} WHERE account = ? AND region = ? AND id = ?",
+                    [(account, region, i) for i in removed],
+                )
             retag = [i for i in prep.keys if old_tags.get(i, []) != prep.tags[i]]
             conn.executemany(
                 "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
@@ -575,7 +640,7 @@ class Cache:
         raws: dict[str, dict] = {}
         for chunk in _chunks(ids, 500):
             sql = (
-                f"SELECT id, raw FROM {_q(kind.table)} WHERE account = ? AND region = ? "
+                f"SELECT id, raw FROM {_q(_raw_table(kind))} WHERE account = ? AND region = ? "
                 f"AND id IN ({', '.join('?' for _ in chunk)})"
             )
             for item_id, raw in conn.execute(sql, (account, region, *chunk)):
@@ -606,7 +671,13 @@ class Cache:
                 )
         parts.append("seen_at")
         if with_raw:
-            parts.append("raw")
+            # A correlated lookup rather than a join: callers' WHERE clauses name columns
+            # unqualified (account, id), which a join would make ambiguous.
+            table = _q(kind.table)
+            parts.append(
+                f"(SELECT r.raw FROM {_q(_raw_table(kind))} AS r WHERE r.account = {table}.account"
+                f" AND r.region = {table}.region AND r.id = {table}.id) AS raw"
+            )
         return ", ".join(parts)
 
     def _order_clause(self, kind: Kind, order_by: str | None, desc: bool) -> str:

@@ -18,6 +18,7 @@ the position and what was expected. The grammar is documented in docs/query.md.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import math
 import re
 import time
@@ -35,6 +36,41 @@ _STOP = set(" \t\r\n\f\v()|")
 _NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _SIZE_RE = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(g|gb|gib|t|tb|tib)?$", re.IGNORECASE)
 _NEVER = {"never", "none", "null"}
+# The cache keeps one precomputed text per row for bare words: the search columns,
+# ASCII-lower-cased (what LIKE ignores, and only that), joined by a separator no
+# bare word can span. One instr() per row instead of a LIKE per search column.
+SEARCH_SEP = "\x1f"
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def search_columns(kind: Kind) -> tuple[Column, ...]:
+    return kind.search_columns or tuple(c for c in kind.columns if c.name == "id")
+
+
+def search_column(kind: Kind) -> str | None:
+    """Name of the cache's precomputed search column for `kind` (None: plain LIKEs).
+
+    The name carries a digest of the search columns, so a registry change gets a new,
+    fully back-filled column instead of stale text.
+    """
+    cols = search_columns(kind)
+    if not cols or any(c.type != "text" for c in cols):
+        return None
+    digest = hashlib.sha1(",".join(c.name for c in cols).encode()).hexdigest()[:8]
+    return f"_search_{digest}"
+
+
+def _search_part(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    # SQLite's LIKE reads a text value up to its first NUL; match what it would see.
+    return text.split("\x00", 1)[0].translate(_ASCII_LOWER)
+
+
+def search_text(kind: Kind, row: dict[str, Any]) -> str:
+    """The search column's value for a row of stored values (plus ``id``)."""
+    return SEARCH_SEP.join(_search_part(row.get(c.name)) for c in search_columns(kind))
 
 
 class QueryError(ValueError):
@@ -276,8 +312,15 @@ class _Parser:
     # ---- compiling terms
 
     def bare_word(self, value: _Value) -> str:
+        search = search_column(self.kind)
+        text = value.text
+        if search and text and not value.has_glob and not set(text) & {SEARCH_SEP, "\x00"}:
+            # Same rows as the LIKEs below: a literal, case-insensitive (ASCII) substring
+            # of one search column; instr() on the precomputed text is one test per row.
+            word = text.translate(_ASCII_LOWER)
+            return f"instr({self.col_sql(search)}, {self.bind(word)}) > 0"
         pattern = value.like_pattern(contains=True)
-        cols = self.kind.search_columns or tuple(c for c in self.kind.columns if c.name == "id")
+        cols = search_columns(self.kind)
         return (
             "("
             + " OR ".join(f"{self.col_sql(c)} LIKE {self.bind(pattern)} ESCAPE '\\'" for c in cols)
