@@ -209,7 +209,7 @@ class ResourceScreen(Screen):
         error.update("")
         self.query_text, self.where, self.params = text, where, list(params)
         self.table.source.set_filter(where, params)
-        self.table.reload()
+        self.table.set_source(self.table.source)  # recount and re-place the cursor
         self.update_counts()
         return True
 
@@ -331,7 +331,8 @@ class ResourceScreen(Screen):
 
     def _apply_sort(self) -> None:
         self.table.source.set_sort(self.order_by, self.desc)
-        self.table.reload()
+        # Not reload(): that would drop the rowids set_sort just re-sorted and scan again.
+        self.table.set_source(self.table.source)
         self.update_counts()
 
     def action_columns(self) -> None:
