@@ -35,7 +35,11 @@ async def test_endpoint_down_mid_listing_changes_nothing_and_app_works(
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "! ConnectionClosedError" in text  # the error is shown
+        # Each failing target's error, with what it means and when it happened.
+        errors = [line.strip() for line in text.splitlines()[:6] if line.strip().startswith("!")]
+        for region in (US, EU):
+            assert any(e.startswith("! endpoint down") and " ago: " in e and f"/{region}: "
+                       "ConnectionClosedError" in e for e in errors), errors  # fmt: skip
         assert victim in text or len(before) > 20  # rows come from the cache
         await pilot.press("slash")
         await pilot.press(*"state:STOPPED")
