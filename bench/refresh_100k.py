@@ -1,7 +1,9 @@
 """`python -m bench.refresh_100k`: full refresh of 100,000 WorkSpaces vs the bound and the AWS CLI.
 
-The simulator runs in its own process (`wstui sim serve`): 100,000 WorkSpaces over
-4 regions x 8 directories, 50 ms added latency per call. In one run this measures
+The simulator runs outside this process, one process per region (AWS's regional
+endpoints are independent; one interpreter serving all four regions is itself the
+bottleneck): 100,000 WorkSpaces over 4 regions x 8 directories, 50 ms added latency per
+call. In one run this measures
 
 - ours: a cold `Refresher.refresh(["workspaces"])` of the 4 targets into an empty cache
   (directory listings, per-directory DescribeWorkspaces pages, connection-status pages,
@@ -54,9 +56,11 @@ threading.Event().wait()
 """
 
 
-def start_sim(size: int, directories: int, latency_ms: float) -> tuple[subprocess.Popen, str]:
+def start_sim(
+    size: int, directories: int, latency_ms: float, regions: tuple[str, ...] = REGIONS
+) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-c", SIM_SCRIPT, str(size), str(directories), str(latency_ms), *REGIONS],
+        [sys.executable, "-c", SIM_SCRIPT, str(size), str(directories), str(latency_ms), *regions],
         stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, **CREDS},
     )  # fmt: skip
     assert proc.stdout is not None
@@ -64,6 +68,38 @@ def start_sim(size: int, directories: int, latency_ms: float) -> tuple[subproces
         if line.startswith("endpoint:"):
             return proc, line.split()[1]
     raise RuntimeError("the simulator did not start")
+
+
+def start_sims(
+    size: int, directories: int, latency_ms: float
+) -> tuple[list[subprocess.Popen], dict[str, str]]:
+    """One simulator process per region, like AWS's independent regional endpoints.
+
+    (One process for all regions makes its single interpreter the bottleneck.)
+    """
+    procs, urls = [], {}
+    for region in REGIONS:
+        proc, url = start_sim(size // len(REGIONS), directories, latency_ms, (region,))
+        procs.append(proc)
+        urls[region] = url
+    return procs, urls
+
+
+def regional_clients(urls: dict[str, str]) -> Any:
+    """Clients whose endpoint depends on the target's region (bench only)."""
+    from wstui.core.aws import Clients
+
+    class RegionalClients(Clients):
+        def __init__(self) -> None:
+            super().__init__(max_pool_connections=64)
+            self.by_region = {
+                r: Clients(endpoint_url=u, max_pool_connections=64) for r, u in urls.items()
+            }
+
+        def client(self, service: str, target: Any) -> Any:
+            return self.by_region[target.region].client(service, target)
+
+    return RegionalClients()
 
 
 class CallCounter:
@@ -98,9 +134,9 @@ class CallCounter:
             self.attempts = 0
 
 
-def run_ours(url: str, counter: CallCounter) -> dict[str, Any]:
+def run_ours(urls: dict[str, str], counter: CallCounter) -> dict[str, Any]:
     from wstui.core import listers
-    from wstui.core.aws import Clients, Target
+    from wstui.core.aws import Target
     from wstui.core.cache import Cache
     from wstui.core.refresh import Refresher
 
@@ -109,7 +145,7 @@ def run_ours(url: str, counter: CallCounter) -> dict[str, Any]:
     workers = 4
     with tempfile.TemporaryDirectory(prefix="wstui-bench-") as tmp:
         cache = Cache(Path(tmp) / "cache.sqlite")
-        clients = Clients(endpoint_url=url, max_pool_connections=64)
+        clients = regional_clients(urls)
         targets = [Target(None, r, "123456789012") for r in REGIONS]
         clients.remember(targets)  # STS is not part of the WorkSpaces listing
         refresher = Refresher(cache, clients, targets, kinds=["workspaces"], max_workers=workers)
@@ -136,7 +172,7 @@ def run_ours(url: str, counter: CallCounter) -> dict[str, Any]:
     return out
 
 
-def run_awscli(url: str) -> dict[str, Any]:
+def run_awscli(urls: dict[str, str]) -> dict[str, Any]:
     if not AWSCLI.exists():
         raise SystemExit(
             f"{AWSCLI} not found: python -m venv bench/.awscli-venv && "
@@ -147,7 +183,7 @@ def run_awscli(url: str) -> dict[str, Any]:
     total, t0 = 0, time.perf_counter()
     for region in REGIONS:
         out = subprocess.run(
-            [str(AWSCLI), "workspaces", "describe-workspaces", "--endpoint-url", url,
+            [str(AWSCLI), "workspaces", "describe-workspaces", "--endpoint-url", urls[region],
              "--region", region, "--output", "json"],
             env=env, check=True, stdout=subprocess.PIPE, text=True,
         ).stdout  # fmt: skip
@@ -178,12 +214,12 @@ def main(argv: list[str] | None = None) -> int:
 
     counter = CallCounter()
     t0 = time.perf_counter()
-    proc, url = start_sim(args.size, args.directories, args.latency_ms)
-    print(f"simulator {url}: {args.size} WorkSpaces, {len(REGIONS)} regions x "
+    procs, urls = start_sims(args.size, args.directories, args.latency_ms)
+    print(f"simulators {', '.join(urls.values())}: {args.size} WorkSpaces, {len(REGIONS)} regions x "
           f"{args.directories} directories, {args.latency_ms:g} ms latency "
           f"(seeded in {time.perf_counter() - t0:.1f}s)", flush=True)  # fmt: skip
     try:
-        ours = run_ours(url, counter)
+        ours = run_ours(urls, counter)
         cold = ours["cold"]
         bound = cold["calls"] * args.latency_ms / 1000 / ours["concurrency"]
         print(f"ours cold: {cold['seconds']:.1f}s, {cold['rows']} rows, {cold['calls']} calls "
@@ -208,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             "latency_ms": args.latency_ms,
         }
         if not args.no_awscli:
-            cli = run_awscli(url)
+            cli = run_awscli(urls)
             if cli["rows"] != cold["rows"]:
                 raise RuntimeError(f"AWS CLI listed {cli['rows']} rows, we {cold['rows']}")
             print(f"aws cli: {cli['seconds']:.1f}s for {cli['rows']} rows -> "
@@ -219,8 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_write and not args.no_awscli:
             merge(record)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
     return 0
 
 
