@@ -27,11 +27,14 @@ from textual.screen import Screen
 TIMEOUT_S = 120.0
 
 
-class FrameApp(App[None]):
-    """An App that timestamps every frame it paints."""
+class FrameRecorder:
+    """Mixed into an App class: timestamps every frame it paints."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    _batch_count: int
+    console: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.frames: list[float] = []
         self.frame_cpu: list[float] = []
         self.frame_starts: list[float] = []
@@ -54,7 +57,11 @@ class FrameApp(App[None]):
             self.frames.append(perf_counter())
             self.frame_cpu.append(process_time())
             self.frame_starts.append(screen._bench_update_started)
-        super()._display(screen, renderable)
+        super()._display(screen, renderable)  # type: ignore[misc]
+
+
+class FrameApp(FrameRecorder, App[None]):
+    """An App that timestamps every frame it paints."""
 
 
 def _timed_update(self: Screen[Any]) -> None:

@@ -1,7 +1,7 @@
 """One benchmark part per process, so each resident-memory figure is its own.
 
     python -m bench.run build DB SIZE      write the synthetic cache
-    python -m bench.run ours DB            minimal app + FleetTable over CacheSource
+    python -m bench.run ours DB            minimal app, FleetTable and the whole WstuiApp
     python -m bench.run datatable DB       the same operations on a stock DataTable
 
 Each measuring part prints one JSON object on its last line of stdout.
@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Input, Static
 
 from bench.harness import (
     FrameApp,
+    FrameRecorder,
     frame_after,
     median,
     peak_rss_mb,
@@ -34,6 +35,7 @@ from bench.harness import (
 from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
+from wstui.ui.app import AppContext, WstuiApp
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 
@@ -119,6 +121,44 @@ class TableOnlyApp(FrameApp):
     def compose(self) -> ComposeResult:
         source = CacheSource(self.cache, self.kind)
         yield BenchFleetTable(source, list(self.kind.default_columns), id="fleet")
+
+
+class WholeApp(FrameRecorder, WstuiApp):
+    """The real app (themes, keymap, header, resource screen, footer) on the cache file,
+    opened as `wstui` opens it; no refresher, so nothing reaches AWS."""
+
+    # CSS_PATH is relative to the defining module: point it back at the app's own file.
+    CSS_PATH = [str(Path(__import__("wstui.ui.app").ui.app.__file__).with_name("app.tcss"))]
+
+    def __init__(self, db: Path) -> None:
+        super().__init__(AppContext(cache=Cache(db)), watch_refresher=False)
+
+    async def _shutdown(self) -> None:
+        await super()._shutdown()
+        self.ctx.cache.close()
+
+
+# When any FleetTable first drew a row (the whole app builds its own table).
+_first_row = [0.0]
+_render_row = FleetTable._render_row
+
+
+def _spy_render_row(self: FleetTable, *args: Any, **kwargs: Any) -> Any:
+    if not _first_row[0]:
+        _first_row[0] = perf_counter()
+    return _render_row(self, *args, **kwargs)
+
+
+FleetTable._render_row = _spy_render_row  # type: ignore[method-assign]
+
+
+def whole_app(db: Path) -> WholeApp:
+    _first_row[0] = 0.0
+    return WholeApp(db)
+
+
+def whole_ready(app: FrameApp) -> float:
+    return _first_row[0] if app.is_running else 0.0
 
 
 class BenchDataTable(DataTable[Any]):
@@ -231,10 +271,12 @@ async def part_ours(db: Path) -> dict[str, Any]:
     # Warm-up: the first app in a process pays imports and CSS parsing for both.
     await start_to_frame(MinimalApp, minimal_ready)
     await start_to_frame(lambda: TableOnlyApp(db), ours_ready)
-    minimal, ours = [], []
+    await start_to_frame(lambda: whole_app(db), whole_ready)
+    minimal, ours, whole = [], [], []
     for _ in range(STARTS):
         minimal.append(await start_to_frame(MinimalApp, minimal_ready))
         ours.append(await start_to_frame(lambda: TableOnlyApp(db), ours_ready))
+        whole.append(await start_to_frame(lambda: whole_app(db), whole_ready))
     gc.collect()
     app = OursApp(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -244,6 +286,7 @@ async def part_ours(db: Path) -> dict[str, Any]:
     result.update(
         minimal_start_ms=minimal,
         first_frame_ms=ours,
+        app_first_frame_ms=whole,
         peak_rss_mb=peak_rss_mb(),
         load_avg_1m=os.getloadavg()[0],
         cpus=os.cpu_count(),

@@ -157,12 +157,15 @@ def test_a_version_3_cache_moves_raw_out_and_fills_the_search_column(tmp_path: P
         )
     ]:
         conn.execute(f'DROP TABLE "{kind_table}"')
+    conn.execute("ALTER TABLE refresh_status DROP COLUMN rows")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()
 
     c = Cache(path)
-    assert c.schema_version == SCHEMA_VERSION == 4
+    assert c.schema_version == SCHEMA_VERSION == 5
+    (status,) = c.status()
+    assert status["rows"] == 2  # counted once by the v5 step
     columns = {r[1] for r in c.conn.execute("PRAGMA table_info(workspaces)")}
     assert "raw" not in columns and search in columns
     assert c.get("ws", "ws-00000001")["raw"]["ComputerName"] == "PC-Q"
@@ -209,3 +212,43 @@ def _has_dbstat(c: Cache) -> bool:
     except sqlite3.Error:
         return False
     return True
+
+
+def test_status_row_counts_follow_every_write(tmp_path: Path) -> None:
+    c = Cache(tmp_path / "c.sqlite")
+    other = SimpleNamespace(account="210987654321", region="eu-west-1", profile=None)
+    c.replace_snapshot("ws", T, [ws(i, "u") for i in range(5)])
+    c.replace_snapshot("ws", other, [ws(i, "u") for i in range(10, 13)])
+
+    def rows() -> dict[tuple[str, str], int]:
+        return {
+            (r["account"], r["region"]): r["rows"] for r in c.status() if r["kind"] == "workspaces"
+        }
+
+    assert rows() == {(T.account, T.region): 5, (other.account, other.region): 3}
+    c.replace_snapshot("ws", T, [ws(i, "u") for i in range(4)])  # one vanished
+    c.upsert_items("ws", other, [ws(20, "new")])  # one followed id appeared
+    c.delete_items("ws", other, ["ws-00000010"])
+    assert rows() == {(T.account, T.region): 4, (other.account, other.region): 3}
+    # An attempt on a target never listed before still reports what is cached for it.
+    third = SimpleNamespace(account="333333333333", region="us-west-2", profile=None)
+    c.upsert_items("ws", third, [ws(30, "x")])
+    c.record_attempt("ws", third, "boom")
+    assert rows()[(third.account, third.region)] == 1
+    c.close()
+
+
+def test_an_up_to_date_cache_opens_without_a_write_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    Cache(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        start = time.perf_counter()
+        c = Cache(path)  # would wait for busy_timeout (5 s) if it took the lock
+        assert time.perf_counter() - start < 2.0
+        assert c.schema_version == SCHEMA_VERSION
+        c.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

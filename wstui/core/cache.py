@@ -29,7 +29,7 @@ from wstui.core import insight, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -161,8 +161,32 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE {_q(kind.table)} DROP COLUMN raw")  # SQLite >= 3.35
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    """Row counts per (kind, target) kept in refresh_status, so status() (read by the
+    TUI header every second) need not count 100,000 rows each time."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(refresh_status)")}
+    if "rows" not in present:
+        conn.execute("ALTER TABLE refresh_status ADD COLUMN rows INTEGER")
+    for kind in KINDS.values():
+        if conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (kind.table,)
+        ).fetchone():
+            _store_row_count(conn, kind, None)
+
+
+def _store_row_count(conn: sqlite3.Connection, kind: Kind, target: tuple[str, str] | None) -> None:
+    """Recount the kind's rows of one (account, region), or of every target."""
+    where = "kind = ?" + ("" if target is None else " AND account = ? AND region = ?")
+    conn.execute(
+        f"UPDATE refresh_status SET rows = (SELECT count(*) FROM {_q(kind.table)} AS t "
+        f"WHERE t.account = refresh_status.account AND t.region = refresh_status.region) "
+        f"WHERE {where}",
+        (kind.name, *(target or ())),
+    )
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -378,6 +402,8 @@ class Cache:
         conn.execute("COMMIT")
 
     def _migrate(self) -> None:
+        if self._up_to_date():
+            return  # the common start-up: no write lock, no DDL
         with self._tx() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -390,6 +416,33 @@ class Cache:
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             for kind in KINDS.values():
                 _sync_kind_table(conn, kind)
+
+    def _up_to_date(self) -> bool:
+        """True when the schema version and every kind's tables, columns and indexes
+        already match the registry (read in two queries)."""
+        conn = self.conn
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return False
+        present = set(
+            conn.execute(
+                "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info(m.name) AS p "
+                "WHERE m.type = 'table'"
+            ).fetchall()
+        )
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        for kind in KINDS.values():
+            search = search_column(kind)
+            wanted = [*KEY_COLUMNS, *(c.name for c in kind.stored_columns), "seen_at"]
+            wanted += [search] if search else []
+            if any((kind.table, name) not in present for name in wanted):
+                return False
+            if (_raw_table(kind), "raw") not in present:
+                return False
+            if any(f"{kind.table}_{c.name}" not in indexes for c in kind.stored_columns if c.index):
+                return False
+        return True
 
     @property
     def schema_version(self) -> int:
@@ -425,6 +478,7 @@ class Cache:
                 "INSERT INTO history (kind, account, region, id, event, at) VALUES (?, ?, ?, ?, 'vanished', ?)",
                 [(kind.name, *k, now) for k in keys],
             )
+            _store_row_count(conn, kind, (account, region))
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
@@ -438,6 +492,7 @@ class Cache:
                 "DO UPDATE SET last_attempt = excluded.last_attempt",
                 (kind.name, target.account, target.region, now),
             )
+            _store_row_count(conn, kind, (str(target.account), str(target.region)))
             if error is not None:
                 conn.execute(
                     "UPDATE refresh_status SET last_error = ?, last_error_at = ? "
@@ -574,6 +629,7 @@ class Cache:
                 if kind.name == "workspaces":
                     self._usage.forget(conn, account, region, removed)
                     self._usage.prune(conn, now)
+            _store_row_count(conn, kind, (account, region))
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
 
@@ -804,20 +860,12 @@ class Cache:
 
     def status(self) -> list[dict[str, Any]]:
         """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows."""
+        # Row counts are stored by every write (schema v5): no count over the tables here.
         cur = self.conn.execute(
-            "SELECT kind, account, region, last_success, last_attempt, last_error, last_error_at "
-            "FROM refresh_status ORDER BY account, region, kind"
+            "SELECT kind, account, region, last_success, last_attempt, last_error, last_error_at, "
+            "coalesce(rows, 0) AS rows FROM refresh_status ORDER BY account, region, kind"
         )
-        out = [self._row_dict(cur, r) for r in cur.fetchall()]
-        counts: dict[tuple[str, str, str], int] = {}
-        for kind in KINDS.values():
-            for account, region, n in self.conn.execute(
-                f"SELECT account, region, count(*) FROM {_q(kind.table)} GROUP BY account, region"
-            ):
-                counts[(kind.name, account, region)] = n
-        for row in out:
-            row["rows"] = counts.get((row["kind"], row["account"], row["region"]), 0)
-        return out
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
 
     def history(
         self,
