@@ -172,9 +172,20 @@ class _SqlSource:
             self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
         return self._count
 
+    def count_at_most(self, limit: int) -> int:
+        """min(count(), limit), without counting every row of an unfiltered table
+        (a table's first frame needs only to know whether it fills the screen)."""
+        if self.filtered or self._count is not None or self._ids is not None:
+            return min(self.count(), limit)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {_quote(self._table())} LIMIT ?)"
+        return int(self._connection().execute(sql, (max(0, limit),)).fetchone()[0])
+
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
         offset = max(0, offset)
-        end = min(offset + max(0, limit), self.count())
+        end = offset + max(0, limit)
+        if self.filtered or self._count is not None or self._ids is not None:
+            end = min(end, self.count())
+        # else: an uncounted unfiltered table; a short block below ends the window.
         rows: list[dict[str, Any]] = []
         position = offset
         while position < end:

@@ -33,6 +33,7 @@ from wstui.ui.sources import Key, RowSource
 MARK_GLYPH = "✓"
 GUTTER = 2  # mark glyph + space, fixed while the columns scroll horizontally
 CHANGED_SECONDS = 4.0
+PROVISIONAL_ROWS = 500
 
 # WorkSpaces (and directory/image/...) states grouped into the four colours themes set.
 _STATE_GROUPS: dict[str, str] = {
@@ -208,7 +209,19 @@ class FleetTable(ScrollView, can_focus=True):
         self._window_start = 0
         self._window_rows: list[dict[str, Any]] = []
         self._window_valid = False
+        # Until mounted, count only as far as a screen needs: the full count of a large
+        # table waits until after the first frame (`_count_after_first_frame`).
+        self._provisional = callable(getattr(source, "count_at_most", None))
         self._resync(keep_key=False)
+
+    def on_mount(self) -> None:
+        if self._provisional:
+            self.call_after_refresh(self._count_after_first_frame)
+
+    def _count_after_first_frame(self) -> None:
+        if self._provisional:
+            self._provisional = False
+            self._resync(keep_key=True)
 
     # -- public API --------------------------------------------------------------
     @property
@@ -239,6 +252,7 @@ class FleetTable(ScrollView, can_focus=True):
     def set_source(self, source: RowSource) -> None:
         """Show another query (new filter or sort); the cursor stays on its key if present."""
         self._source = source
+        self._provisional = False
         self._resync(keep_key=True)
 
     def set_columns(self, columns: Sequence[ColumnLike]) -> None:
@@ -535,7 +549,11 @@ class FleetTable(ScrollView, can_focus=True):
         self._invalidate_window()
         old_key, old_row = self._cursor_key, self._cursor
         screen_offset = old_row - int(self.scroll_offset.y)
-        self._count = self._source.count()
+        if self._provisional:
+            # A few screens' worth: enough to draw and to move the cursor before the count.
+            self._count = self._source.count_at_most(PROVISIONAL_ROWS)  # type: ignore[attr-defined]
+        else:
+            self._count = self._source.count()
         self._update_virtual_size()
         new_row = None
         if keep_key and old_key is not None:
