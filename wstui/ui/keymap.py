@@ -26,7 +26,15 @@ MUTATION_KEYS: dict[str, str] = {
     "maintenance-on": "m",
     "maintenance-off": "M",
     "running-mode": "n",
+    "autostop-timeout": "a",
+    "compute-type": "C",
+    "volumes": "V",
+    "migrate": "I",
 }
+
+# Shown in the footer (the rest stay in `?` and the palette): at 80 columns the
+# footer holds about eight entries, and these are the everyday ones.
+FOOTER_ACTIONS = frozenset({"start", "stop", "reboot"})
 
 ACTION_TITLES: dict[str, str] = {
     "start": "Start",
@@ -39,6 +47,9 @@ ACTION_TITLES: dict[str, str] = {
     "maintenance-on": "Maintenance on",
     "maintenance-off": "Maintenance off",
     "running-mode": "Running mode",
+    "autostop-timeout": "AutoStop timeout",
+    "compute-type": "Compute type",
+    "volumes": "Volume sizes",
 }
 
 
@@ -56,7 +67,8 @@ RESOURCE_BINDINGS: list[Binding] = [
     _b("slash", "filter", "Filter", "filter"),
     _b("escape", "escape", "Clear", "clear", show=False),
     _b("enter", "details", "Details", "details"),
-    _b("s", "sort_next", "Sort", "sort.next"),
+    _b("J", "jump", "Jump to related", "jump", show=False),
+    _b("s", "sort_next", "Sort", "sort.next", show=False),
     _b("S", "sort_reverse", "Reverse sort", "sort.reverse", show=False),
     _b("c", "columns", "Columns", "columns", show=False),
     _b("y", "copy_id", "Copy id", "copy", show=False),
@@ -64,7 +76,7 @@ RESOURCE_BINDINGS: list[Binding] = [
     _b("q", "quit", "Quit", "quit.q", show=False),
     _b("o", "app.operations", "Ops", "operations"),  # every API operation of the kind
     *(
-        _b(key, f"act('{name}')", ACTION_TITLES[name], name, show=name in ("start", "stop", "reboot"))
+        _b(key, f"act('{name}')", ACTION_TITLES[name], name, show=name in FOOTER_ACTIONS)
         for name, key in MUTATION_KEYS.items()
     ),
 ]

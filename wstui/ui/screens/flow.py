@@ -1,6 +1,7 @@
 """plan -> confirm -> execute -> follow, wired across the screens.
 
-`start_action` asks for parameters when the action has a choice (running mode),
+`start_action` asks for parameters when the action has one (running mode, AutoStop
+timeout, compute type, volume sizes, migration bundle: `parameter_choices`),
 builds the plan with `core.actions.plan`, shows `PlanScreen`, and on confirmation
 opens `ResultsScreen`, which executes and follows. `retry` re-reads the failed ids
 from the service, then re-plans them from their fresh state.
@@ -13,10 +14,77 @@ from typing import Any
 
 from textual.screen import Screen
 
-from wstui.core.actions import ActionError, plan, resolve_action
+from wstui.core.actions import ACTIONS, COMPUTE_TYPES, ActionError, plan, resolve_action
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
 from wstui.ui.screens.results import ResultsScreen
+
+# RunningModeAutoStopTimeoutInMinutes is "configured in 60-minute intervals"
+# (API Reference, WorkspaceProperties): whole hours only.
+AUTOSTOP_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 36, 48)
+
+# The reference gives the sizes only as integers and points to "Modify a WorkSpace";
+# these are the root/user pairs documented there (sizes may only grow: core.actions
+# skips a WorkSpace whose volume would shrink). Other sizes: `wstui act volumes`.
+VOLUME_PAIRS = ((80, 10), (80, 50), (80, 100), (175, 100))
+
+Choice = tuple[str, dict]  # (label shown as plain text, the action's parameters)
+
+
+def kind_actions(kind: Any) -> tuple[str, ...]:
+    """The actions a resource screen offers: the kind's, and for WorkSpaces every
+    action spec (each one acts on WorkSpace ids), so a spec added to core.actions
+    gets a key even before the kind registry lists it."""
+    names = tuple(kind.actions)
+    if kind.name == "workspaces":
+        names += tuple(n for n in ACTIONS if n not in names)
+    return names
+
+
+def parameter_choices(app: Any, name: str, rows: list[dict]) -> tuple[str, list[Choice]] | None:
+    """(title, choices) for an action that needs a parameter, or None if it needs none."""
+    spec = resolve_action(name)
+    if spec.name == "autostop-timeout":
+        return f"{spec.title} (AUTO_STOP WorkSpaces only)", [
+            (f"{h * 60:>4} min  ({h} h)", {"minutes": h * 60}) for h in AUTOSTOP_HOURS
+        ]
+    if spec.name == "compute-type":
+        return f"{spec.title}: compute type", [(c, {"compute": c}) for c in COMPUTE_TYPES]
+    if spec.name == "volumes":
+        return f"{spec.title}: root / user GiB (increase only)", [
+            (f"root {r:>4} GiB  user {u:>4} GiB", {"root_gb": r, "user_gb": u})
+            for r, u in VOLUME_PAIRS
+        ]
+    if spec.name == "migrate":
+        return f"{spec.title}: target bundle", bundle_choices(app.ctx.cache, rows)
+    choice = next((p for p in spec.params if p.choices), None)
+    if choice is None:
+        return None
+    return f"{spec.title}: {choice.help}", [(c, {choice.name: c}) for c in choice.choices]
+
+
+def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
+    """Cached AVAILABLE bundles of the rows' regions, other than the one they already use."""
+    regions = sorted({str(r.get("region", "")) for r in rows})
+    current = {str(r.get("bundle") or "") for r in rows}
+    marks = ",".join("?" * len(regions)) or "''"
+    bundles = cache.query(
+        "bundles", f"region IN ({marks}) AND (state = 'AVAILABLE' OR state IS NULL)",
+        regions, order_by="name", limit=None,
+    )  # fmt: skip
+    out: list[Choice] = []
+    seen: set[str] = set()
+    for b in bundles:
+        bid = str(b.get("id") or "")
+        if not bid or bid in seen or (len(current) == 1 and bid in current):
+            continue
+        seen.add(bid)
+        label = (
+            f"{bid}  {str(b.get('name') or '')[:40]}  {b.get('compute') or '?'}"
+            f"  {b.get('root_gb') or '?'}/{b.get('user_gb') or '?'} GiB"
+        )
+        out.append((label, {"bundle": bid}))
+    return out
 
 
 def start_action(screen: Any, name: str) -> None:
@@ -25,20 +93,28 @@ def start_action(screen: Any, name: str) -> None:
     if not rows:
         screen.notify("Nothing to act on: mark rows or move the cursor to one", severity="warning")
         return
-    spec = resolve_action(name)
-    choice = next((p for p in spec.params if p.choices), None)
-    if choice is None:
+    asked = parameter_choices(screen.app, name, rows)
+    if asked is None:
         confirm_plan(screen.app, screen.kind, name, rows, {}, hidden)
         return
+    title, choices = asked
+    if not choices:
+        screen.notify(
+            "No bundles in the cache for these regions yet: open :bundle or wait for a refresh",
+            severity="warning",
+        )
+        return
 
-    def chosen(value: str | None) -> None:
-        if value:
-            confirm_plan(screen.app, screen.kind, name, rows, {choice.name: value}, hidden)
+    def chosen(index: int | None) -> None:
+        if index is not None:
+            confirm_plan(screen.app, screen.kind, name, rows, dict(choices[index][1]), hidden)
 
-    screen.app.push_screen(ChoiceScreen(f"{spec.title}: {choice.help}", choice.choices), chosen)
+    screen.app.push_screen(ChoiceScreen(title, tuple(label for label, _ in choices)), chosen)
 
 
-def confirm_plan(app: Any, kind: Any, name: str, rows: list[dict], params: dict, hidden: int) -> None:
+def confirm_plan(
+    app: Any, kind: Any, name: str, rows: list[dict], params: dict, hidden: int
+) -> None:
     if app.ctx.read_only:
         app.notify("Read-only mode: mutations are refused", severity="warning")
         return

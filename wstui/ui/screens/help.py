@@ -37,7 +37,11 @@ def help_lines(keymap: dict[str, str]) -> list[Content]:
         lines.append(Content(""))
     lines.append(Content.styled("Commands after ':'", "bold $accent"))
     lines.append(Content("  ws dir bundle image ipgroup alias pool   switch resource"))
+    lines.append(Content("  targets   changes 1h   view NAME   export FILE   ops"))
     lines.append(Content("  log   audit log     theme NAME   switch theme     q   quit"))
+    lines.append(Content(""))
+    lines.append(Content.styled("Command palette", "bold $accent"))
+    lines.append(Content("  ctrl+p            every action, resource, sort, view and theme"))
     return lines
 
 

@@ -31,7 +31,9 @@ class WstuiCommands(Provider):
                         "every API operation"))  # fmt: skip
         screen = self.screen
         if isinstance(screen, ResourceScreen) and not app.ctx.read_only:
-            for name in screen.kind.actions:
+            from wstui.ui.screens.flow import kind_actions
+
+            for name in kind_actions(screen.kind):
                 title = ACTION_TITLES.get(name, name)
                 out.append(
                     (f"{title} marked {screen.kind.title}", partial(screen.action_act, name),

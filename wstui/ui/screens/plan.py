@@ -140,8 +140,9 @@ class PlanScreen(ModalScreen[bool]):
             )
 
 
-class ChoiceScreen(ModalScreen[str | None]):
-    """Pick one value (e.g. the running mode); dismisses with it or None."""
+class ChoiceScreen(ModalScreen[int | None]):
+    """Pick one of several labelled values (running mode, bundle, ...); dismisses with
+    the chosen index, or None on esc. Labels are plain text (they may carry API data)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="wstui.choice.cancel")]
 
@@ -154,11 +155,15 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog", id="choice-box"):
             yield Static(Content.styled(self.title_text, "bold"), classes="dialog-title")
             # Content(c), not c: a plain str would be parsed as markup.
-            yield OptionList(*(Option(Content(c), id=c) for c in self.choices), id="choices")
+            yield OptionList(
+                *(Option(Content(clean(c)), id=str(i)) for i, c in enumerate(self.choices)),
+                id="choices",
+            )
+            yield Static(Content("Enter: choose   esc: cancel"), classes="hint")
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(int(event.option.id or 0))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -27,10 +27,14 @@ from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
+from wstui.ui.screens.flow import kind_actions
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets.fleet_table import FleetTable
 
 FILTER_DEBOUNCE = 0.15
+# Narrower than this, the footer drops its "^p palette" hint so that Start, Stop,
+# Reboot, Help and Cmd fit in 80 columns (`?` still lists ctrl+p).
+PALETTE_HINT_MIN_WIDTH = 100
 
 
 def prompt_words() -> list[str]:
@@ -44,9 +48,8 @@ def prompt_words() -> list[str]:
 class ResourceScreen(Screen):
     """A table of one kind of resource."""
 
-    # J (jump to related) is kept out of keymap.RESOURCE_BINDINGS so the help snapshots hold.
     BINDINGS: list[Binding] = [
-        *RESOURCE_BINDINGS, Binding("J", "jump", "Jump to related", show=False, id="wstui.jump"),
+        *RESOURCE_BINDINGS,
         # Priority: run while the app reads the key, before the keys queued behind it
         # are routed, so a burst like "Enter ctrl+a" marks rows instead of reaching the
         # closing box. Enabled only while a bar has focus (check_action).
@@ -86,7 +89,7 @@ class ResourceScreen(Screen):
         with Horizontal(id="statusline"):
             yield Static(id="query-error")
             yield Static(id="counts")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _new_source(self) -> CacheSource:
         return CacheSource(
@@ -98,10 +101,21 @@ class ResourceScreen(Screen):
         return self.query_one("#table", FleetTable)
 
     def on_mount(self) -> None:
+        self._fit_footer(self.app.size.width)
         self.update_chrome()
         # Each second only the header's age text can change: counts are re-read when
         # the cache, the filter or the sort changes, not on a timer.
         self.set_interval(1.0, self.update_header)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_footer(event.size.width)
+
+    def _fit_footer(self, width: int) -> None:
+        footer = self.query_one(Footer)
+        wanted = width >= PALETTE_HINT_MIN_WIDTH
+        if footer.show_command_palette != wanted:
+            footer.show_command_palette = wanted
+            footer.refresh(recompose=True)  # the reactive does not recompose by itself
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -143,7 +157,9 @@ class ResourceScreen(Screen):
             return
         sort = ""
         if self.order_by:
-            title = next((c.title for c in self.kind.columns if c.name == self.order_by), self.order_by)
+            title = next(
+                (c.title for c in self.kind.columns if c.name == self.order_by), self.order_by
+            )
             sort = f"  sort {title} {'↓' if self.desc else '↑'}"
         content = Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
         counts = self.query_one("#counts", Static)
@@ -301,7 +317,7 @@ class ResourceScreen(Screen):
             return isinstance(self.focused, Input) and self.focused.id in {"filter", "command"}
         if action == "act":
             name = str(parameters[0]) if parameters else ""
-            if self.ctx.read_only or name not in self.kind.actions:
+            if self.ctx.read_only or name not in kind_actions(self.kind):
                 return False
         return True
 
@@ -401,7 +417,7 @@ class ResourceScreen(Screen):
         if self.ctx.read_only:
             self.refuse_read_only(name)
             return
-        if name not in self.kind.actions:
+        if name not in kind_actions(self.kind):
             self.notify(f"{self.kind.title} have no {name} action", severity="warning")
             return
         from wstui.ui.screens.flow import start_action
