@@ -93,6 +93,9 @@ async def test_every_mutating_operation_is_refused(make_app, ctx, sim) -> None:
 async def test_every_action_key_and_action_act_refused(make_app, ctx, sim) -> None:
     ctx.read_only = True
     app = make_app()
+    # Every action spec has a key (so the loop below covers migrate, AutoStop timeout,
+    # compute type and volume sizes too: no choice dialog opens for any of them).
+    assert set(MUTATION_KEYS) == set(ACTIONS)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await pilot.press("ctrl+a")
