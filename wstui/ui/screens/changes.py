@@ -21,8 +21,9 @@ from wstui.core.insight import changes_since, parse_since
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 
-COLUMNS = (("WHEN (UTC)", 19), ("EVENT", 8), ("TARGET", 26), ("ID", 14), ("FIELD", 16),
-           ("OLD", 18), ("NEW", 18))  # fmt: skip
+# TARGET last: at 80 columns FIELD/OLD/NEW (what changed) must be on screen.
+COLUMNS = (("WHEN (UTC)", 19), ("EVENT", 8), ("ID", 14), ("FIELD", 16),
+           ("OLD", 18), ("NEW", 18), ("TARGET", 26))  # fmt: skip
 LIMIT = 5000
 
 
@@ -37,12 +38,14 @@ def _value(field: str | None, value: Any) -> str:
 def event_cells(e: dict[str, Any]) -> tuple[Text, ...]:
     when = datetime.fromtimestamp(float(e["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S")
     event = "new" if e["event"] == "created" else "gone" if e["event"] == "vanished" else "changed"
-    values = (when, event, f"{e['account']}/{e['region']}", e["id"], e.get("field") or "",
-              _value(e.get("field"), e.get("old")), _value(e.get("field"), e.get("new")))  # fmt: skip
+    values = (when, event, e["id"], e.get("field") or "", _value(e.get("field"), e.get("old")),
+              _value(e.get("field"), e.get("new")), f"{e['account']}/{e['region']}")  # fmt: skip
     return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True))
 
 
 class ChangesScreen(Screen):
+    # The table takes the space left, so the header and summary stay on screen.
+    DEFAULT_CSS = "ChangesScreen #changes-table { height: 1fr; }"
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="wstui.changes.back"),
         Binding("slash", "since", "Since…", id="wstui.changes.since"),
