@@ -32,10 +32,12 @@ from bench.harness import (
     timed_keys,
     wait_until,
 )
+from wstui.core import actions
 from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
 from wstui.ui.app import AppContext, WstuiApp
+from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 
@@ -50,6 +52,7 @@ SORTS = [
     ("ip", False),
 ]
 PAGE_DOWNS = 20
+MARK_ALL_PLANS = 3
 STARTS = 9
 
 
@@ -82,7 +85,7 @@ class BenchFleetTable(FleetTable):
 class OursApp(FrameApp):
     """The filter prompt and the fleet table, wired the way a resource screen does."""
 
-    BINDINGS = [("f5", "next_sort", "sort")]
+    BINDINGS = [("f5", "next_sort", "sort"), ("f6", "mark_all_plan", "mark all + plan")]
 
     def __init__(self, db: Path) -> None:
         super().__init__()
@@ -94,6 +97,21 @@ class OursApp(FrameApp):
     def compose(self) -> ComposeResult:
         yield Input(id="filter", select_on_focus=False)
         yield BenchFleetTable(self.source, list(self.kind.default_columns), id="fleet")
+        yield Static(id="plan")
+
+    def action_mark_all_plan(self) -> None:
+        """ctrl+a then an action key, as ResourceScreen.target_rows + flow do: mark every
+        row, read the marked rows (raw + tags) in chunks, plan a reboot, show its summary."""
+        self.start_work()
+        table = self.query_one(FleetTable)
+        table.clear_marks()
+        table.mark_all()
+        rows = rows_for_keys(self.cache, self.kind.name, sorted(table.marks))
+        plan = actions.plan("reboot", rows, hidden=0)
+        self.query_one("#plan", Static).update(
+            f"{len(plan.eligible):,} eligible, {len(plan.skipped):,} skipped"
+        )
+        self.mark()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.start_work()
@@ -282,6 +300,8 @@ async def part_ours(db: Path) -> dict[str, Any]:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         result = await interactions(app, pilot)
+        plan_ms, _work, plan_cpu = await timed_keys(pilot, app, ["f6"] * MARK_ALL_PLANS)
+        result.update(mark_all_plan_ms=plan_ms, mark_all_plan_cpu_ms=plan_cpu)
         result["rss_mb"] = rss_mb()
     result.update(
         minimal_start_ms=minimal,
