@@ -618,10 +618,6 @@ def cmd_log(args: argparse.Namespace, opts: Options) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 # -- wstui op: any WorkSpaces operation (registry in wstui.core.operations) ----------
 def _add_op(sub: Any) -> None:
     op = sub.add_parser("op", help="run any WorkSpaces API operation (see docs/api-coverage.md)")
@@ -743,3 +739,7 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     if counts["pending"] == len(outcomes):
         return EXIT_OK
     return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
