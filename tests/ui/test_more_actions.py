@@ -219,7 +219,7 @@ class TestMigrate:
             await pilot.pause()
             text = screen_text(app)
             assert "wsb-hostile01" in text
-            assert "[bold red]x[/]" in text and "[link=file:///etc/passwd]" in text
+            assert "[bold red]x[/] [link=file:" in text  # literal, cut to 28 cells
             assert "\x1b" not in text
         assert account is not None
 

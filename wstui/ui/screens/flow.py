@@ -15,6 +15,7 @@ from typing import Any
 from textual.screen import Screen
 
 from wstui.core.actions import ACTIONS, COMPUTE_TYPES, ActionError, plan, resolve_action
+from wstui.ui.safe_text import fit
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
 from wstui.ui.screens.results import ResultsScreen
@@ -49,7 +50,7 @@ def parameter_choices(app: Any, name: str, rows: list[dict]) -> tuple[str, list[
             (f"{h * 60:>4} min  ({h} h)", {"minutes": h * 60}) for h in AUTOSTOP_HOURS
         ]
     if spec.name == "compute-type":
-        return f"{spec.title}: compute type", [(c, {"compute": c}) for c in COMPUTE_TYPES]
+        return spec.title, [(c, {"compute": c}) for c in COMPUTE_TYPES]
     if spec.name == "volumes":
         return f"{spec.title}: root / user GiB (increase only)", [
             (f"root {r:>4} GiB  user {u:>4} GiB", {"root_gb": r, "user_gb": u})
@@ -79,9 +80,10 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
         if not bid or bid in seen or (len(current) == 1 and bid in current):
             continue
         seen.add(bid)
+        # Fixed cells (CJK/emoji-aware) so each bundle stays on one line at 80 columns.
         label = (
-            f"{bid}  {str(b.get('name') or '')[:40]}  {b.get('compute') or '?'}"
-            f"  {b.get('root_gb') or '?'}/{b.get('user_gb') or '?'} GiB"
+            f"{fit(bid, 14)} {fit(b.get('name') or '', 28)} {fit(b.get('compute') or '?', 13)} "
+            f"{b.get('root_gb') or '?'}/{b.get('user_gb') or '?'}G"
         )
         out.append((label, {"bundle": bid}))
     return out
