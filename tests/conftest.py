@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -60,3 +61,12 @@ def sim_client(sim: Any) -> Callable[..., Any]:
         return boto3.client("workspaces", region_name=region, config=config, **kwargs)
 
     return make
+
+
+def skip_retry_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip botocore's waits between retries, and only those.
+
+    `botocore.endpoint` sleeps through the `time` module; patching `time.sleep` itself
+    would also remove the simulator's injected latency (and every other wait).
+    """
+    monkeypatch.setattr("botocore.endpoint.time", SimpleNamespace(sleep=lambda _s: None))

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from wstui import cli
 from wstui.core import actions
 
@@ -18,7 +19,7 @@ US = "us-east-1"
 @pytest.fixture
 def run(sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
 
     def go(*argv: str) -> tuple[int, str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from wstui.core import actions
 from wstui.core.actions import ACTIONS, ActionError, ReadOnlyError, plan
 
@@ -234,7 +235,7 @@ US = "us-east-1"
 
 @pytest.fixture
 def fleet(sim, tmp_path, monkeypatch):
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     clients = Clients(max_attempts=3)
     cache = Cache(tmp_path / "cache.sqlite")
     return clients, cache

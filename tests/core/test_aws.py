@@ -9,6 +9,7 @@ import botocore.exceptions as bex
 import pytest
 from moto import mock_aws
 
+from tests.conftest import skip_retry_backoff
 from wstui import __version__
 from wstui.core.aws import (
     Clients,
@@ -147,7 +148,7 @@ def _count_sends(client, op: str, exc: Exception) -> list[int]:
 
 
 def test_mutations_not_resent_after_timeout_reads_are(aws_env, monkeypatch) -> None:
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     clients = Clients(max_attempts=5)
     c = clients.workspaces(Target(None, "us-east-1"))
     timeout = bex.ReadTimeoutError(endpoint_url="http://x")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from wstui.core import listers
 from wstui.core.aws import Clients, Target
 
@@ -16,7 +17,7 @@ US = "us-east-1"
 
 @pytest.fixture
 def clients(monkeypatch: pytest.MonkeyPatch) -> Clients:
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)  # no retry back-off waits
+    skip_retry_backoff(monkeypatch)
     return Clients(max_attempts=25)
 
 
@@ -111,7 +112,7 @@ def test_throttling_30_percent_listing_is_exact(sim: Any, clients: Clients) -> N
 
 
 def test_endpoint_down_mid_listing_raises(sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     clients = Clients(max_attempts=2)
     target = clients.resolve_account(Target(None, US))
     sim.faults.configure(fail_after=3)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -18,7 +19,7 @@ US, EU = "us-east-1", "eu-west-1"
 
 @pytest.fixture
 def env(sim: Any, tmp_path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     return Clients(max_attempts=2), Cache(tmp_path / "cache.sqlite")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from tests.faults.reliability import finish, reliability, remember_report
 
 __all__ = ["reliability"]
@@ -30,7 +31,7 @@ US, EU = "us-east-1", "eu-west-1"
 
 @pytest.fixture
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
 
 
 @pytest.fixture

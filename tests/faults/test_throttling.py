@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_retry_backoff
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -18,7 +19,7 @@ US = "us-east-1"
 @pytest.fixture
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     # Back-off sleeps are botocore's business; the test only needs their outcome.
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda s: None)
+    skip_retry_backoff(monkeypatch)
     monkeypatch.setattr("botocore.retries.standard.time.sleep", lambda s: None, raising=False)
 
 
