@@ -20,7 +20,6 @@ US = "us-east-1"
 def fast(monkeypatch: pytest.MonkeyPatch) -> None:
     # Back-off sleeps are botocore's business; the test only needs their outcome.
     skip_retry_backoff(monkeypatch)
-    monkeypatch.setattr("botocore.retries.standard.time.sleep", lambda s: None, raising=False)
 
 
 def accepted(sim: Any, op: str) -> list[Any]:
