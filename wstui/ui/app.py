@@ -102,7 +102,8 @@ class WstuiApp(App):
         for notice in getattr(self.ctx.cache, "notices", ()):  # cache recovered or in memory
             self.notify(str(notice), severity="warning", timeout=30, markup=False)
         if self._watch_refresher and self.ctx.refresher is not None:
-            self._start_refresher()
+            # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
+            self.call_after_refresh(self._start_refresher)
 
     def _install_themes(self) -> None:
         dirs = shipped_theme_dirs()

@@ -102,7 +102,9 @@ class ResourceScreen(Screen):
 
     def on_mount(self) -> None:
         self._fit_footer(self.app.size.width)
-        self.update_chrome()
+        self.update_header()
+        # The counts (two full counts on a large cache) wait until the rows are painted.
+        self.call_after_refresh(self.update_counts)
         # Each second only the header's age text can change: counts are re-read when
         # the cache, the filter or the sort changes, not on a timer.
         self.set_interval(1.0, self.update_header)
