@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.exceptions as bex
-
 from wstui.core.aws import (
-    NOT_SENT_EXCEPTIONS,
     Clients,
     Target,
     credentials_problem,
     error_code,
     is_throttling,
+    not_sent_exceptions,
 )
 
 PROTECT_TAG = "wstui:protect"
@@ -497,7 +495,9 @@ def _send(
     except Exception as exc:  # every failure becomes per-id outcomes, never a re-send
         status, code, message = _classify(exc, target)
         rid = ""
-        if isinstance(exc, bex.ClientError):
+        from botocore.exceptions import ClientError  # imported lazily: slow start-up
+
+        if isinstance(exc, ClientError):
             rid = str(exc.response.get("ResponseMetadata", {}).get("RequestId", ""))
         return rid, [Outcome(i, status, code, message) for i in call.ids]
     rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
@@ -525,10 +525,12 @@ def _send(
 
 def _classify(exc: BaseException, target: Target) -> tuple[str, str, str]:
     """(status, code, message) for a call that raised."""
+    import botocore.exceptions as bex  # imported lazily: slow start-up
+
     problem = credentials_problem(exc, target.profile)
     if problem is not None:
         return "failed", "CredentialsProblem", str(problem)
-    if isinstance(exc, (*NOT_SENT_EXCEPTIONS, bex.ParamValidationError)):
+    if isinstance(exc, (*not_sent_exceptions(), bex.ParamValidationError)):
         return "failed", error_code(exc), f"not sent: {exc}"
     if isinstance(exc, bex.ClientError):
         status_code = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400)

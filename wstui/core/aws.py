@@ -10,13 +10,22 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
-
-import boto3
-import botocore.exceptions as bex
-from botocore.config import Config
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from wstui import __version__
+
+if TYPE_CHECKING:
+    import boto3
+
+# boto3 and botocore are imported when first needed (a client, an error to classify):
+# importing boto3 costs ~130 ms of CPU, which the TUI's first frame must not wait for.
+
+
+def _bex() -> ModuleType:
+    import botocore.exceptions
+
+    return botocore.exceptions
 
 # Operations that change something: botocore may retry them only when throttled
 # (a throttled request was not performed); any other failure after sending leaves
@@ -53,11 +62,18 @@ THROTTLING_CODES = frozenset(
     }
 )
 
-# Failures where the request provably never reached the service: safe to retry.
-NOT_SENT_EXCEPTIONS: tuple[type[Exception], ...] = (
-    bex.EndpointConnectionError,
-    bex.ConnectTimeoutError,
-)
+
+def not_sent_exceptions() -> tuple[type[Exception], ...]:
+    """Failures where the request provably never reached the service: safe to retry."""
+    bex = _bex()
+    return (bex.EndpointConnectionError, bex.ConnectTimeoutError)
+
+
+def __getattr__(name: str) -> Any:
+    # NOT_SENT_EXCEPTIONS stays importable by name; it imports botocore on first use.
+    if name == "NOT_SENT_EXCEPTIONS":
+        return not_sent_exceptions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _CREDENTIAL_CODES = frozenset(
     {
@@ -107,6 +123,7 @@ def credentials_problem(exc: BaseException, profile: str | None) -> CredentialsP
     """Map boto3's many credential failures to one clear error, else None."""
     if isinstance(exc, CredentialsProblem):
         return exc
+    bex = _bex()
     if isinstance(exc, bex.NoCredentialsError):
         return CredentialsProblem(profile, "no credentials found")
     if isinstance(exc, bex.ProfileNotFound):
@@ -131,13 +148,13 @@ def credentials_problem(exc: BaseException, profile: str | None) -> CredentialsP
 
 
 def error_code(exc: BaseException) -> str:
-    if isinstance(exc, bex.ClientError):
+    if isinstance(exc, _bex().ClientError):
         return str(exc.response.get("Error", {}).get("Code", "ClientError"))
     return type(exc).__name__
 
 
 def is_throttling(exc: BaseException) -> bool:
-    return isinstance(exc, bex.ClientError) and error_code(exc) in THROTTLING_CODES
+    return isinstance(exc, _bex().ClientError) and error_code(exc) in THROTTLING_CODES
 
 
 def _veto_ambiguous_retry(
@@ -148,7 +165,7 @@ def _veto_ambiguous_retry(
     Returning False stops botocore from retrying; None lets its retry mode decide.
     """
     if caught_exception is not None:
-        if isinstance(caught_exception, NOT_SENT_EXCEPTIONS):
+        if isinstance(caught_exception, not_sent_exceptions()):
             return None
         return False  # read timeout, dropped connection: fate unknown
     if response is not None:
@@ -183,7 +200,7 @@ class Clients:
         if retry_mode not in ("standard", "adaptive"):
             raise ValueError(f"retry_mode must be 'standard' or 'adaptive', not {retry_mode!r}")
         self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
-        self.config = Config(
+        self._config_args = dict(
             # total_max_attempts counts the first try too (botocore's max_attempts counts retries).
             retries={"mode": retry_mode, "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
@@ -191,6 +208,7 @@ class Clients:
             user_agent_extra=f"wstui/{__version__}",
             max_pool_connections=max_pool_connections,
         )
+        self._config: Any = None
         self._lock = threading.Lock()
         self._create_lock = threading.Lock()  # guards sessions and clients
         self._sessions: dict[str | None, boto3.Session] = {}
@@ -198,10 +216,22 @@ class Clients:
         self._resolved: dict[tuple[str | None, str], Target] = {}
         self._callers: dict[tuple[str | None, str], str] = {}
 
+    @property
+    def config(self) -> Any:
+        """The botocore Config of every client (built on first use: botocore is slow to import)."""
+        if self._config is None:
+            from botocore.config import Config
+
+            self._config = Config(**self._config_args)
+        return self._config
+
     # -- clients -------------------------------------------------------------
     def _session(self, profile: str | None) -> boto3.Session:
         # Called with _create_lock held.
         if profile not in self._sessions:
+            import boto3
+
+            bex = _bex()
             try:
                 self._sessions[profile] = boto3.Session(profile_name=profile)
             except bex.ProfileNotFound as exc:

@@ -20,14 +20,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import platformdirs
-import sqlite_utils
 
 from wstui.core import insight, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
+
+if TYPE_CHECKING:
+    import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
 SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 5000
@@ -380,6 +382,8 @@ class Cache:
     @property
     def db(self) -> sqlite_utils.Database:
         """sqlite-utils view of this thread's connection (introspection, ad-hoc reads)."""
+        import sqlite_utils
+
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:

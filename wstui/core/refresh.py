@@ -15,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.exceptions as bex
-
 from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.kinds import KINDS, Kind, resolve
@@ -73,7 +71,9 @@ def describe_error(exc: BaseException, target: Target) -> str:
     problem = credentials_problem(exc, target.profile)
     if problem is not None:
         return str(problem)
-    if isinstance(exc, bex.ClientError):
+    from botocore.exceptions import ClientError  # imported lazily: slow start-up
+
+    if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         text = f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}"
     else:
