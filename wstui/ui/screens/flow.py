@@ -61,7 +61,7 @@ def parameter_choices(app: Any, name: str, rows: list[dict]) -> tuple[str, list[
     choice = next((p for p in spec.params if p.choices), None)
     if choice is None:
         return None
-    return f"{spec.title}: {choice.help}", [(c, {choice.name: c}) for c in choice.choices]
+    return spec.title, [(c, {choice.name: c}) for c in choice.choices]
 
 
 def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
