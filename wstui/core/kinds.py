@@ -291,6 +291,9 @@ WORKSPACES = Kind(
         "maintenance-on",
         "maintenance-off",
         "running-mode",
+        "autostop-timeout",
+        "compute-type",
+        "volumes",
     ),
     columns=(
         Column("id", "ID", dig("WorkspaceId"), width=14, search=True),

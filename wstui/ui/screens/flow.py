@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.screen import Screen
 
-from wstui.core.actions import ACTIONS, COMPUTE_TYPES, ActionError, plan, resolve_action
+from wstui.core.actions import COMPUTE_TYPES, ActionError, plan, resolve_action
 from wstui.ui.safe_text import fit
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
@@ -33,13 +33,8 @@ Choice = tuple[str, dict]  # (label shown as plain text, the action's parameters
 
 
 def kind_actions(kind: Any) -> tuple[str, ...]:
-    """The actions a resource screen offers: the kind's, and for WorkSpaces every
-    action spec (each one acts on WorkSpace ids), so a spec added to core.actions
-    gets a key even before the kind registry lists it."""
-    names = tuple(kind.actions)
-    if kind.name == "workspaces":
-        names += tuple(n for n in ACTIONS if n not in names)
-    return names
+    """The actions a resource screen offers: the kind registry's list."""
+    return tuple(kind.actions)
 
 
 def parameter_choices(app: Any, name: str, rows: list[dict]) -> tuple[str, list[Choice]] | None:
