@@ -43,30 +43,60 @@ _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 
 
 def _install_hooks(pattern: str, stamps: dict[str, float]) -> None:
-    from textual._compositor import CompositorUpdate
-    from textual.app import App
-
+    """Patch `App` when `textual.app` is first imported, by whichever code imports it: so
+    the hooks import nothing early and the child imports in the order the real program does
+    (wstui imports Textual inside `cli.main`, after it has tuned the GC)."""
     needle = re.compile(pattern)
-    run, display = App.run, App._display
 
-    def headless_run(self: App[Any], *args: Any, **kwargs: Any) -> Any:
-        stamps["run"] = perf_counter()
-        kwargs.update(headless=True, size=SIZE)
-        return run(self, *args, **kwargs)
+    def patch(app_class: Any) -> None:
+        from textual._compositor import CompositorUpdate
 
-    def spy(self: App[Any], screen: Any, renderable: Any) -> None:
-        if isinstance(renderable, CompositorUpdate) and not self._batch_count:
-            text = _CSI.sub("", renderable.render_segments(self.console))
-            if needle.search(text):
-                stamps["frame"] = perf_counter()
-                fields = ",".join(f'"{k}": {v!r}' for k, v in stamps.items())
-                sys.stdout.write(MARKER + "{" + fields + "}\n")
-                sys.stdout.flush()
-                os._exit(0)  # measured: the parent does not wait for a clean shutdown
-        display(self, screen, renderable)
+        run, display = app_class.run, app_class._display
 
-    App.run = headless_run  # type: ignore[method-assign]
-    App._display = spy  # type: ignore[method-assign]
+        def headless_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            stamps["run"] = perf_counter()
+            kwargs.update(headless=True, size=SIZE)
+            return run(self, *args, **kwargs)
+
+        def spy(self: Any, screen: Any, renderable: Any) -> None:
+            if isinstance(renderable, CompositorUpdate) and not self._batch_count:
+                text = _CSI.sub("", renderable.render_segments(self.console))
+                if needle.search(text):
+                    stamps["frame"] = perf_counter()
+                    fields = ",".join(f'"{k}": {v!r}' for k, v in stamps.items())
+                    sys.stdout.write(MARKER + "{" + fields + "}\n")
+                    sys.stdout.flush()
+                    os._exit(0)  # measured: the parent does not wait for a clean shutdown
+            display(self, screen, renderable)
+
+        app_class.run = headless_run
+        app_class._display = spy
+
+    sys.meta_path.insert(0, _PatchOnImport("textual.app", lambda module: patch(module.App)))
+
+
+class _PatchOnImport:
+    """A meta path finder that runs `after(module)` once `name` has been executed."""
+
+    def __init__(self, name: str, after: Any) -> None:
+        self.name, self.after = name, after
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != self.name:
+            return None
+        import importlib.util
+
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        assert spec is not None and spec.loader is not None
+        exec_module = spec.loader.exec_module
+
+        def exec_then_patch(module: Any) -> None:
+            exec_module(module)
+            self.after(module)
+
+        spec.loader.exec_module = exec_then_patch  # type: ignore[method-assign]
+        return spec
 
 
 def _minimal() -> None:

@@ -280,6 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     try:
         if func is None:
+            import gc
+
+            # Start-up allocates objects (modules, CSS rules, widgets) that live until exit;
+            # collecting while the first frame is built costs ~40 ms and frees nothing.
+            # run_tui turns collection back on (and freezes them) after the first frame.
+            gc.disable()
             from wstui.ui.app import run_tui
 
             return int(run_tui(opts) or 0)

@@ -6,6 +6,7 @@ in-process simulator (see `wstui.ui.demo`). Screens live in `wstui.ui.screens`.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import time
@@ -79,6 +80,10 @@ class WstuiApp(App):
         self._start_kind = start_kind
         self._watch_refresher = watch_refresher
         self.refresh_activity = ""
+        self.after_first_frame: Callable[[], None] | None = None  # run_tui: resume the GC
+        # Themes are set before the stylesheet is first parsed: setting one after mount
+        # re-parses and re-applies every rule (~15 ms before the first frame).
+        self._theme_notices = self._install_themes()
 
     # -- start-up -------------------------------------------------------------------
 
@@ -94,34 +99,37 @@ class WstuiApp(App):
             self._filters.append(NoColor())
 
     def on_mount(self) -> None:
-        self._install_themes()
+        for notice in self._theme_notices:
+            self.notify(notice, severity="warning", timeout=8)
         self._install_keymap()
         from wstui.ui.screens.resource import ResourceScreen
 
         self.push_screen(ResourceScreen(self._start_kind))
         for notice in getattr(self.ctx.cache, "notices", ()):  # cache recovered or in memory
             self.notify(str(notice), severity="warning", timeout=30, markup=False)
+        if self.after_first_frame is not None:
+            self.call_after_refresh(self.after_first_frame)
         if self._watch_refresher and self.ctx.refresher is not None:
             # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
             self.call_after_refresh(self._start_refresher)
 
-    def _install_themes(self) -> None:
+    def _install_themes(self) -> list[str]:
+        """Register the shipped and user themes and choose one; returns the notices."""
+        notices: list[str] = []
         dirs = shipped_theme_dirs()
         if self.ctx.user_theme_dir is not None:
             dirs.append(self.ctx.user_theme_dir)
         loaded = load_themes(dirs)
         for theme in loaded.themes:
             self.register_theme(theme)
-        for error in loaded.errors:
-            self.notify(f"Theme file ignored: {error}", severity="warning", timeout=8)
+        notices += [f"Theme file ignored: {error}" for error in loaded.errors]
         wanted = self._requested_theme or (ANSI_THEME if self.no_color else DEFAULT_THEME)
         if wanted not in self.available_themes:
-            self.notify(
-                f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning", timeout=8
-            )
+            notices.append(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
+        return notices
 
     def _install_keymap(self) -> None:
         keymap, problems = keymap_from_config(getattr(self.ctx.config, "keymap", None))
@@ -284,9 +292,21 @@ def _theme_option(options: Any, ctx: AppContext) -> str | None:
     return chosen if chosen and chosen != "textual-dark" else None
 
 
+def _resume_gc() -> None:
+    # What start-up built lives until exit: frozen, later collections never scan it.
+    gc.freeze()
+    gc.enable()
+
+
 def run_tui(options: Any) -> int:
-    ctx = build_context(options)
-    WstuiApp(ctx, theme=_theme_option(options, ctx)).run()
+    # wstui.cli disables the GC for the start-up; it resumes after the first frame.
+    try:
+        ctx = build_context(options)
+        app = WstuiApp(ctx, theme=_theme_option(options, ctx))
+        app.after_first_frame = _resume_gc
+        app.run()
+    finally:
+        gc.enable()
     ctx.cache.close()
     return 0
 
