@@ -53,3 +53,26 @@ async def test_keys_after_prompt_submit_reach_the_new_screen(make_app, ctx) -> N
         assert isinstance(app.screen, ResourceScreen)
         assert app.screen.query_one("#command").value == ""
         assert len(app.screen.table.marks) == 1
+
+
+async def test_keys_typed_right_after_colon_go_to_the_prompt(make_app, ctx) -> None:
+    # `:dir` typed in one burst: "d" must not reach the table (it is the Stop key).
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, ("colon", ":"), ("d", "d"), ("i", "i"), ("r", "r"), ("enter", "\r"))
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, ResourceScreen)
+        assert app.screen.kind.name == "directories"
+
+
+async def test_keys_typed_right_after_slash_go_to_the_filter(make_app, ctx) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, ("slash", "/"), *[(c, c) for c in "state:stopped"])
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, ResourceScreen)
+        assert screen.query_one("#filter").value == "state:stopped"
+        assert screen.kind.name == "workspaces"  # "s", "t", ... never reached the table

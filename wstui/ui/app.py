@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
@@ -207,11 +208,15 @@ class WstuiApp(App):
             self.push_screen(HelpScreen())
 
     def action_command_prompt(self) -> None:
+        from textual.widgets import Input
+
         from wstui.ui.screens.resource import ResourceScreen
 
         screen = self.screen
-        if isinstance(screen, ResourceScreen):
-            screen.open_prompt()
+        # A priority binding: ":" typed into a text box, or on another screen, is text.
+        if not isinstance(screen, ResourceScreen) or isinstance(self.focused, Input):
+            raise SkipAction()
+        screen.open_prompt()
 
     def switch_kind(self, name: str) -> bool:
         """Show the resource screen for a kind name/alias; False with a notice if unknown."""

@@ -59,12 +59,13 @@ def _b(key: str, action: str, description: str, id: str, show: bool = True, **kw
 
 APP_BINDINGS: list[Binding] = [
     _b("question_mark", "help", "Help", "help"),
-    _b("colon", "command_prompt", "Cmd", "command"),
+    # priority: handled as the key arrives, so keys typed right after it find the bar open
+    _b("colon", "command_prompt", "Cmd", "command", priority=True),
     _b("ctrl+q", "quit", "Quit", "quit", show=False, priority=True),
 ]
 
 RESOURCE_BINDINGS: list[Binding] = [
-    _b("slash", "filter", "Filter", "filter"),
+    _b("slash", "filter", "Filter", "filter", priority=True),
     _b("escape", "escape", "Clear", "clear", show=False),
     _b("enter", "details", "Details", "details"),
     _b("J", "jump", "Jump to related", "jump", show=False),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events, on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -198,9 +199,12 @@ class ResourceScreen(Screen):
     # -- filter -----------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        # A priority binding: "/" typed into a text box is text.
+        if isinstance(self.focused, Input) or self.app.screen is not self:
+            raise SkipAction()
         box = self.query_one("#filter", Input)
         box.add_class("open")
-        box.focus()
+        self._focus_bar(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -244,15 +248,22 @@ class ResourceScreen(Screen):
         # Marks are never cleared by esc: losing a large selection by reflex is costly.
 
     def action_bar_submit(self) -> None:
-        """Enter in the filter box or the `:` prompt (what Input.Submitted would do, now)."""
+        """Enter in the filter box or the `:` prompt.
+
+        Focus goes to the table now (keys queued behind Enter in a fast burst belong to
+        it); the value is read once the box has taken the keys queued before Enter.
+        """
         box = self.focused
         if not isinstance(box, Input):
             return
+        self._focus_table()
+        box.call_later(self._submit_bar, box)
+
+    def _submit_bar(self, box: Input) -> None:
         if box.id == "filter":
             if self._debounce is not None:
                 self._debounce.stop()
             self.apply_filter(box.value)
-            self._focus_table()
         else:
             text = box.value
             self._close_prompt()
@@ -260,6 +271,12 @@ class ResourceScreen(Screen):
 
     def action_bar_escape(self) -> None:
         self.action_escape()
+
+    def _focus_bar(self, bar: Input) -> None:
+        # Now, not via Widget.focus() (deferred): with ":" and "/" as priority bindings,
+        # the keys typed right after them (`:dir` in one burst; `d` is Stop) are then
+        # forwarded to the bar, not to the table.
+        self.set_focus(bar)
 
     def _focus_table(self) -> None:
         # Now, not via Widget.focus() (deferred with call_later): keys already queued
@@ -272,7 +289,7 @@ class ResourceScreen(Screen):
         prompt = self.query_one("#command", Input)
         prompt.value = ""
         prompt.add_class("open")
-        prompt.focus()
+        self._focus_bar(prompt)
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#command", Input)
