@@ -112,7 +112,7 @@ class WstuiApp(App):
             self.call_after_refresh(self.after_first_frame)
         if self._watch_refresher and self.ctx.refresher is not None:
             # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
-            self.call_after_refresh(self._start_refresher)
+            self.call_after_refresh(self._start_refresher_after_paint)
 
     def _install_themes(self) -> list[str]:
         """Register the shipped and user themes and choose one; returns the notices."""
@@ -138,6 +138,13 @@ class WstuiApp(App):
             self.notify(problem, severity="warning", timeout=8)
         if keymap:
             self.set_keymap(keymap)
+
+    def _start_refresher_after_paint(self) -> None:
+        self._start_refresher()
+        # The header says who refreshes (this TUI or a watcher): show it now, not next tick.
+        update_header = getattr(self.screen, "update_header", None)
+        if update_header is not None:
+            update_header()
 
     def _start_refresher(self) -> None:
         from wstui.ui.estate import defer_to_watcher
