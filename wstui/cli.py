@@ -67,13 +67,14 @@ class Options:
     def make_cache(self) -> Any:
         # A corrupt cache is moved aside and rebuilt; an unwritable one runs from memory,
         # read-only (wstui.core.recovery). Notices go to stderr and to the TUI.
-        from wstui.core import actions
         from wstui.core.recovery import open_cache
 
         opened = open_cache(self.cache_path)
         for notice in opened.notices:
             print(f"wstui: {safe(notice)}", file=sys.stderr)
         if opened.read_only:
+            from wstui.core import actions
+
             self.read_only = True
             actions.set_read_only(True)
         opened.cache.notices = list(opened.notices)
@@ -274,9 +275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts, problems = options_from(args)
     for problem in problems:
         print(f"wstui: config: {safe(problem)}", file=sys.stderr)
-    from wstui.core import actions
+    if opts.read_only or "wstui.core.actions" in sys.modules:
+        # Not imported yet = not read-only: the TUI's first frame does not need it (~5 ms).
+        from wstui.core import actions
 
-    actions.set_read_only(opts.read_only)
+        actions.set_read_only(opts.read_only)
     func = getattr(args, "func", None)
     try:
         if func is None:

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 APP = "wstui"
 
 DEFAULT_INTERVALS: dict[str, int] = {
@@ -28,12 +26,19 @@ DEFAULT_INTERVALS: dict[str, int] = {
 }
 
 
+def _platformdirs() -> Any:
+    # Imported when needed: it pulls in tempfile and shutil (~5 ms of start-up).
+    import platformdirs
+
+    return platformdirs
+
+
 def config_dir() -> Path:
-    return Path(os.environ.get("WSTUI_CONFIG_DIR") or platformdirs.user_config_dir(APP))
+    return Path(os.environ.get("WSTUI_CONFIG_DIR") or _platformdirs().user_config_dir(APP))
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("WSTUI_CACHE_DIR") or platformdirs.user_cache_dir(APP))
+    return Path(os.environ.get("WSTUI_CACHE_DIR") or _platformdirs().user_cache_dir(APP))
 
 
 def default_config_path() -> Path:

@@ -22,8 +22,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import platformdirs
-
 from wstui.core import insight, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
@@ -71,7 +69,12 @@ class Changes:
 def default_cache_path() -> Path:
     """``$WSTUI_CACHE_DIR/cache.sqlite``, else the platform's user cache dir."""
     env = os.environ.get("WSTUI_CACHE_DIR")
-    base = Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("wstui"))
+    if env:
+        base = Path(env).expanduser()
+    else:
+        import platformdirs  # here, not at import: it pulls in tempfile and shutil (~5 ms)
+
+        base = Path(platformdirs.user_cache_dir("wstui"))
     return base / "cache.sqlite"
 
 

@@ -21,7 +21,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
 
-from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens.palette import WstuiCommands
@@ -129,8 +128,22 @@ class WstuiApp(App):
             notices.append(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}")
             wanted = DEFAULT_THEME
         if wanted in self.available_themes:
-            self.theme = wanted
+            self._choose_theme_before_start(wanted)
         return notices
+
+    def _choose_theme_before_start(self, name: str) -> None:
+        """`self.theme = name` without its watcher's queued `refresh_css`, which re-parses
+        the whole stylesheet before the first frame (~10 ms). Before the app runs nothing
+        is parsed yet, so the watcher's other work is enough: the classes, the ANSI filter
+        and the variables the first parse reads."""
+        self.set_reactive(App.theme, name)
+        theme = self.current_theme
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
+                        "-light-mode": not theme.dark})  # fmt: skip
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def _install_keymap(self) -> None:
         keymap, problems = keymap_from_config(getattr(self.ctx.config, "keymap", None))
@@ -253,6 +266,8 @@ class WstuiApp(App):
 
     def run_command(self, text: str) -> None:
         """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme NAME`."""
+        from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
+
         words = text.strip().lstrip(":").split()
         if not words:
             return

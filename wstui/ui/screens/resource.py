@@ -21,14 +21,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
 from wstui.core.kinds import KINDS, Kind, resolve
-from wstui.core.query import QueryError
-from wstui.core.query import compile as compile_query
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
-from wstui.ui.screens.flow import kind_actions
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets.fleet_table import FleetTable
 
@@ -221,6 +218,9 @@ class ResourceScreen(Screen):
 
     def apply_filter(self, text: str) -> bool:
         """Compile and apply; on a syntax error keep the previous rows and say where."""
+        from wstui.core.query import QueryError
+        from wstui.core.query import compile as compile_query
+
         error = self.query_one("#query-error", Static)
         try:
             where, params = compile_query(text, self.kind, now=self.ctx.clock())
@@ -336,7 +336,7 @@ class ResourceScreen(Screen):
             return isinstance(self.focused, Input) and self.focused.id in {"filter", "command"}
         if action == "act":
             name = str(parameters[0]) if parameters else ""
-            if self.ctx.read_only or name not in kind_actions(self.kind):
+            if self.ctx.read_only or name not in self.kind.actions:
                 return False
         return True
 
@@ -436,7 +436,7 @@ class ResourceScreen(Screen):
         if self.ctx.read_only:
             self.refuse_read_only(name)
             return
-        if name not in kind_actions(self.kind):
+        if name not in self.kind.actions:
             self.notify(f"{self.kind.title} have no {name} action", severity="warning")
             return
         from wstui.ui.screens.flow import start_action
