@@ -134,6 +134,9 @@ def records(
             "baseline": base("rss_mb"),
         }
     )
+    if "mark_all_plan_rss_mb" in ours:
+        rows.append({"name": "mark_all_plan_rss_mb", "value": round(ours["mark_all_plan_rss_mb"], 1),
+                     "unit": "MB", "baseline": None})  # fmt: skip
     if build_s:
         rows.append(
             {

@@ -720,9 +720,14 @@ class Cache:
 
     # ---- reads
 
-    def _select_list(self, kind: Kind, now: float, with_raw: bool) -> str:
+    def _select_list(
+        self, kind: Kind, now: float, with_raw: bool, only: Iterable[str] | None = None
+    ) -> str:
         parts = [_q(c) for c in KEY_COLUMNS]
+        wanted = None if only is None else set(only)
         for col in kind.columns:
+            if wanted is not None and col.name not in wanted:
+                continue
             if col.stored:
                 parts.append(_q(col.name))
             elif col.age_of:
@@ -866,13 +871,18 @@ class Cache:
         return row
 
     def rows_for_keys(
-        self, kind: Kind | str, keys: Iterable[Key], now: float | None = None
+        self,
+        kind: Kind | str,
+        keys: Iterable[Key],
+        now: float | None = None,
+        columns: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Like `get` for many keys (missing ones skipped), in the order of `keys`.
 
         The keys go into a temp table joined on the primary key, so 100,000 marked rows
         cost one pass, not one query (or one IN-list scan) per chunk. ``raw`` stays JSON
-        text here (parse it on demand): 100,000 parsed items would hold ~0.5 GB.
+        text here (parse it on demand): 100,000 parsed items would hold ~0.5 GB. With
+        `columns`, rows hold only those stored columns (+ key, seen_at, raw, tags).
         """
         kind = resolve(kind)
         now = time.time() if now is None else now
@@ -886,7 +896,7 @@ class Cache:
         try:
             conn.executemany("INSERT OR IGNORE INTO temp.wanted_keys VALUES (?, ?, ?)", wanted)
             cur = conn.execute(
-                f"SELECT {self._select_list(kind, now, True)} FROM {_q(kind.table)} "
+                f"SELECT {self._select_list(kind, now, True, columns)} FROM {_q(kind.table)} "
                 "WHERE (account, region, id) IN (SELECT account, region, id FROM temp.wanted_keys)"
             )
             names = [d[0] for d in cur.description]
