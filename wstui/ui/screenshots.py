@@ -157,9 +157,23 @@ async def _filter_error(pilot: Any) -> None:
     # A valid filter first, then a broken suffix: the frame shows the kept rows
     # whatever the typing speed (a pause mid-word may apply a prefix, by design).
     await pilot.press("slash", *"state=STOPPED")
-    await pilot.pause(0.3)
+    await _until(pilot, lambda s: s.query_text == "state=STOPPED")
     await pilot.press(*" and (")
-    await pilot.pause(0.3)
+    await _until(pilot, lambda s: bool(str(s.query_one("#query-error").render()).strip()))
+
+
+async def _until(pilot: Any, ready: Any, timeout: float = 5.0) -> None:
+    """Wait (under any machine load) until the screen shows what the frame needs."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        await pilot.pause(0.05)
+        try:
+            if ready(pilot.app.screen):
+                break
+        except Exception:  # the screen may still be building
+            pass
+    await pilot.pause(0.1)
 
 
 async def _filtered(pilot: Any) -> None:

@@ -87,7 +87,9 @@ class ResourceScreen(Screen):
         with Horizontal(id="statusline"):
             yield Static(id="query-error")
             yield Static(id="counts")
-        yield Footer(compact=True)
+        # Sized for the terminal now: fitting it on mount would compose it twice.
+        wide = self.app.size.width >= PALETTE_HINT_MIN_WIDTH
+        yield Footer(compact=True, show_command_palette=wide)
 
     def _new_source(self) -> CacheSource:
         return CacheSource(
@@ -99,7 +101,6 @@ class ResourceScreen(Screen):
         return self.query_one("#table", FleetTable)
 
     def on_mount(self) -> None:
-        self._fit_footer(self.app.size.width)
         self.update_header()
         # The counts (two full counts on a large cache) wait until the rows are painted.
         self.call_after_refresh(self.update_counts)
