@@ -10,20 +10,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import skip_retry_backoff
-from tests.faults.reliability import finish, reliability, remember_report
+from tests.faults.reliability import pytest_runtest_makereport, pytest_sessionfinish, reliability
 
-__all__ = ["reliability"]
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
-    report = yield
-    remember_report(item, report)
-    return report
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    finish(session)
+__all__ = ["pytest_runtest_makereport", "pytest_sessionfinish", "reliability"]
 
 
 US, EU = "us-east-1", "eu-west-1"

@@ -205,3 +205,16 @@ def render(rows: list[dict[str, Any]]) -> str:
             )
         out.append("")
     return "\n".join(out)
+
+
+# The two hooks, imported by name into the conftest of every directory that records rows
+# (faults, fuzz, security, terminal): conftest hooks only see their own directory's tests.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type: ignore[no-untyped-def]
+    report = yield
+    remember_report(item, report)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    finish(session)
