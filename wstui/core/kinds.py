@@ -263,6 +263,12 @@ def _account_col() -> Column:
     return Column("account", "ACCOUNT", _target_only, width=12, default=False)
 
 
+def _description_col() -> Column:
+    return Column(
+        "description", "DESCRIPTION", dig("Description"), width=30, default=False, aliases=("desc",)
+    )
+
+
 def _region_col() -> Column:
     return Column("region", "REGION", _target_only, width=14, default=False)
 
@@ -493,14 +499,7 @@ BUNDLES = Kind(
         Column("image", "IMAGE", dig("ImageId"), width=14, search=True),
         Column("state", "STATE", dig("State"), width=10, aliases=("st",)),
         Column("type", "TYPE", dig("BundleType"), width=8, default=False),
-        Column(
-            "description",
-            "DESCRIPTION",
-            dig("Description"),
-            width=30,
-            default=False,
-            aliases=("desc",),
-        ),
+        _description_col(),
         Column("created", "CREATED", dig("CreationTime"), type="ts", width=16, default=False),
         Column("updated", "UPDATED", dig("LastUpdatedTime"), type="ts", width=16, default=False),
         _account_col(),
@@ -532,14 +531,7 @@ IMAGES = Kind(
             default=False,
             aliases=("update",),
         ),
-        Column(
-            "description",
-            "DESCRIPTION",
-            dig("Description"),
-            width=30,
-            default=False,
-            aliases=("desc",),
-        ),
+        _description_col(),
         Column("error", "ERROR", dig("ErrorCode"), width=16, default=False),
         _account_col(),
         _region_col(),
@@ -645,14 +637,7 @@ POOLS = Kind(
             "desired", "DESIRED", dig("CapacityStatus", "DesiredUserSessions"), type="int", width=7
         ),
         Column("created", "CREATED", dig("CreatedAt"), type="ts", width=16, default=False),
-        Column(
-            "description",
-            "DESCRIPTION",
-            dig("Description"),
-            width=30,
-            default=False,
-            aliases=("desc",),
-        ),
+        _description_col(),
         _account_col(),
         _region_col(),
         _tags_col(),
