@@ -10,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -179,6 +180,18 @@ def _veto_ambiguous_retry(
     return None
 
 
+def iso_timestamp(value: Any) -> str:
+    """A timestamp as the wire sends it (epoch seconds, or ISO text) -> ISO 8601 UTC text."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return str(value)  # already text (query/XML protocols); to_epoch() reads it
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+
+
 class Clients:
     """Thread-safe factory of boto3 clients, one per (profile, region, service).
 
@@ -233,9 +246,15 @@ class Clients:
 
             bex = _bex()
             try:
-                self._sessions[profile] = boto3.Session(profile_name=profile)
+                session = boto3.Session(profile_name=profile)
             except bex.ProfileNotFound as exc:
                 raise CredentialsProblem(profile, "profile not found in ~/.aws/config") from exc
+            # Timestamps as ISO 8601 UTC text: botocore's default builds a datetime in the
+            # local zone through dateutil for every field (a sixth of a listing's client CPU),
+            # and the cache stores text and epoch seconds anyway.
+            factory = session._session.get_component("response_parser_factory")
+            factory.set_parser_defaults(timestamp_parser=iso_timestamp)
+            self._sessions[profile] = session
         return self._sessions[profile]
 
     def client(self, service: str, target: Target) -> Any:

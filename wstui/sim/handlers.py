@@ -36,6 +36,7 @@ from wstui.sim.errors import (
     ResourceNotFound,
     Throttling,
 )
+from wstui.sim.http import SOCKET_KEY
 from wstui.sim.model import (
     LOCK,
     BadToken,
@@ -1006,7 +1007,7 @@ def _call_action(self: WorkSpacesResponse) -> Any:
 def _endpoint_down(resp: WorkSpacesResponse) -> Any:
     """Make the client see a dead endpoint: the connection closes without a response."""
     environ = getattr(getattr(resp, "normalized_request", None), "environ", None)
-    sock = environ.get("werkzeug.socket") if isinstance(environ, dict) else None
+    sock = environ.get(SOCKET_KEY) if isinstance(environ, dict) else None
     if sock is None:
         # In-process (mock_aws): botocore treats this exception like a dropped connection.
         raise ConnectionClosedError(endpoint_url=getattr(resp, "uri", "") or "simulator")
@@ -1014,7 +1015,7 @@ def _endpoint_down(resp: WorkSpacesResponse) -> Any:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
-    # Werkzeug's write to the closed socket fails quietly as a dropped connection.
+    # The server's write to the closed socket fails quietly as a dropped connection.
     return 500, {"status": "500"}, ""
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from moto import mock_aws
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.workspaces.models import workspaces_backends
 
 from wstui.sim import handlers, runtime
 from wstui.sim.clock import Clock
 from wstui.sim.faults import Faults
+from wstui.sim.http import make_server
 from wstui.sim.model import LOCK, SimWorkspace
 from wstui.sim.runtime import Runtime, SimCall
 from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
@@ -138,16 +139,49 @@ class Simulator:
     ) -> tuple[str, Callable[[], None]]:
         """Serve over HTTP from a daemon thread; returns (endpoint URL, stop)."""
         self.activate()
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request lines
-        server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-        server.start()
-        bound_host, bound_port = server.get_host_and_port()
+        server = make_server(
+            host, port, _direct_workspaces(DomainDispatcherApplication(create_backend_app))
+        )
+        thread = threading.Thread(target=server.serve_forever, name="wstui-sim-http", daemon=True)
+        thread.start()
+        bound_host, bound_port = server.server_address[:2]
         stopped = False
 
         def stop() -> None:
             nonlocal stopped
             if not stopped:
                 stopped = True
-                server.stop()
+                server.shutdown()
+                server.server_close()
+                thread.join()
 
         return f"http://{bound_host}:{bound_port}", stop
+
+
+def _direct_workspaces(app: Any) -> Any:
+    """WSGI app: WorkSpaces calls go straight to moto's WorkSpaces handler, the rest to `app`.
+
+    moto's server routes every call through a host dispatcher, a Flask app and CORS
+    before reaching the handler -- over half of the simulator's CPU per DescribeWorkspaces
+    page. The handler, its errors and its response are moto's own either way.
+    """
+    from botocore.exceptions import ClientError
+    from moto.moto_server.werkzeug_app import BackendRequest
+    from moto.workspaces.responses import WorkSpacesResponse
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.wrappers import Response
+
+    def direct(environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("WorkspacesService."):
+            return app(environ, start_response)
+        request = BackendRequest(environ)
+        try:
+            result = WorkSpacesResponse.dispatch(request, request.raw_url, dict(request.headers))
+        except HTTPException as exc:  # moto's service errors are werkzeug HTTP exceptions
+            return exc.get_response(environ)(environ, start_response)
+        except ClientError as exc:  # as moto's Flask adapter answers them
+            result = 400, {}, exc.response["Error"]["Message"]
+        status, headers, body = result if len(result) == 3 else (200, {}, result)
+        return Response(response=body, status=status, headers=headers)(environ, start_response)
+
+    return direct
