@@ -48,8 +48,14 @@ def test_lists_every_workspace_per_directory_with_status_and_tags(
     assert all(not c.params.get("WorkspaceIds") for c in status)
     assert all("ConnectionState" in w["ConnectionStatus"] for w in items)
 
-    # Tags come from the tagging API's pages, not one DescribeTags per WorkSpace.
+    # Tags come from the tagging API, 100 WorkSpaces' ARNs per call, not one DescribeTags
+    # per WorkSpace; every WorkSpace is asked for exactly once.
     assert sim.calls_to("DescribeTags") == []
+    by_arn = sim.calls_to("GetResources")
+    assert len(by_arn) == math.ceil(len(expected) / 100)
+    asked = [a.rsplit("/", 1)[-1] for c in by_arn for a in c.params["ResourceARNList"]]
+    assert sorted(asked) == sorted(expected)
+    assert all(len(c.params["ResourceARNList"]) <= 100 for c in by_arn)
     assert all("Tags" in w for w in items)
     tagged = [w for w in items if w["Tags"]]
     assert tagged
@@ -92,6 +98,21 @@ def test_known_tags_skip_describe_tags_and_budget_caps_it(sim: Any, clients: Cli
     items = listers.list_workspaces(clients, target, tag_budget=5, tag_source="describe")
     assert len(sim.calls_to("DescribeTags")) == 5
     assert sum(1 for w in items if "Tags" not in w) == len(ids) - 5
+
+
+def test_tagging_api_denied_falls_back_to_describe_tags(sim: Any, clients: Clients) -> None:
+    sim.seed(size=40, regions=(US,), directories_per_region=2)
+    target = clients.resolve_account(Target(None, US))
+    sim.faults.configure(denied={"GetResources"})
+    sim.clear_calls()
+    items = listers.list_workspaces(clients, target)
+    assert sim.calls_to("GetResources") and all(
+        c.fault == "denied" for c in sim.calls_to("GetResources")
+    )
+    assert {c.params["ResourceId"] for c in sim.calls_to("DescribeTags")} == sim_ids(sim, US)
+    for w in items:
+        want = [dict(t) for t in sim.workspace(US, w["WorkspaceId"]).tags]
+        assert w["Tags"] == want
 
 
 def test_throttling_30_percent_listing_is_exact(sim: Any, clients: Clients) -> None:

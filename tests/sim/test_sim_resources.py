@@ -139,3 +139,52 @@ def test_tags_visible_through_resource_groups_tagging_api(sim, sim_client):
     found = tagging.get_resources(TagFilters=[{"Key": "Probe", "Values": ["yes"]}])
     arns = [r["ResourceARN"] for r in found["ResourceTagMappingList"]]
     assert arns == [f"arn:aws:workspaces:{REGION}:123456789012:workspace/{ws_id}"]
+
+
+def _arn(ws_id: str, region: str = REGION, account: str = "123456789012") -> str:
+    return f"arn:aws:workspaces:{region}:{account}:workspace/{ws_id}"
+
+
+def test_tagging_api_looks_up_workspaces_by_arn(sim, sim_client):
+    ids = sim.report.workspace_ids[REGION][:3]
+    sim_client(REGION).create_tags(ResourceId=ids[0], Tags=[{"Key": "Owner", "Value": "ana"}])
+    sim.clear_calls()
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)
+    asked = [_arn(i) for i in ids] + [_arn("ws-nosuchthing0"), _arn(ids[1], region="eu-west-1")]
+    found = tagging.get_resources(ResourceARNList=asked)["ResourceTagMappingList"]
+    by_arn = {m["ResourceARN"]: {t["Key"]: t["Value"] for t in m["Tags"]} for m in found}
+    # Every WorkSpace of this region and account that exists, and only those.
+    assert set(by_arn) == {_arn(i) for i in ids}
+    assert by_arn[_arn(ids[0])]["Owner"] == "ana"
+    want = {t["Key"]: t["Value"] for t in sim.workspace(REGION, ids[1]).tags}
+    assert by_arn[_arn(ids[1])] == want
+    (call,) = sim.calls_to("GetResources")  # recorded like every WorkSpaces call
+    assert call.params["ResourceARNList"] == asked and call.region == REGION
+
+
+@pytest.mark.parametrize(
+    "extra", [{"ResourceARNList": [_arn(f"ws-{i:010d}") for i in range(101)]},
+              {"ResourcesPerPage": 50}, {"PaginationToken": "x"}],  # fmt: skip
+)
+def test_tagging_api_refuses_bad_arn_lists(sim, extra):
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)
+    params = {"ResourceARNList": [_arn("ws-0000000001")], **extra}
+    with pytest.raises(ClientError) as exc:
+        tagging.get_resources(**params)
+    assert _code(exc) == "InvalidParameterException"
+
+
+def test_tagging_api_calls_pass_through_faults(sim):
+    from botocore.config import Config
+
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION, config=config)
+    sim.faults.configure(denied={"GetResources"})
+    with pytest.raises(ClientError) as exc:
+        tagging.get_resources(ResourceARNList=[_arn(sim.report.workspace_ids[REGION][0])])
+    assert _code(exc) == "AccessDeniedException"
+    sim.faults.configure(denied=set(), throttle_rate=1.0)
+    with pytest.raises(ClientError) as exc:
+        tagging.get_resources(ResourceTypeFilters=["workspaces:workspace"])
+    assert _code(exc) == "ThrottlingException"
+    assert [c.fault for c in sim.calls_to("GetResources")] == ["denied", "throttle"]

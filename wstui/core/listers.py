@@ -97,22 +97,34 @@ def list_workspaces(
     "describe" (DescribeTags only).
     """
     directories = [d["DirectoryId"] for d in list_directories(clients, target)]
-    # Connection status comes from the region-wide chain of pages, unless the directory
-    # listings show more than STATUS_BY_IDS_MIN WorkSpaces still lacking a status: then
-    # the chain is cut and statuses are read 25 ids per call in a second pool of `workers`,
-    # page by page as the directory listings arrive (a chain of 1,000 sequential pages
-    # would otherwise bound a 25,000-WorkSpace region's refresh).
+    # Two pools of `workers`: one walks the directories' page chains (and, for a small
+    # region, the region-wide connection-status chain); the other reads by id as the
+    # directory pages arrive -- connection status 25 ids per call once the region proves
+    # big (a chain of 1,000 sequential pages would otherwise bound a 25,000-WorkSpace
+    # region's refresh), tags 100 ARNs per call.
     status: dict[str, dict] = {}
     backlog: list[str] = []
+    untagged: list[str] = []
     listed = [0]
     cut = threading.Event()
     lock = threading.Lock()
-    status_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wstui-status")
-    by_ids: list[Future] = []
+    by_ids = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wstui-by-ids")
+    status_reads: list[Future] = []
+    tag_reads: list[Future] = []
+    by_tagging = tag_source == "tagging" and target.account is not None
 
-    def listed_page(ids: list[str]) -> None:
+    def read_tags(ids: list[str]) -> None:
+        for chunk in _chunks(ids, TAGGING_PAGE):
+            tag_reads.append(by_ids.submit(_tags_by_arn, clients, target, chunk))
+
+    def listed_page(ids: list[str], last: bool = False) -> None:
         with lock:
             listed[0] += len(ids)
+            if by_tagging:
+                untagged.extend(ids)
+                ready = len(untagged) if last else len(untagged) // TAGGING_PAGE * TAGGING_PAGE
+                tag_now, untagged[:] = untagged[:ready], untagged[ready:]
+                read_tags(tag_now)
             if not cut.is_set():
                 if listed[0] - len(status) <= STATUS_BY_IDS_MIN:
                     backlog.extend(ids)
@@ -121,7 +133,7 @@ def list_workspaces(
                 ids, backlog[:] = [*backlog, *ids], []
         todo = [i for i in ids if i not in status]
         for chunk in _chunks(todo, IDS_PER_DESCRIBE):
-            by_ids.append(status_pool.submit(_status_by_ids, clients, target, chunk))
+            status_reads.append(by_ids.submit(_status_by_ids, clients, target, chunk))
 
     def one_directory(directory_id: str) -> list[dict]:
         client = clients.workspaces(target)
@@ -155,15 +167,14 @@ def list_workspaces(
     # One pool for the directory listings and the region-wide connection-status pages.
     jobs: list[tuple[Callable[[Any], list[dict]], Any]] = [(one_directory, d) for d in directories]
     jobs.append((connection_status, None))
-    if tag_source == "tagging":
-        jobs.append((lambda _: _tags_from_tagging_api(clients, target), None))
     try:
         results = _parallel(lambda job: job[0](job[1]), jobs, workers)
-        for future in list(by_ids):
+        listed_page([], last=True)  # the last partial batch of tags
+        for future in list(status_reads):
             status.update(future.result())
+        tagged = _gather_tags(tag_reads) if by_tagging else None
     finally:
-        status_pool.shutdown(wait=True, cancel_futures=True)
-    tagged = results.pop() if tag_source == "tagging" else None
+        by_ids.shutdown(wait=True, cancel_futures=True)
     results.pop()  # the chain filled `status` in place
     items = _dedupe(w for chunk in results for w in chunk)
     missing = [w["WorkspaceId"] for w in items if w["WorkspaceId"] not in status]
@@ -186,30 +197,40 @@ def list_workspaces(
     return items
 
 
-def _tags_from_tagging_api(clients: Clients, target: Target) -> dict[str, TagList] | None:
-    """id -> tags of every tagged WorkSpace of the target; None if the API is unavailable."""
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _tags_by_arn(clients: Clients, target: Target, ids: list[str]) -> dict[str, TagList]:
+    """id -> tags of these WorkSpaces (at most 100) from the Resource Groups Tagging API.
+
+    A WorkSpace the API does not return has no tags.
+    """
+    prefix = f"arn:{_partition(target.region)}:workspaces:{target.region}:{target.account}"
+    page = clients.client("resourcegroupstaggingapi", target).get_resources(
+        ResourceARNList=[f"{prefix}:workspace/{i}" for i in ids]
+    )
+    return {
+        str(m.get("ResourceARN", "")).rsplit("/", 1)[-1]: list(m.get("Tags") or [])
+        for m in page.get("ResourceTagMappingList") or []
+    }
+
+
+def _gather_tags(reads: list[Future]) -> dict[str, TagList] | None:
+    """Every batch's tags merged; None if the tagging API is unavailable to this principal."""
     from botocore.exceptions import ClientError
 
-    client = clients.client("resourcegroupstaggingapi", target)
     found: dict[str, TagList] = {}
-    token = ""
     try:
-        while True:
-            page = client.get_resources(
-                ResourceTypeFilters=["workspaces:workspace"],
-                ResourcesPerPage=TAGGING_PAGE,
-                PaginationToken=token,
-            )
-            for mapping in page.get("ResourceTagMappingList") or []:
-                resource_id = str(mapping.get("ResourceARN", "")).rsplit("/", 1)[-1]
-                found[resource_id] = list(mapping.get("Tags") or [])
-            token = page.get("PaginationToken") or ""
-            if not token:
-                return found
+        for future in reads:
+            found.update(future.result())
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in TAGGING_UNAVAILABLE:
             return None
         raise
+    return found
 
 
 def _status_by_ids(clients: Clients, target: Target, ids: list[str]) -> dict[str, dict]:

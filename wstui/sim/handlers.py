@@ -971,40 +971,51 @@ _installed = False
 
 def _call_action(self: WorkSpacesResponse) -> Any:
     """Record the call, apply faults, settle finished terminations, then dispatch."""
-    runtime = current()
     operation = self._get_action()
     try:
         params = _params(self)
     except InvalidParameterValues:
         params = {}
+    refused = gate(self, operation, params, f"workspaces:{operation}")
+    if refused is not None:
+        return refused
+    with LOCK:
+        purge_gone(self.workspaces_backend, current().clock.now())
+    return _original_call_action(self)
+
+
+def gate(resp: Any, operation: str, params: dict[str, Any], permission: str) -> Any:
+    """Record one call and apply the faults: the response to send instead, or None to go on.
+
+    Shared by every service the simulator answers (WorkSpaces, the tagging API).
+    """
+    runtime = current()
     verdict, latency = runtime.faults.judge(operation)
     runtime.record(
-        SimCall(operation, self.region, params, runtime.clock.now(), self.current_account,
+        SimCall(operation, resp.region, params, runtime.clock.now(), resp.current_account,
                 None if verdict == "ok" else verdict)
     )  # fmt: skip
     if latency:
         time.sleep(latency)
     if verdict == "down":
-        return _endpoint_down(self)
+        return _endpoint_down(resp)
     if verdict == "denied":
         err = AccessDenied(
-            f"User: arn:aws:iam::{self.current_account}:user/sim is not authorized to perform: "
-            f"workspaces:{operation}"
+            f"User: arn:aws:iam::{resp.current_account}:user/sim is not authorized to perform: "
+            f"{permission}"
         )
-        headers = {**self.response_headers, "status": "400",
+        headers = {**resp.response_headers, "status": "400",
                    "x-amzn-ErrorType": "AccessDeniedException"}  # fmt: skip
         return 400, headers, err.description
     if verdict == "throttle":
         err = Throttling("Rate exceeded")
-        headers = {**self.response_headers, "status": "400",
+        headers = {**resp.response_headers, "status": "400",
                    "x-amzn-ErrorType": "ThrottlingException"}  # fmt: skip
         return 400, headers, err.description
-    with LOCK:
-        purge_gone(self.workspaces_backend, runtime.clock.now())
-    return _original_call_action(self)
+    return None
 
 
-def _endpoint_down(resp: WorkSpacesResponse) -> Any:
+def _endpoint_down(resp: Any) -> Any:
     """Make the client see a dead endpoint: the connection closes without a response."""
     environ = getattr(getattr(resp, "normalized_request", None), "environ", None)
     sock = environ.get(SOCKET_KEY) if isinstance(environ, dict) else None
@@ -1024,9 +1035,13 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from wstui.sim import more_ops  # noqa: F401  (registers the remaining operations)
+    from wstui.sim import (
+        more_ops,  # noqa: F401  (registers the remaining operations)
+        tagging,
+    )
 
     for name, fn in OPERATIONS.items():
         setattr(WorkSpacesResponse, _snake(name), _as_method(fn))
     WorkSpacesResponse.call_action = _call_action  # type: ignore[method-assign]
+    tagging.install()
     _installed = True

@@ -140,7 +140,7 @@ class Simulator:
         """Serve over HTTP from a daemon thread; returns (endpoint URL, stop)."""
         self.activate()
         server = make_server(
-            host, port, _direct_workspaces(DomainDispatcherApplication(create_backend_app))
+            host, port, _direct(DomainDispatcherApplication(create_backend_app))
         )
         thread = threading.Thread(target=server.serve_forever, name="wstui-sim-http", daemon=True)
         thread.start()
@@ -158,25 +158,33 @@ class Simulator:
         return f"http://{bound_host}:{bound_port}", stop
 
 
-def _direct_workspaces(app: Any) -> Any:
-    """WSGI app: WorkSpaces calls go straight to moto's WorkSpaces handler, the rest to `app`.
+def _direct(app: Any) -> Any:
+    """WSGI app: WorkSpaces and tagging calls go straight to moto's handler, the rest to `app`.
 
     moto's server routes every call through a host dispatcher, a Flask app and CORS
     before reaching the handler -- over half of the simulator's CPU per DescribeWorkspaces
-    page. The handler, its errors and its response are moto's own either way.
+    page. The handlers, their errors and their responses are moto's own either way.
     """
     from botocore.exceptions import ClientError
     from moto.moto_server.werkzeug_app import BackendRequest
+    from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
     from moto.workspaces.responses import WorkSpacesResponse
     from werkzeug.exceptions import HTTPException
     from werkzeug.wrappers import Response
 
+    handlers = {
+        "WorkspacesService": WorkSpacesResponse,
+        "ResourceGroupsTaggingAPI_20170126": ResourceGroupsTaggingAPIResponse,
+    }
+
     def direct(environ: dict[str, Any], start_response: Any) -> Any:
-        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("WorkspacesService."):
+        service = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[0]
+        handler = handlers.get(service)
+        if handler is None:
             return app(environ, start_response)
         request = BackendRequest(environ)
         try:
-            result = WorkSpacesResponse.dispatch(request, request.raw_url, dict(request.headers))
+            result = handler.dispatch(request, request.raw_url, dict(request.headers))
         except HTTPException as exc:  # moto's service errors are werkzeug HTTP exceptions
             return exc.get_response(environ)(environ, start_response)
         except ClientError as exc:  # as moto's Flask adapter answers them
