@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from typing import Any
@@ -12,7 +13,7 @@ from tests.conftest import skip_retry_backoff
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
-from wstui.core.refresh import Followed, RefreshDone, Refresher, RefreshStarted
+from wstui.core.refresh import Followed, RefreshDone, Refresher, RefreshStarted, gc_paused
 
 US, EU = "us-east-1", "eu-west-1"
 
@@ -204,3 +205,27 @@ def test_background_loop_never_overlaps_and_stops(sim: Any, env) -> None:
     settled = passes[0]
     time.sleep(0.2)
     assert passes[0] == settled
+
+
+def test_listings_run_with_the_cyclic_gc_paused_then_restored(sim: Any, env) -> None:
+    clients, cache = env
+    during: list[bool] = []
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces", "directories"],
+                  on_event=lambda e: during.append(gc.isenabled()))  # fmt: skip
+    assert gc.isenabled()
+    results = r.refresh()
+    assert all(res.ok for res in results) and during and not any(during)
+    assert gc.isenabled()
+    # Nested pauses (two passes in two threads) restore it only when the last one ends.
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
