@@ -208,9 +208,12 @@ class Refresher:
                 else:
                     jobs.append((target, name))
         if jobs:
-            with gc_paused(), ThreadPoolExecutor(
-                max_workers=min(self.max_workers, len(jobs)), thread_name_prefix="wstui-refresh"
-            ) as pool:
+            with (
+                gc_paused(),
+                ThreadPoolExecutor(
+                    max_workers=min(self.max_workers, len(jobs)), thread_name_prefix="wstui-refresh"
+                ) as pool,
+            ):
                 results.extend(pool.map(lambda j: self._refresh_one(*j), jobs))
         return results
 
