@@ -196,6 +196,20 @@ def test_delete_items_removes_rows_tags_and_records_history(cache: Cache) -> Non
     assert cache.history()[0]["event"] == "vanished"
 
 
+def test_stored_totals_follow_every_write(cache: Cache) -> None:
+    assert cache.total("ws") == 0
+    cache.replace_snapshot("ws", T, [ws(n) for n in range(5)])
+    cache.replace_snapshot("ws", T2, [ws(n) for n in range(10, 13)])
+    assert cache.total("ws") == cache.count("ws") == 8
+    cache.replace_snapshot("ws", T, [ws(n) for n in range(2, 6)])  # 2 vanish, 1 new
+    cache.upsert_items("ws", T2, [ws(20)])
+    cache.delete_items("ws", T2, ["ws-0000000010"])
+    # A target never listed, written to by a follow-up read only, still counts.
+    cache.upsert_items("ws", Target(None, "ap-south-1"), [ws(30), ws(31)])
+    assert cache.total("ws") == cache.count("ws") == 9
+    assert cache.total("directories") == 0
+
+
 def test_query_sorts_pages_stably_and_rejects_unknown_columns(cache: Cache) -> None:
     items = [ws(i, state="STOPPED" if i % 2 else "AVAILABLE") for i in range(30)]
     cache.replace_snapshot("ws", T, items)
@@ -379,6 +393,8 @@ def test_a_version_1_cache_is_migrated_and_keeps_its_rows(tmp_path: Path) -> Non
     assert entry["items"] == [
         {"id": "ws-0000000007", "status": "failed", "code": "X", "message": "m"}
     ]
+    # A v1 cache had no stored counts: the migration counts the rows it holds.
+    assert c.total("ws") == c.count("ws") == 1
     # The migrated cache keeps working: a snapshot diffs against the migrated row.
     changes = c.replace_snapshot("ws", T, [ws(7, state="AVAILABLE")])
     assert (changes.added, changes.changed) == (0, 1)

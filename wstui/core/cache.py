@@ -180,10 +180,26 @@ def _v5(conn: sqlite3.Connection) -> None:
 
 
 def _store_row_count(conn: sqlite3.Connection, kind: Kind, target: tuple[str, str] | None) -> None:
-    """Recount the kind's rows of one (account, region), or of every target."""
+    """Recount the kind's rows of one (account, region), or of every target.
+
+    Every (account, region) holding rows gets a refresh_status row, so the stored counts
+    always add up to the table's (Cache.total).
+    """
+    table = _q(kind.table)
+    if target is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO refresh_status (kind, account, region) "
+            f"SELECT DISTINCT ?, account, region FROM {table}",
+            (kind.name,),
+        )
+    else:
+        conn.execute(
+            "INSERT OR IGNORE INTO refresh_status (kind, account, region) VALUES (?, ?, ?)",
+            (kind.name, *target),
+        )
     where = "kind = ?" + ("" if target is None else " AND account = ? AND region = ?")
     conn.execute(
-        f"UPDATE refresh_status SET rows = (SELECT count(*) FROM {_q(kind.table)} AS t "
+        f"UPDATE refresh_status SET rows = (SELECT count(*) FROM {table} AS t "
         f"WHERE t.account = refresh_status.account AND t.region = refresh_status.region) "
         f"WHERE {where}",
         (kind.name, *(target or ())),
@@ -834,6 +850,13 @@ class Cache:
             with suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             conn.close()
+
+    def total(self, kind: Kind | str) -> int:
+        """All rows of a kind, from the counts every write stores (no scan of the table)."""
+        row = self.conn.execute(
+            "SELECT coalesce(sum(rows), 0) FROM refresh_status WHERE kind = ?", (resolve(kind).name,)
+        ).fetchone()
+        return int(row[0])
 
     def count(self, kind: Kind | str, where: str = "1", params: Sequence[Any] = ()) -> int:
         kind = resolve(kind)

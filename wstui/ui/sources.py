@@ -125,6 +125,10 @@ class _SqlSource:
         """The display rows of `rowids`, each with a `_rowid` entry, in any order."""
         raise NotImplementedError
 
+    def _stored_total(self) -> int | None:
+        """The unfiltered row count if known without counting, else None."""
+        return None
+
     def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
         """Display rows `offset .. offset+limit-1` of the current query, in order."""
         raise NotImplementedError
@@ -167,6 +171,8 @@ class _SqlSource:
             self._list_prefix()
         if self._ids is not None and self._complete:
             return len(self._ids)
+        if self._count is None and not self.filtered:
+            self._count = self._stored_total()
         if self._count is None:
             sql = f"SELECT count(*) FROM {_quote(self._table())} WHERE ({self.where})"
             self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
@@ -426,6 +432,10 @@ class CacheSource(_SqlSource):
 
     def _table(self) -> str:
         return self.kind.table
+
+    def _stored_total(self) -> int | None:
+        total = getattr(self.cache, "total", None)
+        return int(total(self.kind)) if callable(total) else None
 
     def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
         return self.cache.query(

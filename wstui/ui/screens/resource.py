@@ -153,7 +153,7 @@ class ResourceScreen(Screen):
     def update_counts(self) -> None:
         try:
             shown = self.table.source.count()
-            self.total = self.ctx.cache.count(self.kind.name)
+            self.total = self.ctx.cache.total(self.kind.name)
         except Exception:  # cache busy: keep the last counts
             return
         sort = ""
