@@ -162,9 +162,11 @@ def test_tagging_api_looks_up_workspaces_by_arn(sim, sim_client):
     assert call.params["ResourceARNList"] == asked and call.region == REGION
 
 
+TOO_MANY_ARNS = [_arn(f"ws-{i:010d}") for i in range(101)]
+
+
 @pytest.mark.parametrize(
-    "extra", [{"ResourceARNList": [_arn(f"ws-{i:010d}") for i in range(101)]},
-              {"ResourcesPerPage": 50}, {"PaginationToken": "x"}],  # fmt: skip
+    "extra", [{"ResourceARNList": TOO_MANY_ARNS}, {"ResourcesPerPage": 50}, {"PaginationToken": "x"}]
 )
 def test_tagging_api_refuses_bad_arn_lists(sim, extra):
     tagging = boto3.client("resourcegroupstaggingapi", region_name=REGION)

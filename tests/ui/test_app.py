@@ -50,6 +50,7 @@ class TestFilter:
         assert 0 < stopped < total
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()  # the counts follow the first frame
             assert f"{total} / {total}" in screen_text(app)
             await apply_filter(pilot, "state=STOPPED")
             text = screen_text(app)

@@ -81,6 +81,9 @@ class WstuiApp(App):
         self._watch_refresher = watch_refresher
         self.refresh_activity = ""
         self.after_first_frame: Callable[[], None] | None = None  # run_tui: resume the GC
+        self._painted = False
+        self._after_paint: list[Callable[[], Any]] = []
+        self._frame_dropped = False
         # Themes are set before the stylesheet is first parsed: setting one after mount
         # re-parses and re-applies every rule (~15 ms before the first frame).
         self._theme_notices = self._install_themes()
@@ -108,10 +111,44 @@ class WstuiApp(App):
         for notice in getattr(self.ctx.cache, "notices", ()):  # cache recovered or in memory
             self.notify(str(notice), severity="warning", timeout=30, markup=False)
         if self.after_first_frame is not None:
-            self.call_after_refresh(self.after_first_frame)
+            self.when_painted(self.after_first_frame)
         if self._watch_refresher and self.ctx.refresher is not None:
             # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
-            self.call_after_refresh(self._start_refresher_after_paint)
+            self.when_painted(self._start_refresher_after_paint)
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        if not self._batch_count and self._frame_dropped:
+            # At start-up the first screen is laid out inside Textual's start-up batch:
+            # without a full repaint the terminal would get only the lines that change
+            # afterwards, and the rows would wait for the table's next refresh.
+            self._frame_dropped = False
+            for widget in self.screen.query("*"):
+                widget.refresh()
+
+    def when_painted(self, callback: Callable[[], Any]) -> None:
+        """Run `callback` once the first frame is on the terminal (soon, if it already is).
+
+        For work the first frame does not need (full counts, the footer, the refresher).
+        `call_after_refresh` is not enough: at start-up it runs after a refresh made inside
+        Textual's start-up batch, which is never displayed -- before the first real frame.
+        """
+        if self._painted:
+            self.call_later(callback)
+        else:
+            self._after_paint.append(callback)
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        if self._batch_count and renderable is not None:
+            # Textual drops frames rendered inside a batch, yet later frames only send
+            # what changed since them (see _end_batch).
+            self._frame_dropped = True
+        super()._display(screen, renderable)
+        if not self._painted and renderable is not None and not self._batch_count:
+            self._painted = True
+            for callback in self._after_paint:
+                self.call_later(callback)
+            self._after_paint.clear()
 
     def _install_themes(self) -> list[str]:
         """Register the shipped and user themes and choose one; returns the notices."""
@@ -246,7 +283,9 @@ class WstuiApp(App):
         try:
             kind = resolve(name)
         except KeyError as exc:
-            self.notify(str(exc.args[0]) if exc.args else f"unknown resource {name!r}", severity="error")
+            self.notify(
+                str(exc.args[0]) if exc.args else f"unknown resource {name!r}", severity="error"
+            )
             return False
         while len(self.screen_stack) > 2:
             self.pop_screen()

@@ -87,9 +87,6 @@ class ResourceScreen(Screen):
         with Horizontal(id="statusline"):
             yield Static(id="query-error")
             yield Static(id="counts")
-        # Sized for the terminal now: fitting it on mount would compose it twice.
-        wide = self.app.size.width >= PALETTE_HINT_MIN_WIDTH
-        yield Footer(compact=True, show_command_palette=wide)
 
     def _new_source(self) -> CacheSource:
         return CacheSource(
@@ -102,17 +99,28 @@ class ResourceScreen(Screen):
 
     def on_mount(self) -> None:
         self.update_header()
-        # The counts (two full counts on a large cache) wait until the rows are painted.
-        self.call_after_refresh(self.update_counts)
+        # The counts and the footer (a widget per key) wait until the rows are painted.
+        when_painted = getattr(self.app, "when_painted", self.call_after_refresh)
+        when_painted(self.update_counts)
+        when_painted(self._mount_footer)
         # Each second only the header's age text can change: counts are re-read when
         # the cache, the filter or the sort changes, not on a timer.
         self.set_interval(1.0, self.update_header)
+
+    async def _mount_footer(self) -> None:
+        if not self.query(Footer):
+            # Sized for the terminal now: fitting it after mount would compose it twice.
+            wide = self.app.size.width >= PALETTE_HINT_MIN_WIDTH
+            await self.mount(Footer(compact=True, show_command_palette=wide))
+            self.refresh_bindings()  # a footer shows keys once told the bindings changed
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_footer(event.size.width)
 
     def _fit_footer(self, width: int) -> None:
-        footer = self.query_one(Footer)
+        footer = next(iter(self.query(Footer)), None)
+        if footer is None:
+            return  # not mounted yet: it is sized when it is
         wanted = width >= PALETTE_HINT_MIN_WIDTH
         if footer.show_command_palette != wanted:
             footer.show_command_palette = wanted

@@ -216,7 +216,9 @@ class FleetTable(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         if self._provisional:
-            self.call_after_refresh(self._count_after_first_frame)
+            getattr(self.app, "when_painted", self.call_after_refresh)(
+                self._count_after_first_frame
+            )
 
     def _count_after_first_frame(self) -> None:
         if self._provisional:
