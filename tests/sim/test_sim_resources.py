@@ -190,3 +190,13 @@ def test_tagging_api_calls_pass_through_faults(sim):
         tagging.get_resources(ResourceTypeFilters=["workspaces:workspace"])
     assert _code(exc) == "ThrottlingException"
     assert [c.fault for c in sim.calls_to("GetResources")] == ["denied", "throttle"]
+
+
+def test_seed_gives_each_region_its_images(sim, sim_client):
+    for region in sim.report.workspace_ids:
+        images = sim_client(region).describe_workspace_images()["Images"]
+        assert sorted(i["Name"] for i in images) == [
+            "golden-win2022-2026-10", "golden-win2022-dev-2026-09"
+        ]
+        assert all(i["State"] == "AVAILABLE" and i["OperatingSystem"]["Type"] == "WINDOWS"
+                   for i in images)  # fmt: skip

@@ -53,3 +53,22 @@ async def test_when_painted_runs_now_once_painted(make_app):
         app.when_painted(lambda: ran.append("late"))
         await pilot.pause()
         assert ran == ["late"]
+
+
+async def test_region_column_shows_when_targets_span_regions(make_app, ctx):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        header = next(line for line in screen_text(app).splitlines() if " ID " in line)
+        assert header.split()[:2] == ["ID", "REGION"]
+        rows = [line for line in screen_text(app).splitlines() if ROW.search(line)]
+        assert {line.split()[1] for line in rows} == {t.region for t in ctx.targets}
+
+
+async def test_one_region_one_account_keeps_the_narrow_default(make_app, ctx):
+    ctx.targets = ctx.targets[:1]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        header = next(line for line in screen_text(app).splitlines() if " ID " in line)
+        assert "REGION" not in header and "ACCOUNT" not in header

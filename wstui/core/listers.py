@@ -3,21 +3,23 @@
 Every lister returns the raw API items or raises; a listing that raised midway must
 not be used (the refresher then records the error and changes nothing).
 
-WorkSpaces are listed per directory in parallel, connection status comes from the
+WorkSpaces are listed per directory in parallel. Connection status comes from the
 id-less paged DescribeWorkspacesConnectionStatus (one call per 25) -- or, in a region
 with more than STATUS_BY_IDS_MIN WorkSpaces, 25 ids per call in parallel as the directory
-pages arrive (same number of calls, no 1,000-page chain) -- merged under "ConnectionStatus". Tags are merged under "Tags". They come first from the Resource
-Groups Tagging API (GetResources pages 100 WorkSpaces' tags per call, read in parallel
-with the directory listings; a WorkSpace it does not return has no tags). Where that API
-is denied or unavailable, the fallback is DescribeTags, one call per resource, with
-this policy: a caller may pass `known_tags` (id -> tag list from an
-earlier read); only ids missing from it are fetched, in parallel. The refresher
-passes None every Nth pass (config `refresh.tags_every`) so tags are re-read in full
-now and then, and new WorkSpaces get their tags on the pass that first sees them.
-At most `tag_budget` DescribeTags calls are made per listing (so a first refresh of a
-large fleet is not dominated by tags); the rest are read on later passes. An item
-whose tags are not known yet has no "Tags" key, and plan() refuses destructive
-actions on it (its protect tag is unknown).
+pages arrive (same number of calls, no 1,000-page chain) -- merged under
+"ConnectionStatus". Tags, merged under "Tags", come from the Resource Groups Tagging
+API: GetResources with a list of 100 WorkSpace ARNs per call, also sent as the directory
+pages arrive (a WorkSpace it does not return has no tags).
+
+Where that API is denied or unavailable, the fallback is DescribeTags, one call per
+resource: a caller may pass `known_tags` (id -> tag list from an earlier read); only ids
+missing from it are fetched, in parallel. The refresher passes None every Nth pass
+(config `refresh.tags_every`) so tags are re-read in full now and then, and new
+WorkSpaces get their tags on the pass that first sees them. At most `tag_budget`
+DescribeTags calls are made per listing (so a first refresh of a large fleet is not
+dominated by tags); the rest are read on later passes. An item whose tags are not known
+yet has no "Tags" key, and plan() refuses destructive actions on it (its protect tag is
+unknown).
 """
 
 from __future__ import annotations

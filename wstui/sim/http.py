@@ -35,6 +35,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else headers and body wait on the client's delayed ACK
+    timeout = 120  # an idle keep-alive connection's thread ends after this many seconds
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

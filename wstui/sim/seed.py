@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from moto.workspaces.models import WorkSpaceDirectory, workspaces_backends
+from moto.workspaces.models import WorkSpaceDirectory, WorkspaceImage, workspaces_backends
 
 from wstui.sim import states
 from wstui.sim.catalogue import AMAZON_BUNDLES, COMPUTE_TYPES, make_bundle
@@ -269,4 +269,21 @@ def _seed_region_resources(
             f"arn:aws:workspaces:{region}:{account}:workspacespool/{pool_id}", desired,
             now - 30 * DAY, state=pool_state,
         )  # fmt: skip
+    _seed_images(backend, region, now)
     return ex.bundles
+
+
+def _seed_images(backend: Any, region: str, now: float) -> None:
+    """Two custom images per region (own random stream: the fleet's ids stay as they were)."""
+    rng = random.Random(f"images-{region}-{backend.account_id}")
+    for name, description, age_days in (
+        ("golden-win2022-2026-10", "Windows Server 2022 with the office suite", 30),
+        ("golden-win2022-dev-2026-09", "Developer image: IDEs and SDKs", 60),
+    ):
+        if any(i.name == name for i in backend.workspace_images.values()):
+            continue
+        image = WorkspaceImage(name, description, [], backend.account_id)
+        image.image_id = _rand_id(rng, "wsi-")
+        image.operating_system = {"Type": "WINDOWS"}
+        image.created = now - age_days * DAY
+        backend.workspace_images[image.image_id] = image

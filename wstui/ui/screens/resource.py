@@ -63,7 +63,7 @@ class ResourceScreen(Screen):
         self.where, self.params = "1", []
         self.order_by: str | None = None
         self.desc = False
-        self.columns = [c for c in self.kind.columns if c.default]
+        self.columns: list[Any] = []  # chosen in compose: the defaults depend on the targets
         self._debounce: Timer | None = None
         self._stale = False
         self.total = 0
@@ -74,7 +74,22 @@ class ResourceScreen(Screen):
     def ctx(self) -> Any:
         return self.app.ctx  # type: ignore[attr-defined]
 
+    def _default_columns(self) -> list[Any]:
+        """The kind's default columns, with ACCOUNT and REGION after the id when the
+        targets span several accounts or regions (else every row would say the same)."""
+        columns = [c for c in self.kind.columns if c.default]
+        targets = list(getattr(self.ctx, "targets", None) or [])
+        wanted = []
+        if len({t.account or t.profile for t in targets}) > 1:
+            wanted.append("account")
+        if len({t.region for t in targets}) > 1:
+            wanted.append("region")
+        spread = [c for c in self.kind.columns if c.name in wanted and c not in columns]
+        return columns[:1] + spread + columns[1:]
+
     def compose(self) -> ComposeResult:
+        if not self.columns:
+            self.columns = self._default_columns()
         yield HeaderBar(id="header")
         yield FleetTable(self._new_source(), self.columns, id="table")
         yield Input(placeholder="filter, e.g. state=STOPPED dir=…", id="filter", classes="bar")
