@@ -52,9 +52,12 @@ class TestViews:
                 "id", "user", "state", "running_mode", "last_connected", "idle_days",
             ]  # fmt: skip
             assert screen.table.source.count() == count(ctx, "idle>30d")
-            text = screen_text(app)
-            assert f"{count(ctx, 'idle>30d'):,} / {ctx.cache.count('workspaces'):,}" in text
-            assert "IDLE" in text and "idle>30d" in text  # the query is shown in the box
+            # The counts, the table and the query box settle in a few frames (the footer
+            # and the counts follow the first frame): wait for them, not a fixed time.
+            counts = f"{count(ctx, 'idle>30d'):,} / {ctx.cache.count('workspaces'):,}"
+            await wait_for(pilot, lambda: all(
+                part in screen_text(app) for part in (counts, "IDLE", "idle>30d")
+            ))  # fmt: skip
 
     async def test_config_view_and_unknown_view(self, make_app, ctx) -> None:
         ctx.config = SimpleNamespace(
