@@ -119,19 +119,7 @@ def open_view(app: Any, name: str) -> bool:
         screen.columns = columns
     while len(app.screen_stack) > 2:
         app.pop_screen()
-    app.switch_screen(screen)
-
-    def show_query() -> None:
-        try:
-            box = screen.query_one("#filter")
-        except Exception:
-            return
-        if view.query:
-            with box.prevent(box.Changed):  # already applied; no second query
-                box.value = view.query
-            box.add_class("open")
-
-    screen.call_after_refresh(show_query)
+    app.switch_screen(screen)  # the screen shows its query in the filter box on mount
     app.notify(f"View {name}: {view.query or 'all rows'}", markup=False)
     return True
 

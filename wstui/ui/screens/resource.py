@@ -114,6 +114,11 @@ class ResourceScreen(Screen):
 
     def on_mount(self) -> None:
         self.update_header()
+        if self.query_text:  # opened with a query (a saved view): show it in its box
+            box = self.query_one("#filter", Input)
+            with box.prevent(Input.Changed):  # already applied; no second query
+                box.value = self.query_text
+            box.add_class("open")
         # The counts and the footer (a widget per key) wait until the rows are painted.
         when_painted = getattr(self.app, "when_painted", self.call_after_refresh)
         when_painted(self.update_counts)
