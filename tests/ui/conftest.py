@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 from collections.abc import Iterator
@@ -63,6 +64,16 @@ def make_app(ctx: AppContext) -> Any:
         return WstuiApp(ctx, watch_refresher=False, **kw)
 
     return make
+
+
+async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
+    """Pause until `predicate()` holds (what the screen shows settles in a few frames)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
 
 
 def screen_text(app: WstuiApp) -> str:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from textual import events
 
-from tests.ui.conftest import screen_ansi, screen_text
+from tests.ui.conftest import screen_ansi, screen_text, wait_for
 from wstui.ui.screens.details import DetailsScreen
 from wstui.ui.screens.plan import PlanScreen
 from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.results import ResultsScreen
 
 SIZE = (120, 40)
-
-
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def ids_sent(sim: Any, operation: str, field: str) -> list[str]:

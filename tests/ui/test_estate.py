@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from wstui.config import View
 from wstui.core import watch
 from wstui.core.cache import Cache
@@ -22,15 +21,6 @@ from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.targets import TargetsScreen
 
 SIZE = (140, 40)
-
-
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def count(ctx: Any, text: str) -> int:

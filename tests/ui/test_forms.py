@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.widgets import Input
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from wstui.ui.screens.form import ConfirmOperation, FormScreen
 from wstui.ui.screens.operations import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
@@ -15,15 +15,6 @@ from wstui.ui.screens.resource import ResourceScreen
 SIZE = (120, 44)
 REGION = "us-east-1"
 SHARED = "111122223333"
-
-
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 async def refresh(pilot: Any, app: Any, kind: str) -> None:

@@ -5,12 +5,11 @@ simulator received."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from textual.widgets import OptionList
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from wstui.core.actions import ACTIONS, COMPUTE_TYPES
 from wstui.ui.keymap import MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.screens.flow import AUTOSTOP_HOURS, kind_actions
@@ -20,14 +19,6 @@ from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.results import ResultsScreen
 
 SIZE = (120, 40)
-
-
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 async def filter_to(pilot: Any, text: str) -> None:

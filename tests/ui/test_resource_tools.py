@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.ui.conftest import screen_text
-from tests.ui.test_forms import SIZE, dialog_text, focus_row, open_op, wait_for
+from tests.ui.conftest import screen_text, wait_for
+from tests.ui.test_forms import SIZE, dialog_text, focus_row, open_op
 from wstui.ui.jumps import JumpScreen
 from wstui.ui.screens.form import ConfirmOperation, FormScreen
 from wstui.ui.screens.ip_rules import ConfirmRules, IpRulesScreen

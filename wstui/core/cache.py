@@ -303,6 +303,17 @@ def dumps(item: Any) -> str:
     return json.dumps(item, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
+def raw_of(row: dict | None) -> dict:
+    """A row's raw API item (``with_raw`` rows hold it parsed or as text); {} if none or bad."""
+    raw = (row or {}).get("raw")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
 def _outcome_fields(outcome: Any) -> tuple[str, str | None, str | None]:
     """(status, code, message) from a dict or an Outcome-like object."""
     if isinstance(outcome, dict):

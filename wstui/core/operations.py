@@ -23,6 +23,7 @@ import botocore.exceptions as bex
 import botocore.session
 
 from wstui.core.aws import NOT_SENT_EXCEPTIONS, credentials_problem, error_code
+from wstui.core.cache import raw_of
 
 SCREENS = (
     "workspaces", "directories", "bundles", "images", "ipgroups", "aliases", "pools", "account",
@@ -479,25 +480,15 @@ def prefill(op: Operation, screen: str, row: dict | None) -> dict[str, str]:
 Preflight = Callable[[dict | None, dict, Any], str | None]
 
 
-def _raw(row: dict | None) -> dict:
-    raw = (row or {}).get("raw")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raw = None
-    return raw if isinstance(raw, dict) else {}
-
-
 def _alias_created(row: dict | None, request: dict, cache: Any) -> str | None:
-    state = _raw(row).get("State")
+    state = raw_of(row).get("State")
     if row is not None and state != "CREATED":
         return f"the alias is {state or 'in an unknown state'}; it must be CREATED first"
     return None
 
 
 def _alias_shares(row: dict | None) -> list[str]:
-    perms = _raw(row).get("ConnectionAliasPermissions") or []
+    perms = raw_of(row).get("ConnectionAliasPermissions") or []
     return [str(p.get("SharedAccountId")) for p in perms if p.get("AllowAssociation")]
 
 
@@ -505,7 +496,7 @@ def _alias_delete(row: dict | None, request: dict, cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
     if blocked:
         return blocked
-    assoc = [a.get("ResourceId") for a in _raw(row).get("Associations") or []]
+    assoc = [a.get("ResourceId") for a in raw_of(row).get("Associations") or []]
     if assoc:
         return (
             f"the alias is associated with {', '.join(map(str, assoc))}: disassociate it "
@@ -523,7 +514,7 @@ def _alias_delete(row: dict | None, request: dict, cache: Any) -> str | None:
 
 def _alias_associate(row: dict | None, request: dict, cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
-    assoc = [a.get("ResourceId") for a in _raw(row).get("Associations") or []]
+    assoc = [a.get("ResourceId") for a in raw_of(row).get("Associations") or []]
     if not blocked and assoc:
         return f"the alias is already associated with {', '.join(map(str, assoc))}"
     return blocked
@@ -531,7 +522,7 @@ def _alias_associate(row: dict | None, request: dict, cache: Any) -> str | None:
 
 def _alias_disassociate(row: dict | None, request: dict, cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
-    if not blocked and row is not None and not _raw(row).get("Associations"):
+    if not blocked and row is not None and not raw_of(row).get("Associations"):
         return "the alias is not associated with any directory"
     return blocked
 
@@ -543,13 +534,13 @@ def _alias_unshare(row: dict | None, request: dict, cache: Any) -> str | None:
     perm = request.get("ConnectionAliasPermission") or {}
     account = perm.get("SharedAccountId")
     if perm.get("AllowAssociation") is False:
-        for a in _raw(row).get("Associations") or []:
+        for a in raw_of(row).get("Associations") or []:
             if a.get("AssociatedAccountId") == account:
                 return (
                     f"account {account} has associated the alias with {a.get('ResourceId')}; "
                     "it must disassociate it before you unshare"
                 )
-    if row is not None and account and account == _raw(row).get("OwnerAccountId"):
+    if row is not None and account and account == raw_of(row).get("OwnerAccountId"):
         return "an alias cannot be shared with the account that owns it"
     return None
 
@@ -659,7 +650,7 @@ def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list
     specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
                      if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
     words = [specific or _subject(op, request)]
-    raw = _raw(row)
+    raw = raw_of(row)
     for key in ("name", "connection_string"):
         value = (row or {}).get(key)
         if isinstance(value, str) and value.strip() and value not in words:

@@ -8,7 +8,6 @@ through `on_event`, called from worker threads (the UI posts them as messages).
 from __future__ import annotations
 
 import gc
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +18,7 @@ from typing import Any
 
 from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
+from wstui.core.cache import raw_of
 from wstui.core.kinds import KINDS, Kind, resolve
 
 TRANSITIONAL = frozenset(
@@ -272,7 +272,7 @@ class Refresher:
             except Exception:
                 rows = []
             for row in rows:
-                raw = _raw(row)
+                raw = raw_of(row)
                 if isinstance(raw.get("Tags"), list):
                     memo[str(row["id"])] = raw["Tags"]
             self._tags[(target.account, target.region)] = memo
@@ -415,13 +415,3 @@ def _delete_items(cache: Any, target: Target, ids: list[str]) -> None:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-def _raw(row: dict) -> dict:
-    raw = row.get("raw")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    return raw if isinstance(raw, dict) else {}

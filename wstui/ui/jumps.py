@@ -9,7 +9,6 @@ so the filter shows in the `/` bar and can be edited or cleared with esc like an
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from wstui.core.cache import raw_of
 from wstui.ui.safe_text import clean
 
 _PLAIN = re.compile(r"[A-Za-z0-9._-]+")
@@ -46,16 +46,6 @@ def _ids(values: Any) -> list[str]:
     return [str(v) for v in values or [] if isinstance(v, str) and v]
 
 
-def _raw(row: dict) -> dict:
-    raw = row.get("raw")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raw = None
-    return raw if isinstance(raw, dict) else {}
-
-
 def _one_of(field: str, ids: list[str]) -> str:
     return f"{field}:{','.join(quoted(i) for i in ids)}"
 
@@ -69,7 +59,7 @@ def related(kind: str, row: dict) -> list[Jump]:
 
 def _related(kind: str, row: dict) -> list[Jump]:
     rid = str(row.get("id") or "")
-    raw = _raw(row)
+    raw = raw_of(row)
     out: list[Jump] = []
     if kind == "directories":
         out.append(Jump(f"WorkSpaces in {rid}", "workspaces", f"directory:{quoted(rid)}"))

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from wstui.core.cache import raw_of
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.screens.chrome import HeaderBar
@@ -50,17 +51,6 @@ def field_line(label: str, value: str, style: str = "") -> Content:
         (clean(label)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), "$text-muted"),
         (value, style) if style else value,
     )
-
-
-def raw_item(row: dict) -> dict:
-    raw = row.get("raw")
-    if isinstance(raw, str):
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return raw if isinstance(raw, dict) else {}
 
 
 def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]]:
@@ -123,7 +113,7 @@ class DetailsScreen(Screen):
             fields.update(Content.styled("This row is no longer in the cache.", "bold $warning"))
             raw_box.display = False
             return
-        raw = raw_item(row)
+        raw = raw_of(row)
         lines: list[Content] = [Content.styled("Fields", "bold $accent")]
         lines.append(field_line("ID", clean(self.key[2]), "bold"))
         lines.append(field_line("ACCOUNT / REGION", f"{clean(self.key[0])} / {clean(self.key[1])}"))
