@@ -11,7 +11,6 @@ import pytest
 
 from tests.conftest import skip_retry_backoff
 from wstui import cli
-from wstui.core import actions
 
 US = "us-east-1"
 
@@ -28,7 +27,6 @@ def run(sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys):
         return code, out, err
 
     yield go
-    actions.set_read_only(False)
 
 
 def stopped_ids(sim: Any) -> set[str]:

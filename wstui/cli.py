@@ -40,6 +40,7 @@ class Options:
     config: Config = field(default_factory=Config)
     read_only: bool = False
     theme: str | None = None
+    cache_read_only: bool = False  # the cache runs from memory: nothing could be audited
     size: int = 2000  # demo
     seed: int = 7  # demo
     speed: float = 30.0  # demo: virtual seconds per real second
@@ -72,13 +73,27 @@ class Options:
         opened = open_cache(self.cache_path)
         for notice in opened.notices:
             print(f"wstui: {safe(notice)}", file=sys.stderr)
-        if opened.read_only:
-            from wstui.core import actions
-
-            self.read_only = True
-            actions.set_read_only(True)
+        self.cache_read_only = bool(opened.read_only)
         opened.cache.notices = list(opened.notices)
         return opened.cache
+
+    def policy(self) -> Any:
+        """The read-only policy: flag, WSTUI_READ_ONLY, config (any config error fails closed)."""
+        import os
+
+        from wstui.core.act import Policy
+
+        return Policy.from_sources(
+            flag=self.read_only, env=os.environ, config_read_only=self.config.read_only,
+            config_errors=self.config.errors, cache_read_only=self.cache_read_only,
+        )  # fmt: skip
+
+    def make_gateway(self, cache: Any, clients: Any) -> Any:
+        """The one way to send a mutation: policy, the selected targets' scope, protect tag."""
+        from wstui.core.act import Gateway, Scope
+
+        return Gateway(self.policy(), Scope(self.targets(), clients), clients, cache,
+                       protect_tag=self.protect_tag)  # fmt: skip
 
     def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
         from wstui.core.refresh import Refresher
@@ -102,7 +117,7 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
         endpoint_url=args.endpoint_url or config.endpoint_url,
         cache_path=Path(args.cache).expanduser() if args.cache else default_cache_path(),
         config=config,
-        read_only=bool(args.read_only or config.read_only),
+        read_only=bool(args.read_only),
         theme=args.theme or config.theme,
     )
     for name in ("size", "seed", "speed"):
@@ -275,11 +290,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     opts, problems = options_from(args)
     for problem in problems:
         print(f"wstui: config: {safe(problem)}", file=sys.stderr)
-    if opts.read_only or "wstui.core.actions" in sys.modules:
-        # Not imported yet = not read-only: the TUI's first frame does not need it (~5 ms).
-        from wstui.core import actions
-
-        actions.set_read_only(opts.read_only)
     func = getattr(args, "func", None)
     try:
         if func is None:
@@ -329,19 +339,6 @@ def cmd_demo(args: argparse.Namespace, opts: Options) -> int:
     from wstui.ui.app import run_demo
 
     return int(run_demo(opts) or 0)
-
-
-def _resolved(opts: Options, clients: Any) -> list[Any]:
-    """Targets with accounts; a target whose account cannot be resolved is reported."""
-    out = []
-    for t in opts.targets():
-        try:
-            out.append(clients.resolve_account(t))
-        except Exception as exc:
-            from wstui.core.refresh import describe_error
-
-            print(f"wstui: {t.label}: {safe(describe_error(exc, t))}", file=sys.stderr)
-    return out
 
 
 def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
@@ -525,41 +522,60 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 
 def cmd_act(args: argparse.Namespace, opts: Options) -> int:
+    """rows -> scope -> re-read uncertain rows -> plan -> confirm -> gateway -> follow."""
     from wstui.core import actions
+    from wstui.core.act import ReadOnlyError, SendingStopped
+    from wstui.core.act.recheck import recheck
     from wstui.core.kinds import resolve
 
     kind = resolve("workspaces")
     cache = opts.make_cache()
     rows = _act_rows(args, cache, kind)
     try:
-        plan = actions.plan(
-            args.action, rows, _parse_params(args.param), protect_tag=opts.protect_tag
-        )
+        params = _parse_params(args.param)
+        actions.validate_params(actions.resolve_action(args.action), params)
     except actions.ActionError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    print(safe_block(plan.describe()))
-    n = len(plan.eligible)
+    clients = opts.make_clients()
+    gateway = opts.make_gateway(cache, clients)
+    for target, exc in gateway.scope.resolve_all():
+        _warn_target(target, exc)
+    refresher = opts.make_refresher(cache, clients)
+    checked = recheck(rows, cache, gateway.scope, refresher.refresh_ids)
+    the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,
+                            scope=gateway.scope, checked=checked)  # fmt: skip
+    print(safe_block(the_plan.describe()))
+    n = len(the_plan.eligible)
     if args.dry_run:
         return EXIT_OK
     if not args.yes:
-        print(f"not sent: re-run with --yes to send {len(plan.calls)} call(s)", file=sys.stderr)
+        print(f"not sent: re-run with --yes to send {len(the_plan.calls)} call(s)", file=sys.stderr)
         return EXIT_UNCONFIRMED
     if n == 0:
         print("nothing eligible; nothing sent")
         return EXIT_OK
-    if plan.spec.destructive and args.confirm != n:
+    if the_plan.spec.destructive and args.confirm != n:
         print(
-            f"not sent: {plan.spec.name} is destructive; add --confirm {n} (the eligible count)",
+            f"not sent: {the_plan.spec.name} is destructive; add --confirm {n} (the eligible count)",
             file=sys.stderr,
         )
         return EXIT_UNCONFIRMED
-    if actions.is_read_only():
-        print(f"wstui: read-only mode: {plan.spec.name} refused; nothing sent", file=sys.stderr)
+    try:
+        outcomes = actions.execute(the_plan, gateway, on_progress=_progress)
+    except ReadOnlyError as exc:
+        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
         return EXIT_READ_ONLY
-    clients = opts.make_clients()
-    _resolved(opts, clients)
-    outcomes = actions.execute(plan, clients, cache, on_progress=_progress)
-    return _report_outcomes(outcomes, plan, opts, cache, clients, args.follow)
+    except SendingStopped as exc:
+        for line in exc.report():
+            print(f"wstui: {safe(line)}", file=sys.stderr)
+        return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
+    return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
+
+
+def _warn_target(target: Any, exc: BaseException) -> None:
+    from wstui.core.refresh import describe_error
+
+    print(f"wstui: {target.label}: {safe(describe_error(exc, target))}", file=sys.stderr)
 
 
 def safe_block(text: str) -> str:
@@ -578,9 +594,10 @@ def _report_outcomes(
     for o in outcomes:
         if o.status != "sent":
             print(safe(f"  {o.id}: {o.status} {o.code}: {o.message}"), file=sys.stderr)
+    refused = f", refused {counts['refused']} (not sent)" if counts["refused"] else ""
     print(
         f"{plan.spec.api}: {len(plan.calls)} call(s); sent {counts['sent']}, "
-        f"failed {counts['failed']}, unknown {counts['unknown']}"
+        f"failed {counts['failed']}, unknown {counts['unknown']}{refused}"
     )
     sent = {o.id for o in outcomes if o.status == "sent"}
     keys = [(c.account, c.region, i) for c in plan.calls for i in c.ids if i in sent]
@@ -590,7 +607,7 @@ def _report_outcomes(
             refresher.follow(keys, until_stable=follow)
         except Exception as exc:  # the action went out; a failed re-read is only a warning
             print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
-    if counts["failed"] or counts["unknown"]:
+    if counts["failed"] or counts["unknown"] or counts["refused"]:
         return EXIT_PARTIAL if counts["sent"] else EXIT_ERROR
     return EXIT_OK
 
@@ -635,7 +652,10 @@ def _add_op(sub: Any) -> None:
                     help="a field as the TUI form names it, e.g. ConnectionAliasPermission."
                     "SharedAccountId=123456789012")  # fmt: skip
     op.add_argument("--yes", "-y", action="store_true", help="send a mutating call")
-    op.add_argument("--confirm", metavar="ID", help="destructive: the resource id (or name)")
+    op.add_argument("--confirm", metavar="ID|N",
+                    help="destructive: the resource id (or name), or the count of resources")
+    op.add_argument("--after-unknown", action="store_true",
+                    help="send although the same call's last outcome on it is unknown")  # fmt: skip
     op.set_defaults(func=cmd_op)
 
 
@@ -676,19 +696,31 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
         print(f"not sent: {op.name} is destructive; re-run with --confirm {safe(accepted[0])}",
               file=sys.stderr)  # fmt: skip
         return EXIT_UNCONFIRMED
-    if op.mutates and opts.read_only:
-        print(f"wstui: read-only mode: {op.name} refused; nothing sent", file=sys.stderr)
-        return EXIT_READ_ONLY
+    from wstui.core.act import ReadOnlyError
+
     clients = opts.make_clients()
-    targets = _resolved(opts, clients)
-    if not targets:
-        raise CliError("no target could be resolved; nothing sent")
-    result = ops.send(op, request, clients, targets[0], cache, read_only=opts.read_only)
+    gateway = opts.make_gateway(cache, clients)
+    try:
+        result = ops.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)  # fmt: skip
+    except ReadOnlyError as exc:
+        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
     if not result.ok:
         print(f"wstui: {safe(result.code)}: {safe(result.message)}", file=sys.stderr)
         return EXIT_ERROR
     print(safe_block(json.dumps(result.response, indent=2, default=str)))
     return EXIT_OK
+
+
+def _op_target(opts: Options, row: dict | None) -> Any:
+    """Where an `op` call goes: the cached row's account and region, else the first selected
+    target (the gateway checks either against the selection)."""
+    from wstui.core.aws import Target
+
+    if row is not None and row.get("region"):
+        return Target(None, str(row["region"]), str(row.get("account") or ""))
+    first = opts.targets()[0]
+    return Target(first.profile, first.region)
 
 
 def _cached(cache: Any, kind: str, key: str) -> dict | None:
@@ -731,20 +763,26 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     if not args.yes:
         print("not sent: re-run with --yes to send it", file=sys.stderr)
         return EXIT_UNCONFIRMED
-    if opts.read_only:
-        print("wstui: read-only mode: CreateWorkspaces refused; nothing sent", file=sys.stderr)
-        return EXIT_READ_ONLY
+    from wstui.core.act import ReadOnlyError, SendingStopped
+
     cache = opts.make_cache()
     clients = opts.make_clients()
-    targets = _resolved(opts, clients)
-    if not targets:
-        raise CliError("no target could be resolved; nothing sent")
-    outcomes = cc.send_rows(plan, clients, targets[0], cache, read_only=opts.read_only)
+    gateway = opts.make_gateway(cache, clients)
+    try:
+        outcomes = cc.send_rows(plan, gateway, _op_target(opts, None))
+    except ReadOnlyError as exc:
+        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
+    except SendingStopped as exc:
+        for line in exc.report():
+            print(f"wstui: {safe(line)}", file=sys.stderr)
+        return EXIT_ERROR
     table = [[o.line, o.user, o.directory, o.status.upper(),
               o.workspace_id or f"{o.code}: {o.message}"] for o in outcomes]  # fmt: skip
     print_table(table, ["LINE", "USER", "DIRECTORY", "RESULT", "WORKSPACE / ERROR"], sys.stdout, 60)
     counts = cc.summary(outcomes)
-    print(f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown")
+    print(f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown"
+          + (f", {counts['refused']} refused (not sent)" if counts["refused"] else ""))  # fmt: skip
     if counts["pending"] == len(outcomes):
         return EXIT_OK
     return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.gw import gateway
 from wstui.core import operations as ops
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -37,7 +38,11 @@ class Env:
         return Target(None, region, self.sim.account)
 
     def client(self, region: str = US) -> Any:
-        return self.clients.workspaces(self.target(region))
+        """A plain boto3 client for setting up state (wstui's own clients refuse mutations
+        outside the gateway)."""
+        import boto3
+
+        return boto3.client("workspaces", region_name=region)
 
     def send(self, name: str, request: dict, region: str = US) -> ops.Result:
         """The app's path: model + reference validation, then the audited send."""
@@ -45,7 +50,7 @@ class Env:
         assert problems == [], [str(p) for p in problems]
         op = ops.resolve(name)
         before = len(self.sim.calls_to(name))
-        result = ops.send(op, request, self.clients, self.target(region), self.cache, caller="t")
+        result = ops.send(op, request, gateway(self.clients, self.cache), self.target(region))
         assert len(self.sim.calls_to(name)) == before + 1  # sent exactly once
         if op.mutates:
             audited = self.cache.audit(limit=1)[0]

@@ -147,10 +147,14 @@ def _count_sends(client, op: str, exc: Exception) -> list[int]:
     return sends
 
 
-def test_mutations_not_resent_after_timeout_reads_are(aws_env, monkeypatch) -> None:
+def test_mutations_not_resent_after_timeout_reads_are(aws_env, monkeypatch, request) -> None:
+    from wstui.core.aws import MUTATION_PASS
+
     skip_retry_backoff(monkeypatch)
     clients = Clients(max_attempts=5)
     c = clients.workspaces(Target(None, "us-east-1"))
+    token = MUTATION_PASS.set(True)  # as the gateway does around its one send
+    request.addfinalizer(lambda: MUTATION_PASS.reset(token))
     timeout = bex.ReadTimeoutError(endpoint_url="http://x")
     sends = _count_sends(c, "RebootWorkspaces", timeout)
     with pytest.raises(bex.ReadTimeoutError):
@@ -167,6 +171,24 @@ def test_mutations_not_resent_after_timeout_reads_are(aws_env, monkeypatch) -> N
     with pytest.raises(bex.EndpointConnectionError):
         c.stop_workspaces(StopWorkspaceRequests=[{"WorkspaceId": "ws-abcdefgh1"}])
     assert len(refused) == 5
+
+
+def test_every_mutating_operation_is_refused_outside_the_gateway(aws_env) -> None:
+    """The guard: a wstui client sends no mutating operation unless the gateway sends it."""
+    from wstui.core.aws import UngatedMutation, is_mutating
+
+    clients = Clients(max_attempts=1)
+    c = clients.workspaces(Target(None, "us-east-1"))
+    sent: list[str] = []
+    c.meta.events.register_first("before-send.workspaces", lambda **kw: sent.append("x"))
+    mutating = [o for o in c.meta.service_model.operation_names if is_mutating(o)]
+    assert len(mutating) >= 60
+    for op in mutating:
+        from botocore import xform_name
+
+        with pytest.raises(UngatedMutation, match=op):
+            getattr(c, xform_name(op))()
+    assert sent == []
 
 
 def test_boto3_session_untouched(aws_env) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.gw import gateway
 from wstui.core import create_csv as cc
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -68,14 +69,14 @@ def test_sixty_rows_go_as_three_calls_with_pending_and_failed_per_row(sim: Any, 
     assert plan.ok and [len(b) for b in plan.batches()] == [25, 25, 10]
     cache = Cache(tmp_path / "c.sqlite")
     seen: list[int] = []
-    outcomes = cc.send_rows(plan, Clients(max_attempts=1), Target(None, US, sim.account), cache,
-                            caller="t", on_batch=lambda o: seen.append(len(o)))  # fmt: skip
+    outcomes = cc.send_rows(plan, gateway(Clients(max_attempts=1), cache), Target(None, US, sim.account),
+                            on_batch=lambda o: seen.append(len(o)))  # fmt: skip
     calls = sim.calls_to("CreateWorkspaces")
     assert [len(c.params["Workspaces"]) for c in calls] == [25, 25, 10] and seen == [25, 50, 60]
     assert [o.line for o in outcomes] == list(range(2, 62))
     failed = [o for o in outcomes if o.status == "failed"]
     assert [(o.line, o.user, o.code) for o in failed] == [(43, "ghost", "ResourceNotFound.Directory")]
-    assert cc.summary(outcomes) == {"pending": 59, "failed": 1, "unknown": 0}
+    assert cc.summary(outcomes) == {"pending": 59, "failed": 1, "unknown": 0, "refused": 0}
     import boto3
 
     c = boto3.client("workspaces", region_name=US)

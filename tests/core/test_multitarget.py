@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.gw import gateway
 from wstui.cli import Options
 from wstui.config import load_config
 from wstui.core import actions
@@ -107,7 +108,7 @@ def test_actions_across_accounts_go_to_each_account(estate: Any, tmp_path: Path)
     by_account = {(c.account, c.region) for c in plan.calls}
     assert by_account == {(MAIN, "us-east-1"), (PROD, "us-east-1")}
     estate.clear_calls()
-    outcomes = actions.execute(plan, clients, cache)
+    outcomes = actions.execute(plan, gateway(clients, cache, caller=None, targets=targets))
     assert {o.status for o in outcomes} == {"sent"}
     calls = estate.calls_to("RebootWorkspaces")
     sent = {
@@ -228,7 +229,7 @@ def test_protected_workspace_never_reaches_the_simulator(estate: Any, tmp_path: 
             s.reason for s in p.skipped if s.id == protected
         }
     estate.clear_calls()
-    actions.execute(actions.plan("reboot", rows), clients, cache)
+    actions.execute(actions.plan("reboot", rows), gateway(clients, cache, caller=None))
     sent = {r["WorkspaceId"] for c in estate.calls_to("RebootWorkspaces")
             for r in c.params["RebootWorkspaceRequests"]}  # fmt: skip
     assert sent and protected not in sent

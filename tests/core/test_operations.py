@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.gw import gateway
 from wstui import cli
 from wstui.core import operations as ops
 from wstui.core.aws import Clients, Target
@@ -53,15 +54,15 @@ def test_send_is_audited_and_reports_service_errors(sim: Any, tmp_path: Path) ->
     clients = Clients(max_attempts=1)
     target = Target(None, US, sim.account)
     op = ops.OPERATIONS["CreateIpGroup"]
-    ok = ops.send(op, {"GroupName": "hq", "UserRules": [{"ipRule": "203.0.113.0/24"}]}, clients, target, cache, caller="t")
+    ok = ops.send(op, {"GroupName": "hq", "UserRules": [{"ipRule": "203.0.113.0/24"}]}, gateway(clients, cache), target)
     assert ok.ok and ok.response["GroupId"].startswith("wsipg-")
     group = sim.calls_to("CreateIpGroup")[-1].params
     assert group["GroupName"] == "hq"
     d = sim.report.directories[US][0]
     assoc = ops.send(ops.OPERATIONS["AssociateIpGroups"], {"DirectoryId": d, "GroupIds": [ok.response["GroupId"]]},
-                     clients, target, cache, caller="t")  # fmt: skip
+                     gateway(clients, cache), target)  # fmt: skip
     assert assoc.ok
-    refused = ops.send(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": ok.response["GroupId"]}, clients, target, cache, caller="t")
+    refused = ops.send(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": ok.response["GroupId"]}, gateway(clients, cache), target)
     assert not refused.ok and refused.code == "ResourceAssociatedException"
     audit = cache.audit(limit=3)
     assert [a["action"] for a in audit] == ["DeleteIpGroup", "AssociateIpGroups", "CreateIpGroup"]

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import skip_retry_backoff
+from tests.gw import gateway
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -105,7 +106,9 @@ def test_tags_from_tagging_api_are_fresh_every_pass(sim: Any, env) -> None:
     r.refresh()
     assert sim.calls_to("DescribeTags") == []
     wid = sorted(sim.backend(US).workspaces)[0]
-    ws = clients.workspaces(Target(None, US))
+    import boto3
+
+    ws = boto3.client("workspaces", region_name=US)  # set-up, not wstui's gated clients
     ws.create_tags(ResourceId=wid, Tags=[{"Key": "Owner", "Value": "night-shift"}])
     r.refresh()
     (row,) = cache.query("workspaces", "id = ?", [wid], with_raw=True)
@@ -140,7 +143,7 @@ def test_follow_until_reboot_settles(sim: Any, env) -> None:
         sim.set_state(US, row["id"], "AVAILABLE")
     r.refresh()
     rows = cache.query("workspaces", "region = ?", [US], limit=3, with_raw=True)
-    outcomes = actions.execute(actions.plan("reboot", rows), clients, cache, caller="")
+    outcomes = actions.execute(actions.plan("reboot", rows), gateway(clients, cache, caller=""))
     assert {o.status for o in outcomes} == {"sent"}
     keys = [(row["account"], US, row["id"]) for row in rows]
     final = r.follow(keys)
@@ -168,7 +171,7 @@ def test_terminated_rows_disappear(sim: Any, env) -> None:
     rows = cache.query("workspaces", "region = ?", [US], limit=2, with_raw=True)
     p = actions.plan("terminate", rows, protect_tag="")
     assert len(p.eligible) == 2
-    actions.execute(p, clients, cache, caller="")
+    actions.execute(p, gateway(clients, cache, caller=""))
     r.follow([(row["account"], US, row["id"]) for row in rows])
     for row in rows:
         assert cache.get("workspaces", (row["account"], US, row["id"])) is None

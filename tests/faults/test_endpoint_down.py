@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tests.faults.conftest import EU, US, make_app, screen_text
+from tests.gw import gateway
 from wstui.core import actions
 
 
@@ -69,7 +70,7 @@ def test_endpoint_down_mid_action_unknown_then_reread_before_retry(
     assert [c.region for c in plan.calls] == [US, EU]  # one call per region (20 ids each)
     sim.clear_calls()
     sim.faults.configure(fail_after=1)  # the first call goes through; the second never answers
-    outcomes = actions.execute(plan, clients, cache, caller="arn:test")
+    outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:test"))
     sim.faults.configure(fail_after=None)
     sent = sim.calls_to("RebootWorkspaces")
     assert len(sent) == 2 and sent[1].fault == "down"  # one attempt each: nothing re-sent

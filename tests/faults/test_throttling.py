@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import skip_retry_backoff
+from tests.gw import gateway
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -70,7 +71,7 @@ def test_1000_reboots_under_50pct_throttling_each_sent_once(
     assert sorted(plan.eligible) == ids
     sim.clear_calls()
     sim.faults.configure(throttle_rate=0.5)
-    outcomes = actions.execute(plan, clients, cache, caller="arn:test")
+    outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:test"))
     sim.faults.configure(throttle_rate=0.0)
     calls = accepted(sim, "RebootWorkspaces")
     throttled = len(sim.calls_to("RebootWorkspaces")) - len(calls)

@@ -13,16 +13,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core.aws import (
-    Clients,
-    Target,
-    credentials_problem,
-    error_code,
-    is_throttling,
-    not_sent_exceptions,
+from wstui.core.act.gateway import (
+    PROTECT_TAG,
+    Gateway,
+    Mutation,
+    Outcome,
+    Refused,
+    Reply,
+    SendingStopped,
 )
+from wstui.core.act.policy import ReadOnlyError
+from wstui.core.act.recheck import Recheck
+from wstui.core.act.scope import Scope
 
-PROTECT_TAG = "wstui:protect"
+__all__ = ["PROTECT_TAG", "Outcome", "ReadOnlyError", "SendingStopped"]  # re-exported
 
 ANY_STATE = frozenset(
     {
@@ -39,25 +43,8 @@ COMPUTE_TYPES = (
     "GRAPHICS_G4DN", "GRAPHICSPRO_G4DN",
 )  # fmt: skip
 
-_read_only = False
-
-
 class ActionError(ValueError):
     """A plan or its parameters are invalid; the message says why."""
-
-
-class ReadOnlyError(PermissionError):
-    """A mutation was attempted in read-only mode."""
-
-
-def set_read_only(value: bool) -> None:
-    """Process-wide read-only switch (the --read-only flag / config read_only)."""
-    global _read_only
-    _read_only = bool(value)
-
-
-def is_read_only() -> bool:
-    return _read_only
 
 
 # -- rows ------------------------------------------------------------------
@@ -330,14 +317,6 @@ class Skip:
     reason: str
 
 
-@dataclass(frozen=True)
-class Outcome:
-    id: str
-    status: str  # "sent" | "failed" | "unknown"
-    code: str = ""
-    message: str = ""
-
-
 @dataclass
 class Plan:
     spec: ActionSpec
@@ -345,6 +324,7 @@ class Plan:
     calls: list[Call]
     skipped: list[Skip]
     hidden: int = 0
+    rechecked: bool = False  # uncertain rows were re-read (core.act.recheck) before planning
 
     @property
     def action(self) -> str:
@@ -393,10 +373,18 @@ def plan(
     params: dict | None = None,
     hidden: int = 0,
     protect_tag: str = PROTECT_TAG,
+    scope: Scope | None = None,
+    checked: Recheck | None = None,
 ) -> Plan:
-    """Eligible ids grouped by (account, region) in the fewest calls, and why others were skipped."""
+    """Eligible ids grouped by (account, region) in the fewest calls, and why others were skipped.
+
+    `scope` skips rows outside the user's selected targets; `checked` (core.act.recheck)
+    carries the fresh rows of WorkSpaces whose last call was uncertain or recent.
+    """
     spec = resolve_action(action)
     p = validate_params(spec, params)
+    if checked is not None:
+        rows = checked.rows
     groups: dict[tuple[str, str], list[str]] = {}
     skipped: list[Skip] = []
     seen: set[tuple[str, str, str]] = set()
@@ -406,7 +394,13 @@ def plan(
         if (account, region, wid) in seen:
             continue
         seen.add((account, region, wid))
-        reason = _skip_reason(spec, row, p, protect_tag)
+        key = (account, region, wid)
+        reason = checked.blocked.get(key) if checked is not None else None
+        if reason is None and scope is not None:
+            reason = scope.reason(account, region)
+        reason = reason or _skip_reason(spec, row, p, protect_tag)
+        if reason and checked is not None and key in checked.sent_at and "cannot" in reason:
+            reason = f"{checked.sent_at[key]}, now {row_state(row) or 'UNKNOWN'}"
         if reason:
             skipped.append(Skip(wid, account, region, reason))
         else:
@@ -416,7 +410,7 @@ def plan(
         for (account, region), ids in groups.items()
         for chunk in _chunks(ids, spec.ids_per_call)
     ]
-    return Plan(spec, p, calls, skipped, hidden)
+    return Plan(spec, p, calls, skipped, hidden, rechecked=checked is not None)
 
 
 def tags_known(row: dict) -> bool:
@@ -447,96 +441,62 @@ def _chunks(ids: list[str], size: int) -> Iterable[list[str]]:
 
 
 # -- execute ---------------------------------------------------------------
-class AuditSink:
-    """What execute() needs from the cache (core.cache.Cache provides it)."""
-
-    def audit_before(self, action: str, target: Target, ids: list[str], params: dict, caller: str) -> int: ...  # fmt: skip
-    def audit_after(self, audit_id: int, request_id: str, outcomes: dict[str, Outcome]) -> None: ...  # fmt: skip
-
-
 ProgressFn = Callable[[int, int, list[Outcome]], None]
 
 
 def execute(
     plan: Plan,
-    clients: Clients,
-    cache: Any,
-    caller: str | None = None,
-    read_only: bool = False,
+    gateway: Gateway,
     on_progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
-    """Send each planned call once; audit before and after; per-id outcomes."""
-    if read_only or _read_only:
-        raise ReadOnlyError(
-            f"read-only mode: refusing {plan.spec.api} on {len(plan.eligible)} WorkSpace(s)"
-        )
+    """Send each planned call once through the gateway; per-id outcomes.
+
+    Raises ReadOnlyError before anything is sent, and SendingStopped (with the exact
+    outcomes so far and the ids never sent) when the audit fails or `should_stop()`.
+    """
+    gateway.policy.check(f"{plan.spec.api} on {len(plan.eligible)} WorkSpace(s)")
     outcomes: list[Outcome] = []
     for n, call in enumerate(plan.calls, 1):
-        target = clients.target_for(call.account, call.region) or Target(
-            None, call.region, call.account
-        )
-        who = caller if caller is not None else clients.caller_arn(target)
-        # The audit row is written before sending; if that fails nothing is sent.
-        audit_id = cache.audit_before(plan.spec.api, target, list(call.ids), call.request, who)
-        request_id, result = _send(plan.spec, clients, target, call)
-        cache.audit_after(audit_id, request_id, {o.id: o for o in result})
+        if should_stop is not None and should_stop():
+            rest = [i for c in plan.calls[n - 1 :] for i in c.ids]
+            raise SendingStopped(f"stopped by the user after {n - 1} of {len(plan.calls)} calls", outcomes, rest)  # fmt: skip
+        mutation = Mutation(
+            plan.spec.api, call.account, call.region, call.request, call.ids,
+            destructive=plan.spec.destructive, after_unknown=plan.rechecked,
+        )  # fmt: skip
+        try:
+            _, per_id = gateway.send(mutation, lambda reply, ids=call.ids: _per_id(plan.spec, ids, reply))  # fmt: skip
+            result = list(per_id.values())
+        except Refused as exc:
+            result = [Outcome(i, "refused", "Refused", str(exc)) for i in call.ids]
+        except SendingStopped as exc:
+            rest = [i for c in plan.calls[n:] for i in c.ids] + exc.not_sent
+            raise SendingStopped(exc.reason, outcomes + exc.outcomes, rest) from exc
         outcomes.extend(result)
         if on_progress is not None:
             on_progress(n, len(plan.calls), result)
     return outcomes
 
 
-def _send(
-    spec: ActionSpec, clients: Clients, target: Target, call: Call
-) -> tuple[str, list[Outcome]]:
-    try:
-        method = getattr(clients.workspaces(target), spec.method)
-        response = method(**call.request)
-    except Exception as exc:  # every failure becomes per-id outcomes, never a re-send
-        status, code, message = _classify(exc, target)
-        rid = ""
-        from botocore.exceptions import ClientError  # imported lazily: slow start-up
-
-        if isinstance(exc, ClientError):
-            rid = str(exc.response.get("ResponseMetadata", {}).get("RequestId", ""))
-        return rid, [Outcome(i, status, code, message) for i in call.ids]
-    rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
+def _per_id(spec: ActionSpec, ids: tuple[str, ...], reply: Reply) -> dict[str, Outcome]:
+    """Batch calls answer partial failure in FailedRequests: parse it, never assume success."""
+    if reply.status != "sent":
+        return {i: Outcome(i, reply.status, reply.code, reply.message) for i in ids}
+    response = reply.response
     failed = {
         str(f.get("WorkspaceId")): f
         for f in response.get("FailedRequests") or []
         if isinstance(f, dict)
     }
-    out = []
-    for i in call.ids:
+    out = {}
+    for i in ids:
         if i in failed:
             f = failed[i]
-            out.append(
-                Outcome(
-                    i, "failed", str(f.get("ErrorCode") or ""), str(f.get("ErrorMessage") or "")
-                )
-            )
+            out[i] = Outcome(i, "failed", str(f.get("ErrorCode") or ""), str(f.get("ErrorMessage") or ""))  # fmt: skip
         else:
             msg = ""
             if spec.api == "MigrateWorkspace" and response.get("TargetWorkspaceId"):
                 msg = f"new id {response['TargetWorkspaceId']}"
-            out.append(Outcome(i, "sent", "", msg))
-    return rid, out
-
-
-def _classify(exc: BaseException, target: Target) -> tuple[str, str, str]:
-    """(status, code, message) for a call that raised."""
-    import botocore.exceptions as bex  # imported lazily: slow start-up
-
-    problem = credentials_problem(exc, target.profile)
-    if problem is not None:
-        return "failed", "CredentialsProblem", str(problem)
-    if isinstance(exc, (*not_sent_exceptions(), bex.ParamValidationError)):
-        return "failed", error_code(exc), f"not sent: {exc}"
-    if isinstance(exc, bex.ClientError):
-        status_code = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400)
-        if status_code >= 500 and not is_throttling(exc):
-            return "unknown", error_code(exc), f"service error after sending; not re-sent: {exc}"
-        return "failed", error_code(exc), str(exc.response.get("Error", {}).get("Message", exc))
-    if isinstance(exc, bex.BotoCoreError):
-        return "unknown", error_code(exc), f"fate unknown, not re-sent: {exc}"
-    return "unknown", type(exc).__name__, str(exc)
+            out[i] = Outcome(i, "sent", "", msg)
+    return out

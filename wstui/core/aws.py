@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import ModuleType
@@ -28,22 +29,27 @@ def _bex() -> ModuleType:
 
     return botocore.exceptions
 
-# Operations that change something: botocore may retry them only when throttled
-# (a throttled request was not performed); any other failure after sending leaves
-# the call's fate unknown, and re-sending it would be "sending twice".
-MUTATING_OPERATIONS = frozenset(
-    {
-        "StartWorkspaces",
-        "StopWorkspaces",
-        "RebootWorkspaces",
-        "RebuildWorkspaces",
-        "RestoreWorkspace",
-        "TerminateWorkspaces",
-        "MigrateWorkspace",
-        "ModifyWorkspaceState",
-        "ModifyWorkspaceProperties",
-    }
-)
+def is_mutating(operation: str) -> bool:
+    """Every operation that is not a read changes something (the rule of botocore's model:
+    reads are named Describe*, List* or Get*). Used for the retry veto and the guard."""
+    return not operation.startswith(("Describe", "List", "Get"))
+
+
+class UngatedMutation(RuntimeError):
+    """A mutating API call was attempted outside the gateway (core.act.gateway)."""
+
+
+# Set only by core.act.gateway while it sends one audited, checked call. Every client made
+# here refuses a mutating operation unless it is set (see `_refuse_ungated`), so there is
+# no way to send a mutation that skips the gateway's policy, scope and audit.
+MUTATION_PASS: ContextVar[bool] = ContextVar("wstui_mutation_pass", default=False)
+
+
+def _refuse_ungated(model: Any = None, **_: Any) -> None:
+    name = getattr(model, "name", "")
+    if is_mutating(name) and not MUTATION_PASS.get():
+        raise UngatedMutation(f"{name} refused: mutations are sent only through the gateway")
+
 
 THROTTLING_CODES = frozenset(
     {
@@ -270,10 +276,14 @@ class Clients:
                     endpoint_url=self.endpoint_url,
                     config=self.config,
                 )
-                for op in MUTATING_OPERATIONS:
-                    client.meta.events.register_first(
-                        f"needs-retry.{service}.{op}", _veto_ambiguous_retry
-                    )
+                events = client.meta.events
+                sid = client.meta.service_model.service_id.hyphenize()
+                events.register_first(f"before-parameter-build.{sid}", _refuse_ungated)
+                # Once-only: botocore may retry a mutation only when it provably was not
+                # performed (throttled, never connected); see _veto_ambiguous_retry.
+                for op in client.meta.service_model.operation_names:
+                    if is_mutating(op):
+                        events.register_first(f"needs-retry.{sid}.{op}", _veto_ambiguous_retry)
                 self._clients[key] = client
             return self._clients[key]
 
@@ -300,6 +310,11 @@ class Clients:
             self._resolved[key] = resolved
             self._callers[key] = str(ident.get("Arn", ""))
         return resolved
+
+    def known(self, target: Target) -> Target | None:
+        """The target with its account if already resolved (never calls STS)."""
+        with self._lock:
+            return self._resolved.get((target.profile, target.region))
 
     def caller_arn(self, target: Target) -> str:
         with self._lock:

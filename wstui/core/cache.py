@@ -1043,6 +1043,49 @@ class Cache:
                 [(audit_id, str(i), *_outcome_fields(o)) for i, o in outcomes.items()],
             )
 
+    def last_calls(
+        self, account: str, region: str, ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Each id's most recent audited call in (account, region): action, status, at."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), 500):
+            marks = ", ".join("?" for _ in chunk)
+            for item_id, action, status, at in self.conn.execute(
+                "SELECT i.id, a.action, i.status, a.at FROM audit_items AS i "
+                "JOIN audit AS a ON a.id = i.audit_id "
+                f"WHERE a.account = ? AND a.region = ? AND i.id IN ({marks}) ORDER BY a.id",
+                (account, region, *chunk),
+            ):
+                out[item_id] = {"action": action, "status": status, "at": at}
+        return out
+
+    def tagged(
+        self, kind: Kind | str, account: str, region: str, ids: Sequence[str], tag: str
+    ) -> set[str]:
+        """The ids among `ids` whose cached tags hold the key `tag`."""
+        name, found = resolve(kind).name, set()
+        for chunk in _chunks(list(dict.fromkeys(ids)), 500):
+            marks = ", ".join("?" for _ in chunk)
+            found.update(r[0] for r in self.conn.execute(
+                "SELECT id FROM tags WHERE kind = ? AND account = ? AND region = ? AND key = ? "
+                f"AND id IN ({marks})", (name, account, region, tag, *chunk),
+            ))  # fmt: skip
+        return found
+
+    def workspaces_tagged_where(
+        self, account: str, region: str, column: str, value: str, tag: str
+    ) -> list[str]:
+        """WorkSpaces of (account, region) with `column` = value (directory, bundle) tagged `tag`."""
+        if column not in ("directory", "bundle"):
+            raise ValueError(f"not a dependency column: {column}")
+        kind = resolve("workspaces")
+        return [r[0] for r in self.conn.execute(
+            f"SELECT w.id FROM {_q(kind.table)} AS w JOIN tags AS t ON t.kind = ? "
+            "AND t.account = w.account AND t.region = w.region AND t.id = w.id AND t.key = ? "
+            f"WHERE w.account = ? AND w.region = ? AND w.{column} = ? ORDER BY w.id",
+            (kind.name, tag, account, region, value),
+        )]  # fmt: skip
+
     def audit(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """Audit rows newest first, each with ``items``: [{id, status, code, message}]."""
         cur = self.conn.execute(

@@ -5,7 +5,7 @@ RunningMode, ComputeTypeName, RootVolumeSizeGib, UserVolumeSizeGib, Tags (`k=v;k
 `read_rows` checks every row against the service model and the reference's rules before
 anything is sent, naming the file line and column of each problem. `send_rows` sends
 CreateWorkspaces with at most 25 requests per call (the API's limit), each call audited
-through `operations.send`, and reports per row the PendingRequests / FailedRequests answer.
+through the gateway (core.act), and reports per row the PendingRequests / FailedRequests answer.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core.operations import MAX_TAGS, OPERATIONS, send
+from wstui.core.act.gateway import Mutation, Outcome, Refused
+from wstui.core.operations import MAX_TAGS, OPERATIONS
 from wstui.core.validate import validate
 
 REQUIRED = ("DirectoryId", "UserName", "BundleId")
@@ -205,25 +206,46 @@ def _tags(text: str) -> list[dict[str, str]] | str:
     return out
 
 
-def send_rows(plan: CsvPlan, clients: Any, target: Any, cache: Any, caller: str | None = None,
-              read_only: bool = False, on_batch: Any = None) -> list[RowOutcome]:  # fmt: skip
-    """One audited CreateWorkspaces per 25 rows; each row's answer, in file order."""
+def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) -> list[RowOutcome]:  # fmt: skip
+    """One CreateWorkspaces per 25 rows through the gateway; each row's answer, in file order.
+
+    Each call is audited under its rows' "DirectoryId/UserName" keys, so a re-run after a
+    lost response finds them (the gateway refuses to create them blindly again).
+    """
     if not plan.ok:
         raise ValueError("the CSV has problems; nothing is sent")
     op = OPERATIONS["CreateWorkspaces"]
     outcomes: list[RowOutcome] = []
     for batch in plan.batches():
         request = {"Workspaces": [r.request for r in batch]}
-        result = send(op, request, clients, target, cache, caller=caller, read_only=read_only)
-        outcomes += _match(batch, result)
+        m = Mutation(op.name, str(target.account or ""), target.region, request,
+                     subjects=tuple(f"{r.key[0]}/{r.key[1]}" for r in batch),
+                     profile=target.profile)  # fmt: skip
+        try:
+            reply, _ = gateway.send(m, lambda reply, b=batch: _audited(b, reply))
+        except Refused as exc:
+            outcomes += [RowOutcome(r.line, r.key[1], r.key[0], "refused", code="Refused",
+                                    message=str(exc)) for r in batch]  # fmt: skip
+            continue
+        outcomes += _match(batch, reply)
         if on_batch is not None:
             on_batch(outcomes)
     return sorted(outcomes, key=lambda o: o.line)
 
 
+def _audited(batch: list[Row], reply: Any) -> dict[str, Outcome]:
+    """Per-row audit outcomes: the new WorkSpace id, or the row's error."""
+    out = {}
+    for o in _match(batch, reply):
+        key = f"{o.directory}/{o.user}"
+        status = "sent" if o.status == "pending" else o.status
+        out[key] = Outcome(key, status, o.code, o.workspace_id or o.message)
+    return out
+
+
 def _match(batch: list[Row], result: Any) -> list[RowOutcome]:
     body = result.response or {}
-    if not body:  # the call itself failed: no row was created (or its fate is unknown)
+    if result.status != "sent":  # the call itself failed: no row was created (or fate unknown)
         status = "unknown" if result.status == "unknown" else "failed"
         return [RowOutcome(r.line, r.key[1], r.key[0], status, code=result.code,
                            message=result.message) for r in batch]  # fmt: skip
@@ -251,7 +273,7 @@ def _match(batch: list[Row], result: Any) -> list[RowOutcome]:
 
 
 def summary(outcomes: list[RowOutcome]) -> dict[str, int]:
-    counts = {"pending": 0, "failed": 0, "unknown": 0}
+    counts = {"pending": 0, "failed": 0, "unknown": 0, "refused": 0}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     return counts

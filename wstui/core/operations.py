@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import botocore.exceptions as bex
 import botocore.session
 
-from wstui.core.aws import NOT_SENT_EXCEPTIONS, credentials_problem, error_code
+from wstui.core.act.gateway import Gateway, Mutation, Outcome, Refused, Reply, classify
+from wstui.core.act.policy import ReadOnlyError
 from wstui.core.cache import raw_of
 
 SCREENS = (
@@ -620,36 +620,74 @@ class Result:
         return f"{self.op.name} failed: {self.code}: {self.message}"
 
 
-class ReadOnlyRefusal(PermissionError):
-    pass
+ReadOnlyRefusal = ReadOnlyError  # the name callers used before the gateway
 
 
-def send(
-    op: Operation, request: dict, clients: Any, target: Any, cache: Any,
-    caller: str | None = None, read_only: bool = False,
-) -> Result:  # fmt: skip
-    """One call; mutations are audited before (nothing sent if that fails) and after."""
-    from wstui.core.actions import Outcome, is_read_only
-
-    if op.mutates and (read_only or is_read_only()):
-        raise ReadOnlyRefusal(f"read-only mode: refusing {op.name}")
-    audit_id = None
+def send(op: Operation, request: dict, gateway: Gateway, target: Any,
+         after_unknown: bool = False) -> Result:  # fmt: skip
+    """One call. Reads go straight to the target's client; mutations through the gateway
+    (policy, scope, protect tag, audit, once-only), which raises ReadOnlyError when
+    read-only. A refusal comes back as a Result with status "refused": nothing was sent."""
+    if not op.mutates:
+        try:  # reads, too, go only to a selected target with its own credentials
+            where = gateway.scope.target(str(getattr(target, "account", "") or ""),
+                                         str(target.region), getattr(target, "profile", None))  # fmt: skip
+        except Refused as exc:
+            return Result(op, request, False, {}, "Refused", f"not sent: {exc}", "", "refused")
+        return _read(op, request, gateway.clients, where)
     subject = _subject(op, request)
-    if op.mutates:
-        who = caller if caller is not None else clients.caller_arn(target)
-        audit_id = cache.audit_before(op.name, target, [subject], _auditable(request), who)
-    result = _call(op, request, clients, target)
-    if audit_id is not None:
-        outcome = Outcome(subject, result.status, result.code, result.message or _brief(result))
-        cache.audit_after(audit_id, result.request_id, {subject: outcome})
-    return result
+    m = Mutation(
+        op.name, str(getattr(target, "account", "") or ""), str(target.region), request,
+        subjects=() if subject == op.cli else (subject,), destructive=op.destructive,
+        profile=getattr(target, "profile", None), after_unknown=after_unknown,
+    )  # fmt: skip
+    try:
+        reply, _ = gateway.send(m, lambda r: _outcomes(r, m.audit_ids))
+    except Refused as exc:
+        return Result(op, request, False, {}, "Refused", f"not sent: {exc}", "", "refused")
+    if reply.status != "sent":
+        return Result(op, request, False, {}, reply.code, reply.message, reply.request_id, reply.status)  # fmt: skip
+    failed = reply.response.get("FailedRequests") or []
+    if failed:
+        # Batch calls answer partial failure in FailedRequests: report it as failure.
+        first = failed[0] if isinstance(failed[0], dict) else {}
+        return Result(op, request, False, reply.response, str(first.get("ErrorCode") or "FailedRequests"),
+                      f"{len(failed)} request(s) failed: {first.get('ErrorMessage', '')}",
+                      reply.request_id, "failed")  # fmt: skip
+    return Result(op, request, True, reply.response, request_id=reply.request_id, status="sent")
+
+
+def _outcomes(reply: Reply, ids: tuple[str, ...]) -> dict[str, Outcome]:
+    if reply.status != "sent":
+        return {i: Outcome(i, reply.status, reply.code, reply.message) for i in ids}
+    failed = {}
+    for f in reply.response.get("FailedRequests") or []:
+        if isinstance(f, dict):
+            fid = str(f.get("WorkspaceId") or (f.get("WorkspaceRequest") or {}).get("UserName") or "")
+            failed[fid] = f
+    out = {}
+    for i in ids:
+        f = failed.get(i)
+        if f is not None:
+            out[i] = Outcome(i, "failed", str(f.get("ErrorCode") or ""), str(f.get("ErrorMessage") or ""))  # fmt: skip
+        else:
+            out[i] = Outcome(i, "sent", "", _brief_body(reply.response))
+    return out
 
 
 def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list[str]:
     """What a user may type to confirm a destructive call: the resource id, or its name."""
     specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
                      if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
-    words = [specific or _subject(op, request)]
+    subject = _subject(op, request)
+    if specific is None and subject == op.cli:
+        # The call names its resources inside lists (TerminateWorkspaceRequests[]): confirm
+        # one by its id, many by their count -- like `act --confirm N`, never a fixed word.
+        named = Mutation(op.name, "", "", request).audit_ids
+        if named == (op.name,):
+            return [op.cli]
+        return [named[0]] if len(named) == 1 else [str(len(named))]
+    words = [specific or subject]
     raw = raw_of(row)
     for key in ("name", "connection_string"):
         value = (row or {}).get(key)
@@ -676,49 +714,20 @@ def _subject(op: Operation, request: dict) -> str:
     return op.cli
 
 
-def _auditable(request: dict) -> dict:
-    # Blobs (logos, certificates) are not worth keeping in the audit log.
-    return json.loads(json.dumps(request, default=lambda v: f"<{len(v)} bytes>"))
-
-
-def _brief(result: Result) -> str:
-    resp = {k: v for k, v in result.response.items() if k != "ResponseMetadata"}
-    text = json.dumps(resp, default=str)
+def _brief_body(body: dict) -> str:
+    text = json.dumps(body, default=str)
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _call(op: Operation, request: dict, clients: Any, target: Any) -> Result:
+def _read(op: Operation, request: dict, clients: Any, target: Any) -> Result:
     try:
         response = getattr(clients.workspaces(target), op.method)(**request)
-    except Exception as exc:  # every failure is reported, never re-sent
-        status, code, message, rid = _classify(exc, target)
-        return Result(op, request, False, {}, code, message, rid, status)
+    except Exception as exc:  # reported, never re-sent
+        _status, code, message, rid = classify(exc, target)
+        return Result(op, request, False, {}, code, message, rid, "failed")
     rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
     body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    failed = body.get("FailedRequests") or []
-    if failed:
-        # Batch calls answer partial failure in FailedRequests: report it as failure.
-        first = failed[0] if isinstance(failed[0], dict) else {}
-        return Result(op, request, False, body, str(first.get("ErrorCode") or "FailedRequests"),
-                      f"{len(failed)} request(s) failed: {first.get('ErrorMessage', '')}", rid,
-                      "failed")  # fmt: skip
-    return Result(op, request, True, body, request_id=rid, status="sent" if op.mutates else "read")
-
-
-def _classify(exc: BaseException, target: Any) -> tuple[str, str, str, str]:
-    problem = credentials_problem(exc, getattr(target, "profile", None))
-    if problem is not None:
-        return "failed", "CredentialsProblem", str(problem), ""
-    if isinstance(exc, (*NOT_SENT_EXCEPTIONS, bex.ParamValidationError)):
-        return "failed", error_code(exc), f"not sent: {exc}", ""
-    if isinstance(exc, bex.ClientError):
-        meta = exc.response.get("ResponseMetadata", {})
-        rid = str(meta.get("RequestId", ""))
-        message = str(exc.response.get("Error", {}).get("Message", exc))
-        if int(meta.get("HTTPStatusCode") or 400) >= 500:
-            return "unknown", error_code(exc), f"service error; not re-sent: {message}", rid
-        return "failed", error_code(exc), message, rid
-    return "unknown", error_code(exc) or type(exc).__name__, f"fate unknown, not re-sent: {exc}", ""
+    return Result(op, request, True, body, request_id=rid, status="read")
 
 
 def coverage() -> list[dict[str, Any]]:

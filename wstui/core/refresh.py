@@ -173,7 +173,10 @@ class Refresher:
         for t in self.targets:
             if t.account == account and t.region == region:
                 return t
-        return self.clients.target_for(account, region) or Target(None, region, account)
+        found = self.clients.target_for(account, region)
+        if found is None:  # never another target's (or the default) credentials
+            raise LookupError(f"{account}/{region} is not among the selected targets")
+        return found
 
     # -- refresh -----------------------------------------------------------
     def refresh(self, kinds: Iterable[str] | None = None) -> list[RefreshResult]:

@@ -35,10 +35,24 @@ class AppContext:
     targets: list[Any] = field(default_factory=list)  # wstui.core.aws.Target
     clients: Any = None  # wstui.core.aws.Clients; None = no mutations possible
     refresher: Any = None  # wstui.core.refresh.Refresher
-    read_only: bool = False
+    read_only: bool = False  # shown in the header; the gateway's policy is what enforces it
     clock: Callable[[], float] = time.time  # frozen in screenshots and snapshot tests
     config: Any = None  # wstui.config.Config
     user_theme_dir: Path | None = None
+    policy: Any = None  # wstui.core.act.Policy; None = from read_only
+    _gateway: Any = None
+
+    @property
+    def gateway(self) -> Any:
+        """The mutation gateway (wstui.core.act): every change the TUI sends goes through it."""
+        if self._gateway is None:
+            from wstui.core.act import Gateway, Policy, Scope
+
+            policy = self.policy or Policy(("--read-only",) if self.read_only else ())
+            protect = getattr(self.config, "protect_tag", None) or "wstui:protect"
+            self._gateway = Gateway(policy, Scope(self.targets, self.clients), self.clients,
+                                    self.cache, protect_tag=protect)  # fmt: skip
+        return self._gateway
 
     @property
     def targets_text(self) -> str:
@@ -344,10 +358,11 @@ def build_context(options: Any) -> AppContext:
     cache = options.make_cache()
     clients = options.make_clients()
     refresher = options.make_refresher(cache, clients)
+    policy = options.policy()
     return AppContext(
         cache=cache, targets=list(refresher.targets), clients=clients, refresher=refresher,
-        read_only=bool(options.read_only), config=options.config,
-        user_theme_dir=_user_theme_dir(),
+        read_only=policy.read_only, config=options.config,
+        user_theme_dir=_user_theme_dir(), policy=policy,
     )  # fmt: skip
 
 
@@ -406,10 +421,11 @@ def demo_context(options: Any) -> Iterator[AppContext]:
         refresher = Refresher(
             cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0
         )
+        policy = options.policy()
         yield AppContext(
             cache=cache, targets=targets, clients=clients, refresher=refresher,
-            read_only=bool(options.read_only), config=options.config,
-            user_theme_dir=_user_theme_dir(),
+            read_only=policy.read_only, config=options.config,
+            user_theme_dir=_user_theme_dir(), policy=policy,
         )  # fmt: skip
     finally:
         if cache is not None:

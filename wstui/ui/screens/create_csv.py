@@ -156,8 +156,7 @@ class CsvCreateScreen(ModalScreen[None]):
             self.app.call_from_thread(self._progress, len(outcomes), len(plan.rows))
 
         try:
-            outcomes = cc.send_rows(plan, ctx.clients, self.target, ctx.cache,
-                                    read_only=ctx.read_only, on_batch=progress)  # fmt: skip
+            outcomes = cc.send_rows(plan, ctx.gateway, self.target, on_batch=progress)
         except Exception as exc:  # audit failure: the batch in hand was not sent
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return

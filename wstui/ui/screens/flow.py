@@ -14,6 +14,7 @@ from typing import Any
 
 from textual.screen import Screen
 
+from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
 from wstui.core.actions import COMPUTE_TYPES, ActionError, plan, resolve_action
 from wstui.ui.safe_text import fit
 from wstui.ui.screens._rows import rows_for_keys
@@ -112,20 +113,40 @@ def start_action(screen: Any, name: str) -> None:
 def confirm_plan(
     app: Any, kind: Any, name: str, rows: list[dict], params: dict, hidden: int
 ) -> None:
-    if app.ctx.read_only:
+    """Plan within the selected targets' scope; rows whose last call is uncertain or recent
+    are re-read from the service first (in a worker), then judged on their fresh state."""
+    ctx = app.ctx
+    if ctx.read_only:
         app.notify("Read-only mode: mutations are refused", severity="warning")
         return
-    try:
-        the_plan = plan(name, rows, params, hidden=hidden)
-    except ActionError as exc:
-        app.notify(str(exc), severity="error")
+    scope = ctx.gateway.scope if ctx.clients is not None else None
+    uncertain = uncertain_keys(ctx.cache, rows)
+
+    def show(checked: Recheck) -> None:
+        try:
+            the_plan = plan(name, checked.rows, params, hidden=hidden,
+                            protect_tag=ctx.gateway.protect_tag, scope=scope, checked=checked)  # fmt: skip
+        except ActionError as exc:
+            app.notify(str(exc), severity="error")
+            return
+
+        def decided(ok: bool | None) -> None:
+            if ok:
+                app.push_screen(ResultsScreen(the_plan, kind))
+
+        app.push_screen(PlanScreen(the_plan), decided)
+
+    if not uncertain:
+        show(Recheck(rows))
         return
+    reread = ctx.refresher.refresh_ids if ctx.refresher is not None else None
 
-    def decided(ok: bool | None) -> None:
-        if ok:
-            app.push_screen(ResultsScreen(the_plan, kind))
+    def work() -> None:
+        checked = recheck(rows, ctx.cache, scope, reread)
+        app.call_from_thread(show, checked)
 
-    app.push_screen(PlanScreen(the_plan), decided)
+    app.notify(f"Re-reading {len(uncertain)} WorkSpace(s) whose last call may not be settled…")
+    app.run_worker(work, thread=True, exit_on_error=False, group="recheck")
 
 
 def retry(results: Screen, failed: list[tuple[str, str, str]]) -> None:
@@ -141,9 +162,11 @@ def retry(results: Screen, failed: list[tuple[str, str, str]]) -> None:
             for account, region, wid in failed:
                 by_target[(account, region)].append(wid)
             for (account, region), ids in by_target.items():
-                target = ctx.clients.target_for(account, region) if ctx.clients else None
-                if target is not None:
-                    ctx.refresher.refresh_ids(target, ids)
+                try:
+                    target = ctx.gateway.scope.target(account, region)
+                except Exception:  # outside the selected targets: the plan will say so
+                    continue
+                ctx.refresher.refresh_ids(target, ids)
         app.call_from_thread(replan)
 
     def replan() -> None:

@@ -238,8 +238,7 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     def _send_worker(self, request: dict) -> None:
         ctx = self.ctx
         try:
-            result = ops.send(self.op, request, ctx.clients, self.target, ctx.cache,
-                              read_only=ctx.read_only)  # fmt: skip
+            result = ops.send(self.op, request, ctx.gateway, self.target)
         except Exception as exc:  # audit failure or read-only: nothing was sent
             result = ops.Result(self.op, request, False, code=type(exc).__name__,
                                 message=f"not sent: {exc}", status="failed")  # fmt: skip

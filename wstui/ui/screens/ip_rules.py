@@ -231,8 +231,8 @@ class IpRulesScreen(ModalScreen[bool]):
         results = []
         for call in calls:
             try:
-                result = ops.send(ops.OPERATIONS[call.operation], call.request, ctx.clients,
-                                  self.target, ctx.cache, read_only=ctx.read_only)  # fmt: skip
+                result = ops.send(ops.OPERATIONS[call.operation], call.request, ctx.gateway,
+                                  self.target)  # fmt: skip
             except Exception as exc:  # audit failure or read-only: nothing was sent
                 result = ops.Result(ops.OPERATIONS[call.operation], call.request, False,
                                     code=type(exc).__name__, message=f"not sent: {exc}")  # fmt: skip

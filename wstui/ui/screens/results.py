@@ -49,6 +49,7 @@ class ResultsScreen(Screen):
         self.finished = False
         self.followed = False
         self.error: str | None = None
+        self.stop_requested = False  # read by the sending worker before each call
 
     @property
     def ctx(self) -> Any:
@@ -93,6 +94,7 @@ class ResultsScreen(Screen):
 
     @work(thread=True, exit_on_error=False, group="execute")
     def _execute(self) -> None:
+        from wstui.core.act import SendingStopped
         from wstui.core.actions import execute
 
         ctx = self.ctx
@@ -102,9 +104,13 @@ class ResultsScreen(Screen):
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._progress, n, result)
 
-        outcomes = execute(
-            self.plan, ctx.clients, ctx.cache, read_only=ctx.read_only, on_progress=progress
-        )
+        try:
+            outcomes = execute(self.plan, ctx.gateway, on_progress=progress,
+                               should_stop=lambda: self.stop_requested)  # fmt: skip
+        except SendingStopped as exc:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._stopped, exc)
+            outcomes = exc.outcomes
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._executed, outcomes)
@@ -200,7 +206,33 @@ class ResultsScreen(Screen):
     # -- keys --------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        remaining = len(self.plan.calls) - self.sent_calls
+        if self.finished or remaining <= 0 or self.stop_requested:
+            self.app.pop_screen()
+            return
+        from wstui.ui.screens.plan import ChoiceScreen
+
+        def chosen(index: int | None) -> None:
+            if index == 0:
+                self.stop_requested = True  # the worker stops before its next call
+                self.notify(f"Stopping: {remaining} call(s) will not be sent")
+
+        self.app.push_screen(ChoiceScreen(
+            f"Stop sending the remaining {remaining} call(s)?",
+            ("Stop sending (calls already sent stay sent)", "Keep sending"),
+        ), chosen)  # fmt: skip
+
+    def _stopped(self, exc: Any) -> None:
+        """Sending stopped part-way: say exactly what was and was not sent."""
+        for outcome in exc.outcomes:
+            self.outcomes[outcome.id] = outcome
+        self._show_outcomes(exc.outcomes)
+        table = self.query_one("#results-table", DataTable)
+        shown = {k[2]: "/".join(k) for k in self.keys[:MAX_ROWS]}
+        for wid in exc.not_sent:
+            if wid in shown:
+                table.update_cell(shown[wid], "result", safe_text("NOT SENT", "yellow"))
+        self.error = f"{exc.reason}: {len(exc.not_sent)} WorkSpace(s) not sent"
 
     def action_retry_failed(self) -> None:
         failed = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "failed"]
