@@ -92,6 +92,12 @@ def test_malformed_rps_cap_is_a_usage_error(value):
         _args("--rps-cap", value)
 
 
+def test_cli_knows_the_same_kinds_as_faults():
+    from wstui.sim import cli, faults
+
+    assert cli.INJECTION_KINDS == faults.INJECTION_KINDS
+
+
 def test_parse_inject_shapes():
     assert parse_inject("500-after") == ("500-after", None, None)
     assert parse_inject("503@3") == ("503", None, 3)
@@ -120,15 +126,18 @@ def test_unknown_region_from_the_command_is_a_message_not_a_traceback(capsys):
 
 def test_startup_lines_give_the_exact_environment():
     lines = startup_lines("http://127.0.0.1:5000", ["eu-west-1", "us-east-1"], FaultPlan())
-    assert "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-1 " \
-           "AWS_DEFAULT_REGION=eu-west-1 AWS_ENDPOINT_URL=http://127.0.0.1:5000" in lines
+    assert (
+        "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=eu-west-1 "
+        "AWS_DEFAULT_REGION=eu-west-1 AWS_ENDPOINT_URL=http://127.0.0.1:5000"
+    ) in lines
     assert "  wstui --region eu-west-1 --region us-east-1" in lines
 
 
 def test_sim_serve_with_faults_and_comma_regions():
     cmd = [sys.executable, "-c", "import sys; from wstui.cli import main; sys.exit(main())",
            "sim", "serve", "--port", "0", "--size", "20", "--regions", "eu-west-1,us-east-1",
-           "--inject", "503:DescribeWorkspaces@1", "--deny", "DescribeWorkspaceDirectories"]  # fmt: skip
+           "--inject", "503:DescribeWorkspaces@1",
+           "--deny", "DescribeWorkspaceDirectories"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
     try:

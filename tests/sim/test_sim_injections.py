@@ -227,19 +227,24 @@ def test_tagging_api_goes_through_the_same_rules(sim):
 
 
 # -- handler failures are JSON errors -------------------------------------------------------
-@pytest.mark.parametrize(("call", "named"), [
-    (lambda c: c.modify_client_properties(
-        ResourceId="d-1234567890", ClientProperties={"ReconnectEnabled": "ENABLED"}), "d-1234567890"),
-    (lambda c: c.modify_selfservice_permissions(
-        ResourceId="d-1234567890", SelfservicePermissions={"RestartWorkspace": "ENABLED"}),
-     "d-1234567890"),
-    (lambda c: c.update_workspace_image_permission(
-        ImageId="wsi-123456789", AllowCopyImage=True, SharedAccountId="123456789012"),
-     "wsi-123456789"),
-], ids=["ModifyClientProperties", "ModifySelfservicePermissions", "UpdateWorkspaceImagePermission"])  # fmt: skip
-def test_unknown_resource_is_resource_not_found(client, call, named):
+UNKNOWN_RESOURCE_CALLS = {  # operation -> (method, params, the id the message must name)
+    "ModifyClientProperties": ("modify_client_properties", {
+        "ResourceId": "d-1234567890", "ClientProperties": {"ReconnectEnabled": "ENABLED"}},
+        "d-1234567890"),
+    "ModifySelfservicePermissions": ("modify_selfservice_permissions", {
+        "ResourceId": "d-1234567890", "SelfservicePermissions": {"RestartWorkspace": "ENABLED"}},
+        "d-1234567890"),
+    "UpdateWorkspaceImagePermission": ("update_workspace_image_permission", {
+        "ImageId": "wsi-123456789", "AllowCopyImage": True, "SharedAccountId": "123456789012"},
+        "wsi-123456789"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("operation", sorted(UNKNOWN_RESOURCE_CALLS))
+def test_unknown_resource_is_resource_not_found(client, operation):
+    method, params, named = UNKNOWN_RESOURCE_CALLS[operation]
     with pytest.raises(ClientError) as exc:
-        call(client)
+        getattr(client, method)(**params)
     code, status, message = _error(exc)
     assert (code, status) == ("ResourceNotFoundException", 400) and named in message
 
@@ -275,8 +280,10 @@ def test_unexpected_handler_exception_is_internal_failure_over_http(sim, sim_url
     assert status == 500 and body["__type"] == "InternalFailure"
     assert headers["x-amzn-ErrorType"] == "InternalFailure" and "KeyError" in body["message"]
     # botocore reads it as a ClientError, and the connection stays usable afterwards.
-    client = boto3.client("workspaces", region_name=REGION, endpoint_url=sim_url,
-                          aws_access_key_id="x", aws_secret_access_key="x", config=NO_RETRIES)  # fmt: skip
+    client = boto3.client(
+        "workspaces", region_name=REGION, endpoint_url=sim_url, aws_access_key_id="x",
+        aws_secret_access_key="x", config=NO_RETRIES,
+    )  # fmt: skip
     with pytest.raises(ClientError) as exc:
         client.describe_workspaces()
     assert _error(exc)[:2] == ("InternalFailure", 500)

@@ -65,7 +65,8 @@ def _add_fault_flags(group: Any) -> None:
     group.add_argument("--latency-ms", dest="sim_latency_ms", metavar="X", type=float, default=0.0,
                        help="added to every call")  # fmt: skip
     group.add_argument("--throttle-rate", dest="sim_throttle_rate", metavar="F", type=float,
-                       default=0.0, help="share of calls answered ThrottlingException (seeded)")  # fmt: skip
+                       default=0.0,
+                       help="share of calls answered ThrottlingException (seeded)")  # fmt: skip
     group.add_argument("--rps-cap", dest="sim_rps_cap", metavar="OP=N", action="append",
                        type=parse_rps_cap, default=[],
                        help="calls per second per operation, then ThrottlingException; "
@@ -73,7 +74,8 @@ def _add_fault_flags(group: Any) -> None:
     group.add_argument("--deny", dest="sim_deny", metavar="OP", action="append", default=[],
                        help="answer OP with AccessDeniedException (repeatable)")  # fmt: skip
     group.add_argument("--fail-after", dest="sim_fail_after", metavar="N", type=_non_negative,
-                       default=None, help="after N calls the endpoint drops every connection")  # fmt: skip
+                       default=None,
+                       help="after N calls the endpoint drops every connection")  # fmt: skip
     group.add_argument("--inject", dest="sim_inject", metavar="KIND[:OP,...][@TIMES]",
                        action="append", type=parse_inject, default=[],
                        help=f"KIND one of {', '.join(INJECTION_KINDS)}; only OPs (default all), "

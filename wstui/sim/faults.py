@@ -26,8 +26,6 @@ INJECTION_KINDS: Final[tuple[InjectionKind, ...]] = (
     "503",
     "expired-token",
 )
-# The handler runs for these, then the client gets no response / an HTTP 500.
-AFTER_KINDS: Final = frozenset({"drop-after", "500-after"})
 
 Verdict = Literal[
     "ok", "throttle", "down", "denied", "drop-after", "500-after", "503", "expired-token"
@@ -144,7 +142,11 @@ class Faults:
             self._injections.clear()
 
     def judge(self, operation: str) -> tuple[Verdict, float]:
-        """Count one call; return its verdict and the latency (seconds) to add first."""
+        """Count one call; return its verdict and the latency (seconds) to add first.
+
+        Precedence: endpoint down, injected rules, denied, throttle rate, RPS cap. A rule
+        is used up only by a call it applies to (not by one the dead endpoint swallowed).
+        """
         with self._lock:
             self._count += 1
             s = self._settings

@@ -978,6 +978,8 @@ _original_call_action = WorkSpacesResponse.call_action
 _installed = False
 
 Response = tuple[int, dict[str, Any], str]
+INTERNAL_FAILURE_MESSAGE = "We encountered an internal error. Please try again."
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
 
 
 @functools.cache
@@ -985,7 +987,8 @@ def model_operations() -> frozenset[str]:
     """The operation names botocore's WorkSpaces model defines (what the service answers)."""
     import botocore.session
 
-    return frozenset(botocore.session.get_session().get_service_model("workspaces").operation_names)
+    model = botocore.session.get_session().get_service_model("workspaces")
+    return frozenset(model.operation_names)
 
 
 def _call_action(self: WorkSpacesResponse) -> Any:
@@ -998,7 +1001,8 @@ def _call_action(self: WorkSpacesResponse) -> Any:
     if operation not in model_operations():
         # The service answers this before any fault or authorisation; moto would raise.
         _record(self, operation, params, None)
-        return error_response(self, UnknownOperation(f"Unknown operation {operation or '(none)'}."))
+        unknown = UnknownOperation(f"Unknown operation {operation or '(none)'}.")
+        return error_response(self, unknown)
 
     def run() -> Any:
         with LOCK:
@@ -1033,9 +1037,6 @@ def gate(
     return result
 
 
-INTERNAL_FAILURE_MESSAGE = "We encountered an internal error. Please try again."
-
-
 def _record(resp: Any, operation: str, params: dict[str, Any], fault: str | None) -> None:
     runtime = current()
     runtime.record(
@@ -1061,9 +1062,6 @@ def _refusal_before(resp: Any, verdict: str, permission: str) -> Any:
     return None
 
 
-EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
-
-
 def _run_guarded(resp: Any, operation: str, run: Callable[[], Any]) -> Any:
     """Run the handler; an unexpected exception becomes an InternalFailure response.
 
@@ -1084,8 +1082,12 @@ def _run_guarded(resp: Any, operation: str, run: Callable[[], Any]) -> Any:
 
 def error_response(resp: Any, err: SimServiceError) -> Response:
     """A JSON-protocol error as AWS sends it: status, x-amzn-ErrorType and a JSON body."""
-    headers = {**resp.response_headers, "status": str(err.code),
-               "x-amzn-ErrorType": err.error_type, "Content-Type": "application/x-amz-json-1.1"}  # fmt: skip
+    headers = {
+        **resp.response_headers,
+        "status": str(err.code),
+        "x-amzn-ErrorType": err.error_type,
+        "Content-Type": "application/x-amz-json-1.1",
+    }
     return err.code, headers, err.description
 
 
