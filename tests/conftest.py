@@ -5,7 +5,8 @@
              seeded fleet: ``SIM_SIZE`` WorkSpaces over ``SIM_REGIONS``, 2 directories per
              region, hostile strings included. ``sim.report`` (SeedReport) lists ids per
              region; ``sim.calls`` / ``sim.calls_to(op)`` show what the simulator received;
-             ``sim.faults.configure(...)`` injects faults; ``sim.set_state(region, id, state)``
+             ``sim.faults.configure(...)`` / ``sim.faults.inject(kind, operations, times)``
+             inject faults; ``sim.set_state(region, id, state)``
              sets up a precondition. boto3 clients made inside the test hit it directly.
 ``sim_url``  The same simulator served over HTTP (``http://127.0.0.1:PORT``); use it as
              ``endpoint_url`` with any credentials. Stopped after the test.

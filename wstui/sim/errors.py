@@ -13,8 +13,8 @@ class SimServiceError(JsonRESTError):
         super().__init__(self.error_type, message)
 
 
-def _make(name: str) -> type[SimServiceError]:
-    return type(name, (SimServiceError,), {"error_type": name})
+def _make(name: str, status: int = 400) -> type[SimServiceError]:
+    return type(name, (SimServiceError,), {"error_type": name, "code": status})
 
 
 InvalidParameterValues = _make("InvalidParameterValuesException")
@@ -27,3 +27,8 @@ OperationInProgress = _make("OperationInProgressException")
 OperationNotSupported = _make("OperationNotSupportedException")
 Throttling = _make("ThrottlingException")
 AccessDenied = _make("AccessDeniedException")
+# Not in the WorkSpaces model, but what AWS's JSON endpoints answer (botocore parses them).
+ExpiredToken = _make("ExpiredTokenException")
+UnknownOperation = _make("UnknownOperationException")
+InternalFailure = _make("InternalFailure", 500)
+ServiceUnavailable = _make("ServiceUnavailable", 503)

@@ -1,4 +1,13 @@
-"""Fault injection, switchable while the simulator runs (tests flip it mid-listing)."""
+"""Fault injection, switchable while the simulator runs (tests flip it mid-listing).
+
+Two families:
+
+- settings (``configure``): latency, a seeded throttle rate, per-operation RPS caps,
+  AccessDenied operations and an endpoint that dies after N calls;
+- injection rules (``inject``): deterministic faults for the next N matching calls,
+  answered before the handler runs (``503``, ``expired-token``) or after it ran and
+  changed state (``drop-after``, ``500-after``) -- the "did my request reach AWS?" cases.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Verdict = Literal["ok", "throttle", "down", "denied"]
+InjectionKind = Literal["drop-after", "500-after", "503", "expired-token"]
+INJECTION_KINDS: Final[tuple[InjectionKind, ...]] = (
+    "drop-after",
+    "500-after",
+    "503",
+    "expired-token",
+)
+
+Verdict = Literal[
+    "ok", "throttle", "down", "denied", "drop-after", "500-after", "503", "expired-token"
+]
 
 _UNSET: Final = object()
 
@@ -24,6 +43,19 @@ class FaultSettings:
     denied: frozenset[str] = frozenset()  # operations answered AccessDeniedException
 
 
+@dataclass
+class Injection:
+    """One ``inject`` rule; ``remaining`` counts down per applied call (None: forever)."""
+
+    kind: InjectionKind
+    operations: frozenset[str] | None  # None: every operation
+    remaining: int | None
+
+    def matches(self, operation: str) -> bool:
+        live = self.remaining is None or self.remaining > 0
+        return live and (self.operations is None or operation in self.operations)
+
+
 class Faults:
     """Thread-safe fault switchboard consulted once per API call."""
 
@@ -33,6 +65,7 @@ class Faults:
         self._rng = random.Random(seed)
         self._count = 0
         self._recent: dict[str, deque[float]] = {}
+        self._injections: list[Injection] = []
 
     @property
     def settings(self) -> FaultSettings:
@@ -73,19 +106,56 @@ class Faults:
             self._settings = FaultSettings(**{**s.__dict__, **changes})  # type: ignore[arg-type]
             return self._settings
 
+    def inject(
+        self, kind: str, operations: Iterable[str] | None = None, times: int | None = None
+    ) -> None:
+        """Add a rule: the next ``times`` calls to ``operations`` get fault ``kind``.
+
+        ``operations`` None means every operation, ``times`` None every matching call.
+        Rules apply in the order added; a call gets the first live matching rule only.
+        """
+        if kind not in INJECTION_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(INJECTION_KINDS)}")
+        if times is not None and times < 0:
+            raise ValueError("times must be >= 0 (or None for every matching call)")
+        if isinstance(operations, str):  # a lone name, not its characters
+            operations = [operations]
+        ops = None if operations is None else frozenset(operations)
+        with self._lock:
+            self._injections.append(Injection(kind, ops, times))  # type: ignore[arg-type]
+
+    def clear_injections(self) -> None:
+        with self._lock:
+            self._injections.clear()
+
+    @property
+    def injections(self) -> list[Injection]:
+        """The rules still active (a snapshot)."""
+        with self._lock:
+            return [Injection(r.kind, r.operations, r.remaining) for r in self._injections
+                    if r.remaining is None or r.remaining > 0]  # fmt: skip
+
     def reset(self) -> None:
         with self._lock:
             self._settings = FaultSettings()
             self._recent.clear()
+            self._injections.clear()
 
     def judge(self, operation: str) -> tuple[Verdict, float]:
-        """Count one call; return its verdict and the latency (seconds) to add first."""
+        """Count one call; return its verdict and the latency (seconds) to add first.
+
+        Precedence: endpoint down, injected rules, denied, throttle rate, RPS cap. A rule
+        is used up only by a call it applies to (not by one the dead endpoint swallowed).
+        """
         with self._lock:
             self._count += 1
             s = self._settings
             latency = s.latency_ms / 1000.0
             if s.fail_after is not None and self._count > s.fail_after:
                 return "down", latency
+            injected = self._take_injection(operation)
+            if injected is not None:
+                return injected, latency
             if operation in s.denied:
                 return "denied", latency
             if s.throttle_rate and self._rng.random() < s.throttle_rate:
@@ -94,6 +164,16 @@ class Faults:
             if cap is not None and self._over_cap(operation, cap):
                 return "throttle", latency
             return "ok", latency
+
+    def _take_injection(self, operation: str) -> InjectionKind | None:
+        # Called under the lock, once per call, in arrival order: that order alone decides
+        # which calls get the fault (no randomness, no clock).
+        for rule in self._injections:
+            if rule.matches(operation):
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                return rule.kind
+        return None
 
     def _over_cap(self, operation: str, cap: float) -> bool:
         # Sliding one-second window per operation; refused calls do not use up capacity.

@@ -9,8 +9,10 @@ from the service (paging, asynchronous states), by setting methods on
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
+import logging
 import random
 import re
 import socket
@@ -19,13 +21,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ConnectionClosedError
+from botocore.exceptions import ClientError, ConnectionClosedError
 from moto.workspaces.responses import WorkSpacesResponse
+from werkzeug.exceptions import HTTPException
 
 from wstui.sim import states
 from wstui.sim.catalogue import AMAZON_BUNDLES, COMPUTE_TYPES
 from wstui.sim.errors import (
     AccessDenied,
+    ExpiredToken,
+    InternalFailure,
     InvalidParameterValues,
     InvalidResourceState,
     OperationInProgress,
@@ -34,7 +39,10 @@ from wstui.sim.errors import (
     ResourceAssociated,
     ResourceLimitExceeded,
     ResourceNotFound,
+    ServiceUnavailable,
+    SimServiceError,
     Throttling,
+    UnknownOperation,
 )
 from wstui.sim.http import SOCKET_KEY
 from wstui.sim.model import (
@@ -49,6 +57,7 @@ from wstui.sim.model import (
 )
 from wstui.sim.runtime import SimCall, current
 
+log = logging.getLogger(__name__)
 Handler = Callable[[WorkSpacesResponse, dict[str, Any]], dict[str, Any]]
 OPERATIONS: dict[str, Handler] = {}
 
@@ -968,6 +977,19 @@ def _params(resp: WorkSpacesResponse) -> dict[str, Any]:
 _original_call_action = WorkSpacesResponse.call_action
 _installed = False
 
+Response = tuple[int, dict[str, Any], str]
+INTERNAL_FAILURE_MESSAGE = "We encountered an internal error. Please try again."
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
+
+
+@functools.cache
+def model_operations() -> frozenset[str]:
+    """The operation names botocore's WorkSpaces model defines (what the service answers)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("workspaces")
+    return frozenset(model.operation_names)
+
 
 def _call_action(self: WorkSpacesResponse) -> Any:
     """Record the call, apply faults, settle finished terminations, then dispatch."""
@@ -976,43 +998,97 @@ def _call_action(self: WorkSpacesResponse) -> Any:
         params = _params(self)
     except InvalidParameterValues:
         params = {}
-    refused = gate(self, operation, params, f"workspaces:{operation}")
-    if refused is not None:
-        return refused
-    with LOCK:
-        purge_gone(self.workspaces_backend, current().clock.now())
-    return _original_call_action(self)
+    if operation not in model_operations():
+        # The service answers this before any fault or authorisation; moto would raise.
+        _record(self, operation, params, None)
+        unknown = UnknownOperation(f"Unknown operation {operation or '(none)'}.")
+        return error_response(self, unknown)
+
+    def run() -> Any:
+        with LOCK:
+            purge_gone(self.workspaces_backend, current().clock.now())
+        return _original_call_action(self)
+
+    return gate(self, operation, params, f"workspaces:{operation}", run)
 
 
-def gate(resp: Any, operation: str, params: dict[str, Any], permission: str) -> Any:
-    """Record one call and apply the faults: the response to send instead, or None to go on.
+def gate(
+    resp: Any, operation: str, params: dict[str, Any], permission: str, run: Callable[[], Any]
+) -> Any:
+    """Record one call and answer it through the faults: ``run()`` is the real handler.
 
-    Shared by every service the simulator answers (WorkSpaces, the tagging API).
+    Shared by every service the simulator answers (WorkSpaces, the tagging API). Faults
+    judged "before" answer instead of running the handler; "after" faults (drop-after,
+    500-after) let it run -- the state changes -- and then spoil the answer.
     """
     runtime = current()
     verdict, latency = runtime.faults.judge(operation)
-    runtime.record(
-        SimCall(operation, resp.region, params, runtime.clock.now(), resp.current_account,
-                None if verdict == "ok" else verdict)
-    )  # fmt: skip
+    _record(resp, operation, params, None if verdict == "ok" else verdict)
     if latency:
         time.sleep(latency)
+    refused = _refusal_before(resp, verdict, permission)
+    if refused is not None:
+        return refused
+    result = _run_guarded(resp, operation, run)
+    if verdict == "drop-after":
+        return _endpoint_down(resp)
+    if verdict == "500-after":
+        return error_response(resp, InternalFailure(INTERNAL_FAILURE_MESSAGE))
+    return result
+
+
+def _record(resp: Any, operation: str, params: dict[str, Any], fault: str | None) -> None:
+    runtime = current()
+    runtime.record(
+        SimCall(operation, resp.region, params, runtime.clock.now(), resp.current_account, fault)
+    )
+
+
+def _refusal_before(resp: Any, verdict: str, permission: str) -> Any:
+    """The response for a fault answered without running the handler, else None."""
     if verdict == "down":
         return _endpoint_down(resp)
     if verdict == "denied":
-        err = AccessDenied(
+        return error_response(resp, AccessDenied(
             f"User: arn:aws:iam::{resp.current_account}:user/sim is not authorized to perform: "
             f"{permission}"
-        )
-        headers = {**resp.response_headers, "status": "400",
-                   "x-amzn-ErrorType": "AccessDeniedException"}  # fmt: skip
-        return 400, headers, err.description
+        ))  # fmt: skip
     if verdict == "throttle":
-        err = Throttling("Rate exceeded")
-        headers = {**resp.response_headers, "status": "400",
-                   "x-amzn-ErrorType": "ThrottlingException"}  # fmt: skip
-        return 400, headers, err.description
+        return error_response(resp, Throttling("Rate exceeded"))
+    if verdict == "503":
+        return error_response(resp, ServiceUnavailable("Service Unavailable"))
+    if verdict == "expired-token":
+        return error_response(resp, ExpiredToken(EXPIRED_TOKEN_MESSAGE))
     return None
+
+
+def _run_guarded(resp: Any, operation: str, run: Callable[[], Any]) -> Any:
+    """Run the handler; an unexpected exception becomes an InternalFailure response.
+
+    moto answers service errors itself; anything else escaping a handler would reach the
+    client as a raw Python exception (in-process) or a dropped connection (HTTP), which
+    no real endpoint does.
+    """
+    try:
+        return run()
+    except (HTTPException, ClientError):
+        raise  # answered as service errors by moto's adapters and `simulator._direct`
+    except Exception as e:  # the whole point: never let one escape
+        log.warning("simulator handler for %s failed", operation, exc_info=True)
+        return error_response(resp, InternalFailure(
+            f"The simulator failed to handle {operation}: {type(e).__name__}: {e}"
+        ))  # fmt: skip
+
+
+def error_response(resp: Any, err: SimServiceError) -> Response:
+    """A JSON-protocol error as AWS sends it: status, x-amzn-ErrorType and a JSON body."""
+    headers = {
+        **resp.response_headers,
+        "status": str(err.code),
+        "x-amzn-ErrorType": err.error_type,
+        "Content-Type": "application/x-amz-json-1.1",
+    }
+    return err.code, headers, err.description
 
 
 def _endpoint_down(resp: Any) -> Any:

@@ -11,6 +11,7 @@ HTTP/1.1 with Content-Length on every response.
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,14 +53,15 @@ class _Handler(BaseHTTPRequestHandler):
             status_headers[:] = [status, headers]
             return lambda _data: None
 
-        chunks = self.server.app(self._environ(body), start_response)
         try:
-            payload = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        status, headers = status_headers
+            status, headers, payload = self._run_app(body, start_response, status_headers)
+        except Exception as e:  # answer 500; an escaped one drops the connection
+            code, fields, text = internal_failure(f"{type(e).__name__}: {e}")
+            status, headers, payload = (
+                f"{code} Internal Server Error",
+                list(fields.items()),
+                text.encode(),
+            )
         code, _, reason = status.partition(" ")
         try:
             self.send_response(int(code), reason)
@@ -73,6 +75,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client went away, or a fault closed the socket on purpose
             self.close_connection = True
+
+    def _run_app(
+        self, body: bytes, start_response: Callable[..., Any], status_headers: list[Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        chunks = self.server.app(self._environ(body), start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status, headers = status_headers
+        return status, headers, payload
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 
@@ -107,6 +122,13 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
+
+
+def internal_failure(detail: str) -> tuple[int, dict[str, str], str]:
+    """(status, headers, body) of AWS's JSON-protocol InternalFailure, naming ``detail``."""
+    body = json.dumps({"__type": "InternalFailure", "message": f"Simulator failure: {detail}"})
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "InternalFailure"}
+    return 500, headers, body
 
 
 def make_server(host: str, port: int, app: WsgiApp) -> ThreadingHTTPServer:

@@ -220,6 +220,22 @@ def _dir(resp: Resp, params: Params, key: str = "ResourceId") -> Any:
     return _directory(_backend(resp), _check(params.get(key), DIR_ID, key))
 
 
+# moto serves these two but indexes its dict with the id: an unknown one raised KeyError.
+@op("ModifyClientProperties")
+def modify_client_properties(resp: Resp, params: Params) -> dict[str, Any]:
+    d = _dir(resp, params)
+    _backend(resp).modify_client_properties(d.directory_id, params.get("ClientProperties") or {})
+    return {}
+
+
+@op("ModifySelfservicePermissions")
+def modify_selfservice_permissions(resp: Resp, params: Params) -> dict[str, Any]:
+    d = _dir(resp, params)
+    permissions = params.get("SelfservicePermissions") or {}
+    _backend(resp).modify_selfservice_permissions(d.directory_id, permissions)
+    return {}
+
+
 @op("DeregisterWorkspaceDirectory")
 def deregister_directory(resp: Resp, params: Params) -> dict[str, Any]:
     backend = _backend(resp)
@@ -562,6 +578,18 @@ def delete_image(resp: Resp, params: Params) -> dict[str, Any]:
     if image.image_permissions:
         raise InvalidResourceState("Unshare the image from every account before deleting it.")
     del _backend(resp).workspace_images[image.image_id]
+    return {}
+
+
+@op("UpdateWorkspaceImagePermission")
+def update_image_permission(resp: Resp, params: Params) -> dict[str, Any]:
+    # moto's own handler raised KeyError for an unknown image.
+    image = _image(resp, params.get("ImageId"))
+    account = _check(params.get("SharedAccountId"), ACCOUNT_ID, "SharedAccountId")
+    allow = params.get("AllowCopyImage")
+    if not isinstance(allow, bool):
+        raise InvalidParameterValues("AllowCopyImage must be true or false.")
+    _backend(resp).update_workspace_image_permission(image.image_id, allow, account)
     return {}
 
 

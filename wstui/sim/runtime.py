@@ -22,7 +22,10 @@ class SimCall:
     params: dict[str, Any]
     at: float  # virtual time the call was received
     account: str = ""
-    fault: str | None = None  # None, "throttle", "down" or "denied": what the simulator answered
+    # What the simulator did instead of a plain answer: None, "throttle", "down", "denied",
+    # or an injected "503" / "expired-token" (handler not run), "drop-after" / "500-after"
+    # (handler ran, the answer was lost or replaced).
+    fault: str | None = None
 
 
 MAX_CALLS = 200_000

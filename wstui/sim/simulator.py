@@ -15,7 +15,7 @@ from moto.workspaces.models import workspaces_backends
 from wstui.sim import handlers, runtime
 from wstui.sim.clock import Clock
 from wstui.sim.faults import Faults
-from wstui.sim.http import make_server
+from wstui.sim.http import internal_failure, make_server
 from wstui.sim.model import LOCK, SimWorkspace
 from wstui.sim.runtime import Runtime, SimCall
 from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
@@ -189,6 +189,8 @@ def _direct(app: Any) -> Any:
             return exc.get_response(environ)(environ, start_response)
         except ClientError as exc:  # as moto's Flask adapter answers them
             result = 400, {}, exc.response["Error"]["Message"]
+        except Exception as exc:  # a JSON 500, never a dropped connection
+            result = internal_failure(f"{type(exc).__name__}: {exc}")
         status, headers, body = result if len(result) == 3 else (200, {}, result)
         return Response(response=body, status=status, headers=headers)(environ, start_response)
 

@@ -4,7 +4,8 @@ moto serves the tagging API from every backend's ``iter_tagged_resources``; the 
 adds what a WorkSpaces fleet needs on top:
 
 - every tagging call goes through the same gate as WorkSpaces calls: recorded in the call
-  log, and subject to latency, throttling, AccessDenied and a dying endpoint;
+  log, and subject to every fault (latency, throttling, AccessDenied, a dying endpoint,
+  injected rules);
 - ``ResourceARNList`` (1 to 100 ARNs, never with the paging parameters) is answered by
   looking each WorkSpace up, as the service does. moto scans every resource of the region
   for each such call, which at 100,000 WorkSpaces made tag reads quadratic.
@@ -48,8 +49,8 @@ def _call_action(self: ResourceGroupsTaggingAPIResponse) -> Any:
     from wstui.sim.handlers import gate
 
     operation = self._get_action()
-    refused = gate(self, operation, _params(self), f"tag:{operation}")
-    return refused if refused is not None else _original_call_action(self)
+    return gate(self, operation, _params(self), f"tag:{operation}",
+                lambda: _original_call_action(self))  # fmt: skip
 
 
 def _workspace_id(arn: str, partition_region_account: tuple[str, str]) -> str | None:
