@@ -782,8 +782,9 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     print_table(table, ["LINE", "USER", "DIRECTORY", "RESULT", "WORKSPACE / ERROR"], sys.stdout, 60)
     counts = cc.summary(outcomes)
     print(f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown"
-          + (f", {counts['refused']} refused (not sent)" if counts["refused"] else ""))  # fmt: skip
-    if counts["pending"] == len(outcomes):
+          + (f", {counts['refused']} refused (not sent)" if counts["refused"] else "")
+          + (f", {counts['exists']} already created earlier" if counts["exists"] else ""))  # fmt: skip
+    if counts["pending"] + counts["exists"] == len(outcomes):
         return EXIT_OK
     return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR
 

@@ -76,7 +76,7 @@ def test_sixty_rows_go_as_three_calls_with_pending_and_failed_per_row(sim: Any, 
     assert [o.line for o in outcomes] == list(range(2, 62))
     failed = [o for o in outcomes if o.status == "failed"]
     assert [(o.line, o.user, o.code) for o in failed] == [(43, "ghost", "ResourceNotFound.Directory")]
-    assert cc.summary(outcomes) == {"pending": 59, "failed": 1, "unknown": 0, "refused": 0}
+    assert cc.summary(outcomes) == {"pending": 59, "failed": 1, "unknown": 0, "refused": 0, "exists": 0}
     import boto3
 
     c = boto3.client("workspaces", region_name=US)

@@ -119,10 +119,13 @@ def test_create_workspaces_with_a_lost_response_creates_each_once(
     assert len(sim.calls_to("CreateWorkspaces")) == 1
     assert len(sim.backend(US).workspaces) == before + 3  # not 6
     assert "0 pending, 0 failed, 3 unknown" in out and code == cli.EXIT_ERROR
-    # The re-run is refused: those users' creation has an unknown outcome.
+    # The re-run re-reads those users first: they exist, so nothing is created again.
     code, out, _err = run("--region", US, "create-workspaces", "--csv", str(csv), "--yes")
     assert len(sim.calls_to("CreateWorkspaces")) == 1
-    assert "3 refused" in out and len(sim.backend(US).workspaces) == before + 3
+    assert "3 already created earlier" in out and len(sim.backend(US).workspaces) == before + 3
+    assert code == cli.EXIT_OK
+    lookups = [c.params for c in sim.calls_to("DescribeWorkspaces") if c.params.get("UserName")]
+    assert sorted(p["UserName"] for p in lookups) == ["newuser0", "newuser1", "newuser2"]
 
 
 def test_op_create_tags_after_a_500_is_sent_once(sim: Any, run: Run) -> None:

@@ -71,7 +71,7 @@ class RowOutcome:
     line: int
     user: str
     directory: str
-    status: str  # "pending" | "failed" | "unknown"
+    status: str  # "pending" | "failed" | "unknown" | "refused" | "exists" (made earlier)
     workspace_id: str = ""
     state: str = ""
     code: str = ""
@@ -209,18 +209,20 @@ def _tags(text: str) -> list[dict[str, str]] | str:
 def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) -> list[RowOutcome]:  # fmt: skip
     """One CreateWorkspaces per 25 rows through the gateway; each row's answer, in file order.
 
-    Each call is audited under its rows' "DirectoryId/UserName" keys, so a re-run after a
-    lost response finds them (the gateway refuses to create them blindly again).
+    Each call is audited under its rows' "DirectoryId/UserName" keys. Rows whose last
+    create has an unknown outcome (a lost response) are re-read from the service first:
+    a WorkSpace that exists for that user is reported, never created a second time.
     """
     if not plan.ok:
         raise ValueError("the CSV has problems; nothing is sent")
     op = OPERATIONS["CreateWorkspaces"]
-    outcomes: list[RowOutcome] = []
-    for batch in plan.batches():
+    outcomes, rows = _created_already(plan.rows, gateway, target)
+    for start in range(0, len(rows), PER_CALL):
+        batch = rows[start : start + PER_CALL]
         request = {"Workspaces": [r.request for r in batch]}
         m = Mutation(op.name, str(target.account or ""), target.region, request,
-                     subjects=tuple(f"{r.key[0]}/{r.key[1]}" for r in batch),
-                     profile=target.profile)  # fmt: skip
+                     subjects=tuple(_key(r) for r in batch), profile=target.profile,
+                     after_unknown=True)  # fmt: skip
         try:
             reply, _ = gateway.send(m, lambda reply, b=batch: _audited(b, reply))
         except Refused as exc:
@@ -231,6 +233,36 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
         if on_batch is not None:
             on_batch(outcomes)
     return sorted(outcomes, key=lambda o: o.line)
+
+
+def _key(r: Row) -> str:
+    return f"{r.key[0]}/{r.key[1]}"
+
+
+def _created_already(rows: list[Row], gateway: Any, target: Any) -> tuple[list[RowOutcome], list[Row]]:  # fmt: skip
+    """Outcomes for rows whose earlier create may have worked, and the rows still to send."""
+    where = gateway.scope.target(str(target.account or ""), target.region, target.profile)
+    last = gateway.cache.last_calls(where.account, where.region, [_key(r) for r in rows])
+    doubtful = {k for k, c in last.items() if c["action"] == "CreateWorkspaces"
+                and c["status"] in ("unknown", "pending")}  # fmt: skip
+    if not doubtful:
+        return [], rows
+    client = gateway.clients.workspaces(where)
+    done: list[RowOutcome] = []
+    todo: list[Row] = []
+    for r in rows:
+        if _key(r) not in doubtful:
+            todo.append(r)
+            continue
+        found = client.describe_workspaces(DirectoryId=r.key[0], UserName=r.key[1]).get("Workspaces") or []  # fmt: skip
+        if found:
+            ws = found[0]
+            done.append(RowOutcome(r.line, r.key[1], r.key[0], "exists", str(ws.get("WorkspaceId") or ""),
+                                   str(ws.get("State") or ""), "AlreadyCreated",
+                                   "created by an earlier run whose answer was lost; not sent again"))  # fmt: skip
+        else:
+            todo.append(r)
+    return done, todo
 
 
 def _audited(batch: list[Row], reply: Any) -> dict[str, Outcome]:
@@ -273,7 +305,7 @@ def _match(batch: list[Row], result: Any) -> list[RowOutcome]:
 
 
 def summary(outcomes: list[RowOutcome]) -> dict[str, int]:
-    counts = {"pending": 0, "failed": 0, "unknown": 0, "refused": 0}
+    counts = {"pending": 0, "failed": 0, "unknown": 0, "refused": 0, "exists": 0}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
     return counts
