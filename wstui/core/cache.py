@@ -29,7 +29,7 @@ from wstui.core.query import search_column, search_text
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -206,8 +206,13 @@ def _store_row_count(conn: sqlite3.Connection, kind: Kind, target: tuple[str, st
     )
 
 
+def _v6(conn: sqlite3.Connection) -> None:
+    """Audit items by id: the gateway asks for each id's last call before every send."""
+    conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
