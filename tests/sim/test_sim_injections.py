@@ -201,7 +201,10 @@ def test_existing_faults_still_apply_alongside_rules(sim, local):
     assert unavailable.value.response["Error"]["Code"] == "ServiceUnavailable"
 
 
-def test_throttle_rate_draws_are_seeded(sim, local):
+def test_throttle_rate_draws_are_seeded_per_request_not_per_thread_order(sim, local):
+    """Which attempts are throttled depends on (seed, request, attempt number) only."""
+    import json
+
     from wstui.sim.faults import Faults
 
     sim.faults.configure(throttle_rate=0.5)
@@ -213,8 +216,17 @@ def test_throttle_rate_draws_are_seeded(sim, local):
     served = [c.fault or "ok" for c in sim.calls]
     reference = Faults(seed=sim.seed_value)  # same seed, no draws yet: the same sequence
     reference.configure(throttle_rate=0.5)
-    assert served == [reference.judge("DescribeWorkspaces")[0] for _ in range(16)]
+    key = json.dumps({"Limit": 1}, sort_keys=True)
+    assert served == [reference.judge("DescribeWorkspaces", key)[0] for _ in range(16)]
     assert {"ok", "throttle"} <= set(served)
+    # Another request's draws do not shift this one's: interleaving cannot change them.
+    mixed = Faults(seed=sim.seed_value)
+    mixed.configure(throttle_rate=0.5)
+    out = []
+    for _ in range(16):
+        mixed.judge("DescribeWorkspaces", "other request")
+        out.append(mixed.judge("DescribeWorkspaces", key)[0])
+    assert out == served
 
 
 def test_tagging_api_goes_through_the_same_rules(sim):

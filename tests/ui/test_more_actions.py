@@ -271,10 +271,10 @@ class TestFooterAt80:
     async def test_everyday_keys_fit_in_80_columns(self, make_app):
         app = make_app()
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
+            # The footer is built after the first frame (when_painted): wait for it.
+            await wait_for(pilot, lambda: "Cmd" in screen_text(app).splitlines()[-1])
             footer = screen_text(app).splitlines()[-1]
             for label in ("Mark", "Filter", "Start", "Stop", "Reboot", "Help", "Cmd"):
                 assert label in footer, (label, footer)
             await pilot.resize_terminal(120, 40)
-            await pilot.pause()
-            assert "palette" in screen_text(app).splitlines()[-1]
+            await wait_for(pilot, lambda: "palette" in screen_text(app).splitlines()[-1])

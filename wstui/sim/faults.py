@@ -62,7 +62,8 @@ class Faults:
     def __init__(self, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._settings = FaultSettings()
-        self._rng = random.Random(seed)
+        self._seed = seed
+        self._attempts: dict[tuple[str, str], int] = {}
         self._count = 0
         self._recent: dict[str, deque[float]] = {}
         self._injections: list[Injection] = []
@@ -140,8 +141,19 @@ class Faults:
             self._settings = FaultSettings()
             self._recent.clear()
             self._injections.clear()
+            self._attempts.clear()
 
-    def judge(self, operation: str) -> tuple[Verdict, float]:
+    def _throttle_draw(self, operation: str, request_key: str) -> float:
+        # A function of (seed, request, attempt number) only: which attempts are throttled
+        # does not depend on how threads interleave, so a test under load sees exactly the
+        # same faults as on an idle machine.
+        if len(self._attempts) > 100_000:  # a long demo: forget old requests
+            self._attempts.clear()
+        n = self._attempts.get((operation, request_key), 0) + 1
+        self._attempts[(operation, request_key)] = n
+        return random.Random(f"{self._seed}|{operation}|{request_key}|{n}").random()
+
+    def judge(self, operation: str, request_key: str = "") -> tuple[Verdict, float]:
         """Count one call; return its verdict and the latency (seconds) to add first.
 
         Precedence: endpoint down, injected rules, denied, throttle rate, RPS cap. A rule
@@ -158,7 +170,7 @@ class Faults:
                 return injected, latency
             if operation in s.denied:
                 return "denied", latency
-            if s.throttle_rate and self._rng.random() < s.throttle_rate:
+            if s.throttle_rate and self._throttle_draw(operation, request_key) < s.throttle_rate:
                 return "throttle", latency
             cap = s.rps_cap.get(operation) if isinstance(s.rps_cap, dict) else s.rps_cap
             if cap is not None and self._over_cap(operation, cap):

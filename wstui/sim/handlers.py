@@ -1022,7 +1022,7 @@ def gate(
     500-after) let it run -- the state changes -- and then spoil the answer.
     """
     runtime = current()
-    verdict, latency = runtime.faults.judge(operation)
+    verdict, latency = runtime.faults.judge(operation, json.dumps(params, sort_keys=True, default=str))
     _record(resp, operation, params, None if verdict == "ok" else verdict)
     if latency:
         time.sleep(latency)
