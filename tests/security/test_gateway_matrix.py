@@ -301,3 +301,12 @@ def test_throttling_before_execution_is_still_retried(world: Any, monkeypatch: A
     assert reply.status == "sent" and per_id[wid].status == "sent"
     statuses = [c.fault for c in world.sim.calls_to("RebootWorkspaces")]
     assert statuses == ["throttle", "throttle", None]  # refused before executing, then once
+
+
+def test_only_the_gateway_opens_the_mutation_pass() -> None:
+    """The runtime guard has one key; no module but the gateway may turn it."""
+    root = Path(__file__).resolve().parents[2] / "wstui"
+    users = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*.py") if "MUTATION_PASS" in p.read_text()
+    )
+    assert users == ["core/act/gateway.py", "core/aws.py"]
