@@ -317,6 +317,66 @@ def test_cache_is_shared_safely_across_threads(cache: Cache) -> None:
     assert len(cache._conns) >= 4  # one connection per thread
 
 
+
+def _fds_on(path: Path) -> int:
+    """Descriptors this process holds on the cache's files (database, -wal)."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith(str(path))
+        except OSError:
+            pass  # the fd listdir itself opened is gone already
+    return n
+
+
+def _in_a_thread(fn) -> None:  # type: ignore[no-untyped-def]
+    t = threading.Thread(target=fn)
+    t.start()
+    t.join()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_connections_of_ended_threads_are_closed(cache: Cache) -> None:
+    """Issue 12: every short-lived thread that read the cache left its connection (and
+    its database + WAL descriptors) open until exit: +2 fds per thread, forever."""
+    cache.replace_snapshot("ws", T, [ws(i) for i in range(5)])
+    # Two threads of warm-up: SQLite's unix VFS keeps one closed connection's database fd
+    # while other connections hold locks on the file, and reuses it for the next open.
+    for _ in range(2):
+        _in_a_thread(lambda: cache.count("ws"))
+    warm = _fds_on(cache.path)
+    for _ in range(30):
+        _in_a_thread(lambda: cache.count("ws"))
+    assert _fds_on(cache.path) == warm
+    assert cache.open_connections <= 2  # this thread's + the last ended thread's
+    cache.close()
+    assert _fds_on(cache.path) == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_close_closes_the_connection_of_every_live_thread(cache: Cache) -> None:
+    opened, release = threading.Barrier(5), threading.Event()
+
+    def hold() -> None:
+        cache.count("ws")
+        opened.wait()
+        release.wait()
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        opened.wait()
+        assert _fds_on(cache.path) >= 5
+        cache.close()
+        assert _fds_on(cache.path) == 0
+    finally:
+        release.set()
+        for t in threads:
+            t.join()
+    assert cache.count("ws") == 0  # usable again: a fresh connection
+
+
 # ------------------------------------------------------------------------ migrations
 
 V1_DDL = """

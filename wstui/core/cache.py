@@ -368,7 +368,9 @@ class Cache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
+        # Every open connection by the thread that owns it, so that close() reaches all of
+        # them and a new connection closes those of threads that have ended (see `conn`).
+        self._conns: dict[threading.Thread, sqlite3.Connection] = {}
         self._conns_lock = threading.Lock()
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
@@ -400,14 +402,33 @@ class Cache:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection (created on first use)."""
+        """This thread's connection (created on first use).
+
+        Threads come and go (the refresher's listings, the TUI's thread workers), and a
+        connection nobody closes keeps its database and WAL descriptors open for the life
+        of the process: a TUI left open all day reached 1,100 of them. So opening one
+        first closes the connections of threads that have ended. That is done here, at
+        the depth where connections are made, rather than trusting every caller to run on
+        long-lived threads, and without relying on when a dead thread's locals are freed.
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
             with self._conns_lock:
-                self._conns.append(conn)
+                dead = [t for t in self._conns if not t.is_alive()]
+                ended = [self._conns.pop(t) for t in dead]
+                self._conns[threading.current_thread()] = conn
+            for old in ended:  # an ended thread cannot be using its connection any more
+                with suppress(sqlite3.Error):
+                    old.close()
         return conn
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections this cache holds open (one per live thread that used it)."""
+        with self._conns_lock:
+            return len(self._conns)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -417,8 +438,9 @@ class Cache:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
+        """Close every thread's connection; a later use opens a fresh one."""
         with self._conns_lock:
-            conns, self._conns = self._conns, []
+            conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             with suppress(sqlite3.Error):
                 conn.close()
