@@ -510,3 +510,22 @@ def test_simulator_items_cache_and_query_exactly(sim, sim_client, tmp_path: Path
     for w in items:
         assert c.get("ws", w["WorkspaceId"])["user"] == w.get("UserName")
     c.close()
+
+
+def test_v6_drops_status_rows_of_never_resolved_targets(tmp_path: Path) -> None:
+    """Caches written before v6 hold failure rows under account '' that nothing cleared."""
+    path = tmp_path / "cache.sqlite"
+    c = Cache(path)
+    c.replace_snapshot("ws", T, [ws(1)])
+    c.conn.execute(
+        "INSERT INTO refresh_status (kind, account, region, last_attempt, last_error) "
+        "VALUES ('workspaces', '', 'us-east-1', 1, 'EndpointConnectionError')"
+    )
+    c.conn.execute("DROP TABLE unresolved_status")
+    c.conn.execute("DROP TABLE target_accounts")
+    c.conn.execute("PRAGMA user_version = 5")
+    c.close()
+    c = Cache(path)
+    assert c.schema_version == SCHEMA_VERSION == 6
+    assert [(s["kind"], s["account"]) for s in c.status()] == [("workspaces", T.account)]
+    c.close()

@@ -29,7 +29,7 @@ from wstui.core.query import search_column, search_text
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -206,8 +206,32 @@ def _store_row_count(conn: sqlite3.Connection, kind: Kind, target: tuple[str, st
     )
 
 
+def _v6(conn: sqlite3.Connection) -> None:
+    """Failures of targets whose account is not known yet, keyed by (profile, region).
+
+    They used to go to refresh_status under account '' -- one row per region for every
+    profile, never cleared once the target resolved and refreshed, so the header said
+    "never updated STALE" for good. Now they live in `unresolved_status` until the target
+    resolves; `target_accounts` remembers what each (profile, region) last resolved to, so
+    a target that cannot resolve after a restart is shown against its cached rows.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS unresolved_status (
+            kind TEXT NOT NULL, profile TEXT NOT NULL, region TEXT NOT NULL,
+            last_attempt REAL, last_error TEXT, last_error_at REAL,
+            PRIMARY KEY (kind, profile, region));
+        CREATE TABLE IF NOT EXISTS target_accounts (
+            profile TEXT NOT NULL, region TEXT NOT NULL, account TEXT NOT NULL, at REAL,
+            PRIMARY KEY (profile, region));
+        DELETE FROM refresh_status WHERE account = '' AND coalesce(rows, 0) = 0;
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -538,10 +562,27 @@ class Cache:
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
-        """Note a listing attempt (and its error, if any) without touching any row."""
+        """Note a listing attempt (and its error, if any) without touching any row.
+
+        A target whose account is not known yet (STS failed) is noted by (profile, region)
+        in `unresolved_status`, until it resolves (see _v6).
+        """
         kind = resolve(kind)
         now = time.time()
+        if not target.account:
+            with self._tx() as conn:
+                conn.execute(
+                    "INSERT INTO unresolved_status (kind, profile, region, last_attempt, "
+                    "last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (kind, profile, region) DO UPDATE SET "
+                    "last_attempt = excluded.last_attempt, last_error = excluded.last_error, "
+                    "last_error_at = excluded.last_error_at",
+                    (kind.name, _profile_of(target), str(target.region), now, error,
+                     None if error is None else now),
+                )  # fmt: skip
+            return
         with self._tx() as conn:
+            _target_resolved(conn, target, now)
             conn.execute(
                 "INSERT INTO refresh_status (kind, account, region, last_attempt) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (kind, account, region) "
@@ -673,6 +714,7 @@ class Cache:
                 history,
             )
             if complete:
+                _target_resolved(conn, target, now)
                 conn.execute(
                     "INSERT INTO refresh_status (kind, account, region, last_success, last_attempt,"
                     " last_error, last_error_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)"
@@ -976,13 +1018,40 @@ class Cache:
         return [found[k] for k in wanted if k in found]
 
     def status(self) -> list[dict[str, Any]]:
-        """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows."""
+        """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows.
+
+        Plus the failures of targets whose account is unknown (`unresolved` true, with
+        their `profile`): merged into the row of the account that (profile, region) last
+        resolved to, else a row of their own with account ''. Other rows have profile None.
+        """
         # Row counts are stored by every write (schema v5): no count over the tables here.
-        cur = self.conn.execute(
+        conn = self.conn
+        cur = conn.execute(
             "SELECT kind, account, region, last_success, last_attempt, last_error, last_error_at, "
             "coalesce(rows, 0) AS rows FROM refresh_status ORDER BY account, region, kind"
         )
-        return [self._row_dict(cur, r) for r in cur.fetchall()]
+        rows = [
+            {**self._row_dict(cur, r), "profile": None, "unresolved": False}
+            for r in cur.fetchall()
+        ]
+        by_key = {(r["kind"], r["account"], r["region"]): r for r in rows}
+        known = {(p, reg): a for p, reg, a in conn.execute(
+            "SELECT profile, region, account FROM target_accounts")}  # fmt: skip
+        for kind, profile, region, attempt, error, error_at in conn.execute(
+            "SELECT kind, profile, region, last_attempt, last_error, last_error_at "
+            "FROM unresolved_status ORDER BY profile, region, kind"
+        ).fetchall():
+            account = known.get((profile, region), "")
+            row = by_key.get((kind, account, region)) if account else None
+            if row is None:
+                row = {"kind": kind, "account": account, "region": region, "last_success": None,
+                       "last_attempt": None, "last_error": None, "last_error_at": None,
+                       "rows": 0}  # fmt: skip
+                rows.append(row)
+            row.update(profile=profile or None, unresolved=True)
+            if (attempt or 0) >= (row["last_attempt"] or 0):
+                row.update(last_attempt=attempt, last_error=error, last_error_at=error_at)
+        return rows
 
     def history(
         self,
@@ -1092,6 +1161,22 @@ class Cache:
                     row[name] = json.loads(row[name])
             row["items"] = items.get(row["id"], [])
         return rows
+
+
+def _profile_of(target: TargetLike) -> str:
+    """The target's profile as stored ('' = boto3's default chain)."""
+    return str(getattr(target, "profile", None) or "")
+
+
+def _target_resolved(conn: sqlite3.Connection, target: TargetLike, now: float) -> None:
+    """The target's account is known: its unresolved failures are over; remember the account."""
+    profile, region = _profile_of(target), str(target.region)
+    conn.execute("DELETE FROM unresolved_status WHERE profile = ? AND region = ?", (profile, region))
+    conn.execute(
+        "INSERT INTO target_accounts (profile, region, account, at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (profile, region) DO UPDATE SET account = excluded.account, at = excluded.at",
+        (profile, region, str(target.account), now),
+    )
 
 
 def _tag_diffs(
