@@ -364,6 +364,16 @@ def _resume_gc() -> None:
     gc.enable()
 
 
+def _about_to_exit() -> None:
+    """Called by the entry points once everything is cleaned up: the process ends next.
+
+    Interpreter shutdown runs full collections over the whole heap (a 2,000-WorkSpace demo:
+    simulator, boto3 models, the app) only to free it a moment later; that was ~0.8 s of
+    every quit. Frozen objects are not scanned.
+    """
+    gc.freeze()
+
+
 def run_tui(options: Any) -> int:
     from wstui.ui.signals import exit_on_signals
 
@@ -379,6 +389,7 @@ def run_tui(options: Any) -> int:
             signals.app_done = True
             gc.enable()
         ctx.cache.close()
+    _about_to_exit()
     return signals.return_code
 
 
@@ -444,4 +455,5 @@ def run_demo(options: Any) -> int:
             signals.app.run()
         finally:
             signals.app_done = True
+    _about_to_exit()
     return signals.return_code
