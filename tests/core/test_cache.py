@@ -317,6 +317,66 @@ def test_cache_is_shared_safely_across_threads(cache: Cache) -> None:
     assert len(cache._conns) >= 4  # one connection per thread
 
 
+
+def _fds_on(path: Path) -> int:
+    """Descriptors this process holds on the cache's files (database, -wal)."""
+    n = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            n += os.readlink(f"/proc/self/fd/{fd}").startswith(str(path))
+        except OSError:
+            pass  # the fd listdir itself opened is gone already
+    return n
+
+
+def _in_a_thread(fn) -> None:  # type: ignore[no-untyped-def]
+    t = threading.Thread(target=fn)
+    t.start()
+    t.join()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_connections_of_ended_threads_are_closed(cache: Cache) -> None:
+    """Issue 12: every short-lived thread that read the cache left its connection (and
+    its database + WAL descriptors) open until exit: +2 fds per thread, forever."""
+    cache.replace_snapshot("ws", T, [ws(i) for i in range(5)])
+    # Two threads of warm-up: SQLite's unix VFS keeps one closed connection's database fd
+    # while other connections hold locks on the file, and reuses it for the next open.
+    for _ in range(2):
+        _in_a_thread(lambda: cache.count("ws"))
+    warm = _fds_on(cache.path)
+    for _ in range(30):
+        _in_a_thread(lambda: cache.count("ws"))
+    assert _fds_on(cache.path) == warm
+    assert cache.open_connections <= 2  # this thread's + the last ended thread's
+    cache.close()
+    assert _fds_on(cache.path) == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_close_closes_the_connection_of_every_live_thread(cache: Cache) -> None:
+    opened, release = threading.Barrier(5), threading.Event()
+
+    def hold() -> None:
+        cache.count("ws")
+        opened.wait()
+        release.wait()
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        opened.wait()
+        assert _fds_on(cache.path) >= 5
+        cache.close()
+        assert _fds_on(cache.path) == 0
+    finally:
+        release.set()
+        for t in threads:
+            t.join()
+    assert cache.count("ws") == 0  # usable again: a fresh connection
+
+
 # ------------------------------------------------------------------------ migrations
 
 V1_DDL = """
@@ -450,4 +510,23 @@ def test_simulator_items_cache_and_query_exactly(sim, sim_client, tmp_path: Path
     assert {k[2] for k in c.keys("ws", where, params)} == stopped
     for w in items:
         assert c.get("ws", w["WorkspaceId"])["user"] == w.get("UserName")
+    c.close()
+
+
+def test_v6_drops_status_rows_of_never_resolved_targets(tmp_path: Path) -> None:
+    """Caches written before v6 hold failure rows under account '' that nothing cleared."""
+    path = tmp_path / "cache.sqlite"
+    c = Cache(path)
+    c.replace_snapshot("ws", T, [ws(1)])
+    c.conn.execute(
+        "INSERT INTO refresh_status (kind, account, region, last_attempt, last_error) "
+        "VALUES ('workspaces', '', 'us-east-1', 1, 'EndpointConnectionError')"
+    )
+    c.conn.execute("DROP TABLE unresolved_status")
+    c.conn.execute("DROP TABLE target_accounts")
+    c.conn.execute("PRAGMA user_version = 5")
+    c.close()
+    c = Cache(path)
+    assert c.schema_version == SCHEMA_VERSION == 6
+    assert [(s["kind"], s["account"]) for s in c.status()] == [("workspaces", T.account)]
     c.close()

@@ -7,6 +7,7 @@ the role's account, so STS and WorkSpaces answer as account 222222222222.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,76 @@ def test_large_region_reads_connection_status_by_ids_in_parallel(
     assert all(
         not c.params.get("WorkspaceIds") for c in sim.calls_to("DescribeWorkspacesConnectionStatus")
     )
+
+
+def test_statuses_after_failure_then_recovery_one_healthy_row_per_target(
+    estate: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: a start with the network down wrote failure rows under account '' that
+    never cleared -- the header said "never updated STALE" and :targets listed 6 rows for
+    3 targets (3 with account '?', 3 "default" ones) even after refreshes succeeded."""
+    from botocore.exceptions import EndpointConnectionError
+
+    down = {"now": True}
+
+    def make_clients() -> Clients:
+        clients = Clients(max_attempts=1)
+        resolve = clients.resolve_account
+
+        def resolve_unless_down(target: Target) -> Target:
+            if down["now"]:  # no network: STS fails like everything else
+                raise EndpointConnectionError(endpoint_url="https://sts.amazonaws.com")
+            return resolve(target)
+
+        monkeypatch.setattr(clients, "resolve_account", resolve_unless_down)
+        return clients
+
+    # Two profiles in one region: their failures must not share a row.
+    targets = [Target(None, "us-east-1"), Target("prod", "us-east-1"), Target("prod", "eu-west-1")]
+    labels = ["default@us-east-1", "prod@us-east-1", "prod@eu-west-1"]
+    path = tmp_path / "c.sqlite"
+
+    def lines(cache: Cache, refresher: Refresher) -> list[Any]:
+        return statuses(cache.status(), refresher.targets, now=time.time())
+
+    def run(cache: Cache) -> tuple[Refresher, list[Any]]:
+        refresher = Refresher(cache, make_clients(), targets, kinds=["workspaces"])
+        return refresher, refresher.refresh()
+
+    cache = Cache(path)
+    refresher, results = run(cache)
+    assert all(r.error and "EndpointConnectionError" in r.error for r in results)
+    failing = lines(cache, refresher)
+    assert [s.label for s in failing] == labels
+    assert [s.status for s in failing] == ["error"] * 3
+
+    down["now"] = False
+    assert all(r.ok for r in refresher.refresh())
+    healthy = lines(cache, refresher)
+    assert [(s.label, s.status, s.account) for s in healthy] == [
+        ("default@us-east-1", "ok", MAIN), ("prod@us-east-1", "ok", PROD),
+        ("prod@eu-west-1", "ok", PROD),
+    ]  # fmt: skip
+    # What the header reads: no failing row, none without an account, none never updated.
+    rows = [r for r in cache.status() if r["kind"] == "workspaces"]
+    assert [r for r in rows if r["last_error"] or not r["account"] or not r["last_success"]] == []
+    cache.close()
+
+    # Restart with the network down: each target is one line, against its cached rows.
+    down["now"] = True
+    cache = Cache(path)
+    refresher, results = run(cache)
+    assert not any(r.ok for r in results)
+    again = lines(cache, refresher)
+    assert [(s.label, s.status, s.account) for s in again] == [
+        ("default@us-east-1", "error", MAIN), ("prod@us-east-1", "error", PROD),
+        ("prod@eu-west-1", "error", PROD),
+    ]  # fmt: skip
+    assert all(s.rows > 0 and s.last_success for s in again)
+    down["now"] = False
+    assert all(r.ok for r in refresher.refresh())
+    assert [(s.label, s.status) for s in lines(cache, refresher)] == [
+        (label, "ok") for label in labels
+    ]
+    assert len(cache.status()) == 3  # one row per target, nothing left over
+    cache.close()

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-AREAS = ("fault", "fuzz", "security", "terminal")
+AREAS = ("fault", "soak", "fuzz", "security", "terminal")
 AREA_TITLES = {
     "fault": "Fault matrix (simulator fault injection)",
+    "soak": "Soak (long runs: open fds, threads and memory stay flat)",
     "fuzz": "Bad input (Hypothesis and hostile API strings)",
     "security": "Security",
     "terminal": "SSH terminals (real pty, pyte)",

@@ -29,7 +29,7 @@ from wstui.core.query import search_column, search_text
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -207,12 +207,36 @@ def _store_row_count(conn: sqlite3.Connection, kind: Kind, target: tuple[str, st
 
 
 def _v6(conn: sqlite3.Connection) -> None:
+    """Failures of targets whose account is not known yet, keyed by (profile, region).
+
+    They used to go to refresh_status under account '' -- one row per region for every
+    profile, never cleared once the target resolved and refreshed, so the header said
+    "never updated STALE" for good. Now they live in `unresolved_status` until the target
+    resolves; `target_accounts` remembers what each (profile, region) last resolved to, so
+    a target that cannot resolve after a restart is shown against its cached rows.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS unresolved_status (
+            kind TEXT NOT NULL, profile TEXT NOT NULL, region TEXT NOT NULL,
+            last_attempt REAL, last_error TEXT, last_error_at REAL,
+            PRIMARY KEY (kind, profile, region));
+        CREATE TABLE IF NOT EXISTS target_accounts (
+            profile TEXT NOT NULL, region TEXT NOT NULL, account TEXT NOT NULL, at REAL,
+            PRIMARY KEY (profile, region));
+        DELETE FROM refresh_status WHERE account = '' AND coalesce(rows, 0) = 0;
+        """,
+    )
+
+
+def _v7(conn: sqlite3.Connection) -> None:
     """Audit items by id: the gateway asks for each id's last call before every send."""
     conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
 
 
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -373,7 +397,9 @@ class Cache:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
+        # Every open connection by the thread that owns it, so that close() reaches all of
+        # them and a new connection closes those of threads that have ended (see `conn`).
+        self._conns: dict[threading.Thread, sqlite3.Connection] = {}
         self._conns_lock = threading.Lock()
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
@@ -405,14 +431,33 @@ class Cache:
 
     @property
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection (created on first use)."""
+        """This thread's connection (created on first use).
+
+        Threads come and go (the refresher's listings, the TUI's thread workers), and a
+        connection nobody closes keeps its database and WAL descriptors open for the life
+        of the process: a TUI left open all day reached 1,100 of them. So opening one
+        first closes the connections of threads that have ended. That is done here, at
+        the depth where connections are made, rather than trusting every caller to run on
+        long-lived threads, and without relying on when a dead thread's locals are freed.
+        """
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
             with self._conns_lock:
-                self._conns.append(conn)
+                dead = [t for t in self._conns if not t.is_alive()]
+                ended = [self._conns.pop(t) for t in dead]
+                self._conns[threading.current_thread()] = conn
+            for old in ended:  # an ended thread cannot be using its connection any more
+                with suppress(sqlite3.Error):
+                    old.close()
         return conn
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections this cache holds open (one per live thread that used it)."""
+        with self._conns_lock:
+            return len(self._conns)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -422,8 +467,9 @@ class Cache:
         return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
+        """Close every thread's connection; a later use opens a fresh one."""
         with self._conns_lock:
-            conns, self._conns = self._conns, []
+            conns, self._conns = list(self._conns.values()), {}
         for conn in conns:
             with suppress(sqlite3.Error):
                 conn.close()
@@ -521,10 +567,27 @@ class Cache:
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
-        """Note a listing attempt (and its error, if any) without touching any row."""
+        """Note a listing attempt (and its error, if any) without touching any row.
+
+        A target whose account is not known yet (STS failed) is noted by (profile, region)
+        in `unresolved_status`, until it resolves (see _v6).
+        """
         kind = resolve(kind)
         now = time.time()
+        if not target.account:
+            with self._tx() as conn:
+                conn.execute(
+                    "INSERT INTO unresolved_status (kind, profile, region, last_attempt, "
+                    "last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (kind, profile, region) DO UPDATE SET "
+                    "last_attempt = excluded.last_attempt, last_error = excluded.last_error, "
+                    "last_error_at = excluded.last_error_at",
+                    (kind.name, _profile_of(target), str(target.region), now, error,
+                     None if error is None else now),
+                )  # fmt: skip
+            return
         with self._tx() as conn:
+            _target_resolved(conn, target, now)
             conn.execute(
                 "INSERT INTO refresh_status (kind, account, region, last_attempt) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (kind, account, region) "
@@ -656,6 +719,7 @@ class Cache:
                 history,
             )
             if complete:
+                _target_resolved(conn, target, now)
                 conn.execute(
                     "INSERT INTO refresh_status (kind, account, region, last_success, last_attempt,"
                     " last_error, last_error_at) VALUES (?, ?, ?, ?, ?, NULL, NULL)"
@@ -959,13 +1023,40 @@ class Cache:
         return [found[k] for k in wanted if k in found]
 
     def status(self) -> list[dict[str, Any]]:
-        """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows."""
+        """Per (kind, account, region): last_success, last_attempt, last_error(_at), rows.
+
+        Plus the failures of targets whose account is unknown (`unresolved` true, with
+        their `profile`): merged into the row of the account that (profile, region) last
+        resolved to, else a row of their own with account ''. Other rows have profile None.
+        """
         # Row counts are stored by every write (schema v5): no count over the tables here.
-        cur = self.conn.execute(
+        conn = self.conn
+        cur = conn.execute(
             "SELECT kind, account, region, last_success, last_attempt, last_error, last_error_at, "
             "coalesce(rows, 0) AS rows FROM refresh_status ORDER BY account, region, kind"
         )
-        return [self._row_dict(cur, r) for r in cur.fetchall()]
+        rows = [
+            {**self._row_dict(cur, r), "profile": None, "unresolved": False}
+            for r in cur.fetchall()
+        ]
+        by_key = {(r["kind"], r["account"], r["region"]): r for r in rows}
+        known = {(p, reg): a for p, reg, a in conn.execute(
+            "SELECT profile, region, account FROM target_accounts")}  # fmt: skip
+        for kind, profile, region, attempt, error, error_at in conn.execute(
+            "SELECT kind, profile, region, last_attempt, last_error, last_error_at "
+            "FROM unresolved_status ORDER BY profile, region, kind"
+        ).fetchall():
+            account = known.get((profile, region), "")
+            row = by_key.get((kind, account, region)) if account else None
+            if row is None:
+                row = {"kind": kind, "account": account, "region": region, "last_success": None,
+                       "last_attempt": None, "last_error": None, "last_error_at": None,
+                       "rows": 0}  # fmt: skip
+                rows.append(row)
+            row.update(profile=profile or None, unresolved=True)
+            if (attempt or 0) >= (row["last_attempt"] or 0):
+                row.update(last_attempt=attempt, last_error=error, last_error_at=error_at)
+        return rows
 
     def history(
         self,
@@ -1118,6 +1209,22 @@ class Cache:
                     row[name] = json.loads(row[name])
             row["items"] = items.get(row["id"], [])
         return rows
+
+
+def _profile_of(target: TargetLike) -> str:
+    """The target's profile as stored ('' = boto3's default chain)."""
+    return str(getattr(target, "profile", None) or "")
+
+
+def _target_resolved(conn: sqlite3.Connection, target: TargetLike, now: float) -> None:
+    """The target's account is known: its unresolved failures are over; remember the account."""
+    profile, region = _profile_of(target), str(target.region)
+    conn.execute("DELETE FROM unresolved_status WHERE profile = ? AND region = ?", (profile, region))
+    conn.execute(
+        "INSERT INTO target_accounts (profile, region, account, at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (profile, region) DO UPDATE SET account = excluded.account, at = excluded.at",
+        (profile, region, str(target.account), now),
+    )
 
 
 def _tag_diffs(

@@ -144,6 +144,22 @@ class Refresher:
         self._cache_lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._workers: ThreadPoolExecutor | None = None
+        self._workers_lock = threading.Lock()
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """The workers every pass runs on, kept across passes.
+
+        A pool per pass started fresh threads every few seconds, and each of them opened
+        its own cache connection (the cache now closes those of ended threads, but there
+        is no reason to pay a connection and its page cache per pass either).
+        """
+        with self._workers_lock:
+            if self._workers is None:
+                self._workers = ThreadPoolExecutor(
+                    max_workers=max(1, self.max_workers), thread_name_prefix="wstui-refresh"
+                )
+            return self._workers
 
     # -- events ------------------------------------------------------------
     def _emit(self, event: Event) -> None:
@@ -164,8 +180,7 @@ class Refresher:
             except Exception as exc:
                 return t, describe_error(exc, t)
 
-        with ThreadPoolExecutor(max_workers=max(1, min(8, len(self.targets)))) as pool:
-            resolved = list(pool.map(one, self.targets))
+        resolved = list(self._pool().map(one, self.targets))
         self.targets = [t for t, _ in resolved]
         return resolved
 
@@ -211,13 +226,8 @@ class Refresher:
                 else:
                     jobs.append((target, name))
         if jobs:
-            with (
-                gc_paused(),
-                ThreadPoolExecutor(
-                    max_workers=min(self.max_workers, len(jobs)), thread_name_prefix="wstui-refresh"
-                ) as pool,
-            ):
-                results.extend(pool.map(lambda j: self._refresh_one(*j), jobs))
+            with gc_paused():
+                results.extend(self._pool().map(lambda j: self._refresh_one(*j), jobs))
         return results
 
     def _failed(self, target: Target, kind: str, error: str, seconds: float) -> RefreshDone:
@@ -379,10 +389,21 @@ class Refresher:
         self._thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the background loop and end the worker threads (a later pass starts new ones)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        # Only between passes: a pass still running (from refresh() on another thread)
+        # keeps its pool; it is ended by the next stop() or at exit.
+        if self._run_lock.acquire(timeout=-1 if timeout is None else timeout):
+            try:
+                with self._workers_lock:
+                    workers, self._workers = self._workers, None
+                if workers is not None:
+                    workers.shutdown(wait=True)
+            finally:
+                self._run_lock.release()
 
     @property
     def running(self) -> bool:

@@ -46,10 +46,19 @@ class TargetStatus:
     rows: int
     last_success: float | None
     last_attempt: float | None
+    configured: bool = True  # False: cached rows no configured target covers
 
     @property
     def label(self) -> str:
+        if not self.configured:
+            return f"{self.account}@{self.region}"
         return f"{self.profile or 'default'}@{self.region}"
+
+    @property
+    def profile_text(self) -> str:
+        """The PROFILE cell: the target's profile, "default" for boto3's default chain,
+        "-" for cached rows of no configured target (their profile is not known)."""
+        return (self.profile or "default") if self.configured else "-"
 
 
 def statuses(
@@ -61,21 +70,31 @@ def statuses(
 ) -> list[TargetStatus]:
     """One line per target for `kind`: ok, stale (older than 2 intervals), error, pending.
 
+    A target whose account is not resolved yet is matched by (profile, region) to the
+    cache's unresolved-failure row (which carries the account it last resolved to, if
+    any), so it is one line, not one for its failure and one for its cached rows.
     Cached (account, region) pairs no configured target covers are listed too (as the
-    cache still shows their rows), with profile None.
+    cache still shows their rows), with configured False.
     """
     now = time.time() if now is None else now
-    mine = {(r["account"], r["region"]): r for r in status_rows if r.get("kind") == kind}
+    rows = [r for r in status_rows if r.get("kind") == kind]
+    mine = {(r["account"], r["region"]): r for r in rows if r.get("account")}
+    unresolved = {(r.get("profile"), r["region"]): r for r in rows if r.get("unresolved")}
     out: list[TargetStatus] = []
     covered: set[tuple[str, str]] = set()
     for t in targets:
         account = str(getattr(t, "account", "") or "")
-        key = (account, t.region)
-        covered.add(key)
-        out.append(_one(t.profile, account, t.region, mine.get(key), interval, now))
+        if account:
+            row = mine.get((account, t.region))
+        else:
+            row = unresolved.get((t.profile or None, t.region))
+            account = str((row or {}).get("account") or "")
+        covered.add((account, t.region))
+        out.append(_one(t.profile, account, t.region, row, interval, now))
     for key, row in sorted(mine.items()):
-        if key not in covered and key[0]:
-            out.append(_one(None, key[0], key[1], row, interval, now))
+        if key not in covered:
+            line = _one(None, key[0], key[1], row, interval, now)
+            out.append(replace(line, configured=False))
     return out
 
 

@@ -142,7 +142,9 @@ class Simulator:
         server = make_server(
             host, port, _direct(DomainDispatcherApplication(create_backend_app))
         )
-        thread = threading.Thread(target=server.serve_forever, name="wstui-sim-http", daemon=True)
+        # stop() waits for serve_forever's next poll: 0.5 s by default, on every demo quit.
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name="wstui-sim-http", daemon=True)  # fmt: skip
         thread.start()
         bound_host, bound_port = server.server_address[:2]
         stopped = False

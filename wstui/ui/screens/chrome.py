@@ -65,7 +65,11 @@ def kind_errors(rows: Iterable[Mapping[str, Any]], kind: str) -> list[TargetErro
         attempt, success = r.get("last_attempt") or 0, r.get("last_success") or 0
         if err and attempt >= success:
             at = r.get("last_error_at") or r.get("last_attempt")
-            target = "/".join(str(p) for p in (r.get("account"), r.get("region")) if p)
+            target = (
+                f"{r.get('account')}/{r.get('region')}"
+                if r.get("account")  # else a target that never resolved: name its profile
+                else f"{r.get('profile') or 'default'}@{r.get('region')}"
+            )
             out.append(TargetError(target, str(err), float(at) if at else None))
     return sorted(out, key=lambda e: -(e.at or 0))
 

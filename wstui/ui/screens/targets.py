@@ -33,7 +33,7 @@ def _when(ts: float | None) -> str:
 
 
 def status_cells(s: TargetStatus, picked: bool) -> tuple[Text, ...]:
-    values = ("•" if picked else "", s.status.upper(), s.profile or "default", s.account or "?",
+    values = ("•" if picked else "", s.status.upper(), s.profile_text, s.account or "?",
               s.region, f"{s.rows:,}", _when(s.last_success), s.reason)  # fmt: skip
     cells = [safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True)]
     cells[1].stylize(STYLES.get(s.status, ""))
