@@ -527,6 +527,6 @@ def test_v6_drops_status_rows_of_never_resolved_targets(tmp_path: Path) -> None:
     c.conn.execute("PRAGMA user_version = 5")
     c.close()
     c = Cache(path)
-    assert c.schema_version == SCHEMA_VERSION == 6
+    assert c.schema_version == SCHEMA_VERSION >= 6
     assert [(s["kind"], s["account"]) for s in c.status()] == [("workspaces", T.account)]
     c.close()

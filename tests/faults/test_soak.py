@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import EU, US
+from tests.gw import gateway
 from wstui.core import actions
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -84,7 +85,7 @@ def test_refresher_soak_fds_threads_and_rss_stay_flat(
                                         with_raw=True)  # fmt: skip
                 picked = rng.sample(available, 3)
                 plan = actions.plan("reboot", picked)
-                outcomes = actions.execute(plan, clients, cache, caller="arn:soak")
+                outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:soak"))
                 assert {o.status for o in outcomes} == {"sent"}
                 rebooted += len(picked)
                 waiting.update({(r["account"], r["region"], r["id"]): n for r in picked})
