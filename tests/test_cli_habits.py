@@ -99,7 +99,9 @@ def test_negated_filter_as_the_flag_value(ls, cache_path: str) -> None:
     assert code == cli.EXIT_USAGE and "not allowed with" in err
 
 
-def test_act_dry_run_with_a_negated_filter(sim: Any, sim_url: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_act_dry_run_with_a_negated_filter(
+    sim: Any, sim_url: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
     skip_retry_backoff(monkeypatch)
     base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
@@ -124,7 +126,9 @@ def test_output_json_writes_stdout_not_a_file_named_json(
     assert code == 0, err
     assert [r["id"] for r in json.loads(out)] == ["ws-00000000", "ws-00000001", "ws-00000002"]
     assert not (tmp_path / "json").exists()
-    code, out, err = ls("--cache", cache_path, "ls", "ws", "--out-file", "rows.csv", "-f", "state:STOPPED")
+    code, out, err = ls(
+        "--cache", cache_path, "ls", "ws", "--out-file", "rows.csv", "-f", "state:STOPPED"
+    )
     assert code == 0 and out == "" and "wrote 1000 rows" in err
     assert len((tmp_path / "rows.csv").read_text().splitlines()) == 1001
 
@@ -139,10 +143,14 @@ def test_output_text_is_tab_separated_without_header(ls, cache_path: str) -> Non
 
 
 def test_json_and_csv_times_are_iso_8601_utc(ls, cache_path: str) -> None:
-    code, out, _ = ls("--cache", cache_path, "ls", "ws", "-o", "json", "--columns", "id,last_connected")
+    code, out, _ = ls(
+        "--cache", cache_path, "ls", "ws", "-o", "json", "--columns", "id,last_connected"
+    )
     rows = json.loads(out)
     assert code == 0 and all(ISO_UTC.match(r["last_connected"]) for r in rows)
-    code, out, _ = ls("--cache", cache_path, "ls", "ws", "-o", "csv", "--columns", "id,last_connected")
+    code, out, _ = ls(
+        "--cache", cache_path, "ls", "ws", "-o", "csv", "--columns", "id,last_connected"
+    )
     header, *body = out.splitlines()
     col = header.split(",").index("last_connected")
     assert code == 0 and body and all(ISO_UTC.match(line.split(",")[col]) for line in body)
@@ -192,7 +200,7 @@ def test_no_terminal_does_not_start_the_tui(cache_path: str, tmp_path: Path) -> 
     for argv in ([], ["demo"]):
         done = subprocess.run(
             [sys.executable, "-m", "wstui.cli", "--cache", cache_path, *argv],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, capture_output=True,  # stdout and stderr are pipes
             env=child_env(tmp_path), cwd=tmp_path, timeout=60, text=True,
         )  # fmt: skip
         assert done.returncode == cli.EXIT_USAGE, done.stderr
@@ -203,7 +211,9 @@ def test_no_terminal_does_not_start_the_tui(cache_path: str, tmp_path: Path) -> 
 # -- exit codes (docs/cli.md) ----------------------------------------------------------------
 def test_exit_codes_ok_error_usage_interrupted(ls, cache_path: str, monkeypatch) -> None:
     assert ls("--cache", cache_path, "ls", "ws", "--limit", "1")[0] == cli.EXIT_OK == 0
-    assert ls("--cache", cache_path, "act", "reboot", "--ids", "ws-nothere1")[0] == cli.EXIT_ERROR == 1
+    assert (
+        ls("--cache", cache_path, "act", "reboot", "--ids", "ws-nothere1")[0] == cli.EXIT_ERROR == 1
+    )
     assert ls("--cache", cache_path, "ls", "nosuchkind")[0] == cli.EXIT_USAGE == 2
     assert ls("--cache", cache_path, "--no-such-flag")[0] == cli.EXIT_USAGE
 

@@ -257,9 +257,8 @@ def join_dash_values(argv: list[str]) -> list[str]:
         if arg == "--":
             return out + argv[i:]
         nxt = argv[i + 1] if i + 1 < len(argv) else None
-        if arg in DASH_VALUE_OPTIONS and nxt is not None and nxt.startswith("-") and (
-            not nxt.startswith("--") and nxt not in _SHORT_FLAGS
-        ):
+        dash_value = nxt is not None and nxt.startswith("-") and not nxt.startswith("--")
+        if arg in DASH_VALUE_OPTIONS and dash_value and nxt not in _SHORT_FLAGS:
             out.append(f"{arg}={nxt}")
             i += 2
             continue
@@ -722,6 +721,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,
                             scope=gateway.scope, checked=checked)  # fmt: skip
     print(safe_block(the_plan.describe()))
+    sys.stdout.flush()  # a reader that is gone (BrokenPipeError) stops us before sending
     n = len(the_plan.eligible)
     if args.dry_run:
         return EXIT_OK

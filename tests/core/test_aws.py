@@ -97,7 +97,9 @@ def test_endpoint_precedence_matches_botocore(
         else:
             expected = plain
         assert got == expected, (service, env, config_url)
-    if env.get("AWS_ENDPOINT_URL_WORKSPACES") and not env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+    if env.get("AWS_ENDPOINT_URL_WORKSPACES") and not env.get(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    ):
         assert clients.workspaces(t).meta.endpoint_url == "http://ws:2"  # specific beats generic
     if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
         assert "amazonaws.com" in clients.workspaces(t).meta.endpoint_url
