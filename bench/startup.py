@@ -111,9 +111,12 @@ def _minimal() -> None:
 
 
 def _wstui(db: str) -> None:
-    from wstui.cli import main
+    from wstui import cli
 
-    main(["--cache", db])
+    # stdout is the parent's pipe, so wstui would refuse to start the TUI; App.run is
+    # headless here (see _install_hooks), so no terminal is needed.
+    cli._has_terminal = lambda: True
+    cli.main(["--cache", db])
 
 
 def child(argv: list[str]) -> int:

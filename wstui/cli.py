@@ -1,13 +1,14 @@
 """Entry point: the TUI by default; demo, sim, refresh, ls, act and log headless.
 
 Exit codes (docs/cli.md): 0 ok, 1 error, 2 usage, 3 plan not confirmed,
-4 partial failure, 5 refused by read-only mode, 130 interrupted.
+4 partial failure, 5 refused by read-only mode, 130 interrupted, 141 stdout closed.
+
+Output: data, plans and results on stdout; problems, refusals and progress on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import json
 import re
@@ -25,7 +26,16 @@ from wstui.config import Config, default_cache_path, load_config
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNCONFIRMED, EXIT_PARTIAL, EXIT_READ_ONLY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
-NEEDS_SIM = "wstui demo needs the simulator: pip install 'wstui[demo]'"
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `ls | head`'s writer
+NEEDS_SIM = (
+    "wstui demo needs the simulator (moto[server]): pipx install 'wstui[demo]', "
+    "or add it to an existing pipx install: pipx inject wstui 'moto[server]==5.2.5' "
+    "(with pip: pip install 'wstui[demo]')"
+)
+NEEDS_TTY = (
+    "the TUI needs a terminal (stdin and stdout are not both a TTY); "
+    "run a command instead, e.g. `wstui ls ws` (see `wstui --help`)"
+)
 
 
 # -- options shared with the TUI --------------------------------------------
@@ -60,7 +70,8 @@ class Options:
         from wstui.core.aws import Clients
 
         return Clients(
-            endpoint_url=self.endpoint_url,
+            endpoint_url=self.endpoint_url,  # --endpoint-url only: it beats every env var
+            config_endpoint_url=self.config.endpoint_url,  # below AWS_ENDPOINT_URL* (core.aws)
             retry_mode=self.config.retry_mode,
             max_attempts=self.config.max_attempts,
         )
@@ -114,7 +125,7 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
     opts = Options(
         profiles=list(args.profile or []),
         regions=list(args.region or []),
-        endpoint_url=args.endpoint_url or config.endpoint_url,
+        endpoint_url=args.endpoint_url,
         cache_path=Path(args.cache).expanduser() if args.cache else default_cache_path(),
         config=config,
         read_only=bool(args.read_only),
@@ -195,19 +206,80 @@ def _fmt_ts(value: Any) -> str:
 
 
 # -- parser -------------------------------------------------------------------
+# Global options, accepted before or after the subcommand (`wstui ls ws --profile x`).
+# (flags, argparse keywords); subcommands get them with `sub_` dests (see _merge_globals).
+GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
+    (("--profile",), dict(action="append", metavar="NAME", help="AWS profile (repeatable)")),
+    (("--region",), dict(action="append", metavar="REGION", help="AWS region (repeatable)")),
+    (("--endpoint-url",), dict(metavar="URL", help="API endpoint (beats AWS_ENDPOINT_URL*)")),
+    (("--cache",), dict(metavar="PATH", help="cache file (default under WSTUI_CACHE_DIR)")),
+    (("--config",), dict(metavar="PATH", help="config.toml (default under WSTUI_CONFIG_DIR)")),
+    (("--read-only",), dict(action="store_true", help="refuse every mutating action")),
+    (("--theme",), dict(metavar="NAME", help="TUI theme")),
+]
+_GLOBAL_DESTS = ("profile", "region", "endpoint_url", "cache", "config", "read_only", "theme")
+
+
+def _add_globals(parser: argparse.ArgumentParser, sub: bool) -> None:
+    group = parser.add_argument_group("global options")
+    for flags, kwargs in GLOBAL_OPTIONS:
+        if sub:
+            dest = "sub_" + flags[0].lstrip("-").replace("-", "_")
+            group.add_argument(*flags, **kwargs, dest=dest, default=argparse.SUPPRESS)
+        else:
+            group.add_argument(*flags, **kwargs)
+
+
+def _merge_globals(args: argparse.Namespace) -> argparse.Namespace:
+    """Global options given after the subcommand: lists add up, single values win."""
+    for dest in _GLOBAL_DESTS:
+        late = getattr(args, "sub_" + dest, None)
+        if late is None:
+            continue
+        delattr(args, "sub_" + dest)
+        if isinstance(late, list):
+            setattr(args, dest, [*(getattr(args, dest, None) or []), *late])
+        else:
+            setattr(args, dest, late)
+    return args
+
+
+# Options whose value may start with "-" (`--filter -state:available`, a negated query).
+# argparse takes such a value for an option; joining it as `--filter=-state:...` keeps it.
+DASH_VALUE_OPTIONS = frozenset({"--filter", "-f"})
+
+
+def join_dash_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return out + argv[i:]
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        dash_value = nxt is not None and nxt.startswith("-") and not nxt.startswith("--")
+        if arg in DASH_VALUE_OPTIONS and dash_value and nxt not in _SHORT_FLAGS:
+            out.append(f"{arg}={nxt}")
+            i += 2
+            continue
+        out.append(arg)
+        i += 1
+    return out
+
+
+# Short flags of ls/act: `--filter -c` is a missing value, not a query (argparse says so).
+_SHORT_FLAGS = frozenset({"-f", "-s", "-c", "-o", "-O", "-y", "-h", "-p"})
+
+OUTPUT_FORMATS = ("table", "json", "csv", "text")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wstui",
         description="Terminal fleet manager for Amazon WorkSpaces. Without a command, opens the TUI.",
     )
     p.add_argument("--version", action="version", version=f"wstui {__version__}")
-    p.add_argument("--profile", action="append", metavar="NAME", help="AWS profile (repeatable)")
-    p.add_argument("--region", action="append", metavar="REGION", help="AWS region (repeatable)")
-    p.add_argument("--endpoint-url", metavar="URL", help="API endpoint (default AWS_ENDPOINT_URL)")
-    p.add_argument("--cache", metavar="PATH", help="cache file (default under WSTUI_CACHE_DIR)")
-    p.add_argument("--config", metavar="PATH", help="config.toml (default under WSTUI_CONFIG_DIR)")
-    p.add_argument("--read-only", action="store_true", help="refuse every mutating action")
-    p.add_argument("--theme", metavar="NAME", help="TUI theme")
+    _add_globals(p, sub=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="run the TUI on a simulated fleet")
@@ -227,10 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("kind", metavar="KIND")
     ls.add_argument("--filter", "-f", default="", metavar="QUERY")
     ls.add_argument("--sort", "-s", metavar="COL[:desc]")
-    ls.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    # --output/-o is the AWS CLI's name for the format; --format stays as an alias.
+    ls.add_argument("--output", "-o", "--format", dest="format", choices=OUTPUT_FORMATS,
+                    default="table", help="table, json, csv or text (tab-separated, no header)")  # fmt: skip
     ls.add_argument("--columns", "-c", metavar="A,B", help="columns to show")
     ls.add_argument("--limit", type=int, default=None, metavar="N")
-    ls.add_argument("--output", "-o", metavar="FILE", help="write csv/json to FILE (streamed)")
+    ls.add_argument("--out-file", "-O", metavar="FILE",
+                    help="write csv/json to FILE (streamed; format from -o or the extension)")  # fmt: skip
     ls.set_defaults(func=cmd_ls)
 
     act = sub.add_parser("act", help="plan and run an action on WorkSpaces")
@@ -248,10 +323,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     log = sub.add_parser("log", help="show the audit log of actions")
     log.add_argument("--limit", type=int, default=20, metavar="N")
-    log.add_argument("--format", choices=("table", "json"), default="table")
+    log.add_argument("--output", "-o", "--format", dest="format", choices=("table", "json"),
+                     default="table")  # fmt: skip
     log.set_defaults(func=cmd_log)
     _add_op(sub)
     _add_create_csv(sub)
+
+    comp = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
+    comp.add_argument("shell", choices=("bash", "zsh"))
+    comp.set_defaults(func=cmd_completion)
+    for name, parser in sub.choices.items():
+        if name != "sim":  # the simulator's own flags (--regions, ...) are not wstui's
+            _add_globals(parser, sub=True)
     return p
 
 
@@ -282,9 +365,33 @@ def _needs_sim() -> int:
 
 # -- commands -----------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here for output still in the buffer
+        return code
+    except BrokenPipeError:
+        # The reader went away (`wstui ls ws | head`): stop quietly, as `ls | head` does.
+        # Point stdout at /dev/null so the interpreter's final flush cannot fail again.
+        import os
+
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # no real file descriptor (tests capture stdout)
+            pass
+        return EXIT_BROKEN_PIPE
+
+
+def _has_terminal() -> bool:
+    """The TUI reads keys from stdin and draws on stdout: both must be a terminal."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    raw = list(argv) if argv is not None else sys.argv[1:]
+    try:
+        args = _merge_globals(parser.parse_args(join_dash_values(raw)))
     except SystemExit as exc:  # argparse: 0 for --help, 2 for usage errors
         return int(exc.code or 0)
     opts, problems = options_from(args)
@@ -293,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     func = getattr(args, "func", None)
     try:
         if func is None:
+            if not _has_terminal():  # else Textual would wait forever on a pipe or /dev/null
+                print(f"wstui: {NEEDS_TTY}", file=sys.stderr)
+                return EXIT_USAGE
             import gc
 
             # Start-up allocates objects (modules, CSS rules, widgets) that live until exit;
@@ -306,6 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # main() ends quietly
     except CliError as exc:
         print(f"wstui: {safe(exc)}", file=sys.stderr)
         return exc.code
@@ -333,9 +445,19 @@ class CliError(Exception):
         self.code = code
 
 
+def cmd_completion(args: argparse.Namespace, opts: Options) -> int:
+    from wstui.completion import script
+
+    sys.stdout.write(script(args.shell, build_parser()))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace, opts: Options) -> int:
     if not _moto_available():
         return _needs_sim()
+    if not _has_terminal():
+        print(f"wstui: {NEEDS_TTY}", file=sys.stderr)
+        return EXIT_USAGE
     from wstui.ui.app import run_demo
 
     return int(run_demo(opts) or 0)
@@ -350,17 +472,14 @@ def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
     except KeyError as exc:
         raise CliError(str(exc.args[0]), EXIT_USAGE) from None
     cache, clients = opts.make_cache(), opts.make_clients()
-
-    def report(event: Any) -> None:
-        if isinstance(event, RefreshDone):
-            print(_done_line(event), flush=True)
-
+    report = _RefreshReport(RefreshDone)
     refresher = opts.make_refresher(cache, clients, on_event=report)
     if kinds:
         refresher.kinds = kinds
     if args.watch:
         return _watch(refresher, cache)
     results = refresher.refresh(kinds)
+    report.summary()
     failed = sum(1 for r in results if r.error)
     if failed == 0:
         return EXIT_OK
@@ -384,8 +503,48 @@ def _watch(refresher: Any, cache: Any) -> int:
     return EXIT_OK
 
 
+class _RefreshReport:
+    """Prints each refresh result: rows on stdout, failures on stderr, and one error that
+    repeats for every kind of a target (no credentials, say) once for that target."""
+
+    def __init__(self, done_type: type) -> None:
+        import threading
+
+        self._done_type = done_type
+        self._lock = threading.Lock()  # called from the refresher's worker threads
+        # (profile, region) -> error text -> the kinds it failed
+        self._failed: dict[tuple[str | None, str], dict[str, list[str]]] = {}
+        self._labels: dict[tuple[str | None, str], str] = {}
+
+    def __call__(self, event: Any) -> None:
+        if not isinstance(event, self._done_type):
+            return
+        who = (event.target.profile, event.target.region)
+        with self._lock:
+            if event.error:
+                self._labels[who] = event.target.label
+                kinds = self._failed.setdefault(who, {}).setdefault(str(event.error), [])
+                kinds.append(event.kind)
+                if len(kinds) == 1:
+                    print(_done_line(event), file=sys.stderr, flush=True)
+            else:
+                self._failed.pop(who, None)  # recovered (--watch): a new failure prints again
+                print(_done_line(event), flush=True)
+
+    def summary(self) -> None:
+        with self._lock:
+            for who, errors in self._failed.items():
+                for kinds in errors.values():
+                    if len(kinds) > 1:
+                        print(safe(f"wstui: {self._labels[who]}: the same error for "
+                                   f"{len(kinds) - 1} more kind(s): {', '.join(kinds[1:])}"),
+                              file=sys.stderr)  # fmt: skip
+
+
 def _done_line(event: Any) -> str:
-    where = f"{event.target.account or '?'}/{event.target.region} {event.kind}"
+    t = event.target
+    # Without an account (STS failed), the target is named by its profile@region.
+    where = f"{t.account}/{t.region} {event.kind}" if t.account else f"{t.label} {event.kind}"
     if event.error:
         return safe(f"{where}: FAILED: {event.error} (cached rows left unchanged)")
     c = event.changes
@@ -436,61 +595,78 @@ def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
     where, params = _compile(args.filter, kind)
     order_by, desc = _parse_sort(kind, args.sort)
     cache = opts.make_cache()
-    if args.format in ("csv", "json") or args.output:
+    if args.format in ("csv", "json") or args.out_file:
         return _export_ls(args, cache, kind, where, params, order_by, desc, names)
+    if args.format == "text":
+        source = cache.iter_query(kind, where, params, order_by=order_by, desc=desc)
+        if args.limit is not None:
+            import itertools
+
+            source = itertools.islice(source, max(0, args.limit))
+        write_text(sys.stdout, kind, source, names)
+        return EXIT_OK
     rows = cache.query(kind, where, params, order_by=order_by, desc=desc, limit=args.limit)
-    out = sys.stdout
-    if args.format == "json":
-        keys = list(dict.fromkeys(["account", "region", "id", *names]))
-        json.dump([{k: r.get(k) for k in keys} for r in rows], out, ensure_ascii=False, indent=1)
-        out.write("\n")
-    elif args.format == "csv":
-        w = csv.writer(out)
-        w.writerow(names)
-        for r in rows:
-            w.writerow([_csv_cell(r.get(n)) for n in names])
-    else:
-        types = {c.name: c.type for c in kind.columns}
-        titles = [kind.column(n).title for n in names]
-        table = [
-            [_fmt_ts(r.get(n)) if types.get(n) == "ts" else r.get(n) for n in names] for r in rows
-        ]
-        print_table(table, titles, out)
-        if not rows and not cache.status():
-            print("(cache is empty: run `wstui refresh` first)", file=sys.stderr)
+    types = {c.name: c.type for c in kind.columns}
+    titles = [kind.column(n).title for n in names]
+    table = [[_fmt_ts(r.get(n)) if types.get(n) == "ts" else r.get(n) for n in names] for r in rows]
+    print_table(table, titles, sys.stdout)
+    if not rows and not cache.status():
+        print("(cache is empty: run `wstui refresh` first)", file=sys.stderr)
     return EXIT_OK
+
+
+def write_text(out: TextIO, kind: Any, source: Any, names: list[str]) -> int:
+    """The AWS CLI's `--output text`: one line per row, tab-separated, no header; a missing
+    value is `None`, times are ISO 8601 UTC, lists and maps are compact JSON."""
+    from wstui.core.export import clean_text
+
+    types = {c.name: c.type for c in kind.columns}
+    n = 0
+    for row in source:
+        cells = []
+        for name in names:
+            value = row.get(name)
+            if value is None:
+                text = "None"
+            elif types.get(name) == "ts" and isinstance(value, int | float):
+                text = _iso(value)
+            elif isinstance(value, list | dict):
+                text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            else:
+                text = str(value)
+            # A tab or newline inside a value would shift the columns of every reader.
+            cells.append(re.sub(r"[\t\r\n]", " ", clean_text(text)))
+        out.write("\t".join(cells) + "\n")
+        n += 1
+    return n
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _export_ls(
     args: argparse.Namespace, cache: Any, kind: Any, where: str, params: list,
     order_by: str | None, desc: bool, names: list[str],
 ) -> int:  # fmt: skip
-    """csv/json through core.export: every filtered row streamed, hostile text neutralised."""
+    """csv/json through core.export: every filtered row streamed, hostile text neutralised,
+    times in ISO 8601 UTC (as the AWS CLI and the TUI's export write them)."""
     import itertools
 
     from wstui.core import export
 
-    fmt = args.format if args.format != "table" else export.format_for(args.output)
+    fmt = args.format if args.format in export.FORMATS else export.format_for(args.out_file)
     source = cache.iter_query(kind, where, params, order_by=order_by, desc=desc)
     if args.limit is not None:
         source = itertools.islice(source, max(0, args.limit))
-    if not args.output:
-        export.write(sys.stdout, fmt, kind, source, names, iso_times=False)
+    if not args.out_file:
+        export.write(sys.stdout, fmt, kind, source, names, iso_times=True)
         return EXIT_OK
-    path = Path(args.output).expanduser()
+    path = Path(args.out_file).expanduser()
     with open(path, "w", encoding="utf-8", newline="") as out:
-        n = export.write(out, fmt, kind, source, names, iso_times=False)
+        n = export.write(out, fmt, kind, source, names, iso_times=True)
     print(f"wrote {n} rows to {safe(path)}", file=sys.stderr)
     return EXIT_OK
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        # Keep spreadsheets from running cells as formulas; strip terminal escapes.
-        value = safe(value)
-        if value[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            value = "'" + value
-    return value
 
 
 def _act_rows(args: argparse.Namespace, cache: Any, kind: Any) -> list[dict]:
@@ -545,6 +721,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,
                             scope=gateway.scope, checked=checked)  # fmt: skip
     print(safe_block(the_plan.describe()))
+    sys.stdout.flush()  # a reader that is gone (BrokenPipeError) stops us before sending
     n = len(the_plan.eligible)
     if args.dry_run:
         return EXIT_OK

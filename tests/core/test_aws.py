@@ -19,10 +19,17 @@ from wstui.core.aws import (
     targets_from,
 )
 
+ENDPOINT_VARS = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_WORKSPACES",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)
+
 
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
+    for var in ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", *ENDPOINT_VARS):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -41,14 +48,161 @@ def test_client_config_retry_timeouts_user_agent(aws_env: None) -> None:
 
 
 def test_endpoint_url_from_flag_or_env(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert (
-        Clients(endpoint_url="http://127.0.0.1:9")
-        .workspaces(Target(None, "us-east-1"))
-        .meta.endpoint_url
-        == "http://127.0.0.1:9"
+    ws = Target(None, "us-east-1")
+    assert Clients(endpoint_url="http://127.0.0.1:9").workspaces(ws).meta.endpoint_url == (
+        "http://127.0.0.1:9"
     )
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7")
-    assert Clients().endpoint_url == "http://127.0.0.1:7"
+    assert Clients().workspaces(ws).meta.endpoint_url == "http://127.0.0.1:7"
+    # The flag beats every env var, as an explicit client argument does in botocore.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_WORKSPACES", "http://127.0.0.1:8")
+    assert Clients(endpoint_url="http://127.0.0.1:9").workspaces(ws).meta.endpoint_url == (
+        "http://127.0.0.1:9"
+    )
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"AWS_ENDPOINT_URL": "http://generic:1", "AWS_ENDPOINT_URL_WORKSPACES": "http://ws:2"},
+        {"AWS_ENDPOINT_URL_WORKSPACES": "http://ws:2"},
+        {"AWS_ENDPOINT_URL": "http://generic:1"},
+        {
+            "AWS_ENDPOINT_URL": "http://generic:1",
+            "AWS_ENDPOINT_URL_WORKSPACES": "http://ws:2",
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+        },
+        {},
+    ],
+)
+@pytest.mark.parametrize("config_url", [None, "http://wstui-config:3"])
+def test_endpoint_precedence_matches_botocore(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path, env: dict, config_url: str | None
+) -> None:
+    """Without --endpoint-url, the WorkSpaces and STS endpoints are what a plain boto3 client
+    gets in the same environment; config.toml's aws.endpoint_url only fills in when no env
+    var names one (and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS drops it too)."""
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    clients = Clients(config_endpoint_url=config_url)
+    t = Target(None, "eu-west-1")
+    for service in ("workspaces", "sts"):
+        plain = boto3.client(service, region_name="eu-west-1").meta.endpoint_url
+        got = clients.client(service, t).meta.endpoint_url
+        configured = {"AWS_ENDPOINT_URL", f"AWS_ENDPOINT_URL_{service.upper()}"} & set(env)
+        ignored = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") == "true"
+        if config_url and (ignored or not configured):
+            expected = plain if ignored else config_url
+        else:
+            expected = plain
+        assert got == expected, (service, env, config_url)
+    if env.get("AWS_ENDPOINT_URL_WORKSPACES") and not env.get(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+    ):
+        assert clients.workspaces(t).meta.endpoint_url == "http://ws:2"  # specific beats generic
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
+        assert "amazonaws.com" in clients.workspaces(t).meta.endpoint_url
+
+
+def test_endpoint_from_aws_config_services_section(
+    aws_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    cfg = tmp_path / "config"
+    cfg.write_text(
+        "[default]\nservices = local\n\n[services local]\nworkspaces =\n"
+        "  endpoint_url = http://from-aws-config:4\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(cfg))
+    t = Target(None, "us-east-1")
+    assert Clients().workspaces(t).meta.endpoint_url == "http://from-aws-config:4"
+    # config.toml's aws.endpoint_url is wstui's own setting: it ranks above ~/.aws/config.
+    assert Clients(config_endpoint_url="http://c:5").workspaces(t).meta.endpoint_url == "http://c:5"
+
+
+AWS_CONFIG = """\
+[default]
+region = eu-central-1
+
+[profile sso-dev]
+sso_start_url = https://example.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111122223333
+sso_role_name = Admin
+region = eu-west-1
+
+[profile assumer]
+role_arn = arn:aws:iam::444455556666:role/Admin
+source_profile = default
+region = ap-southeast-2
+
+[profile noregion]
+role_arn = arn:aws:iam::444455556666:role/Admin
+source_profile = default
+
+[profile credsonly]
+region = sa-east-1
+"""
+CREDENTIALS = """\
+[default]
+aws_access_key_id = testing
+aws_secret_access_key = testing
+
+[credsonly]
+region = ca-central-1
+
+[keyfile]
+aws_access_key_id = testing
+aws_secret_access_key = testing
+region = me-south-1
+"""
+
+
+@pytest.fixture
+def aws_files(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "config").write_text(AWS_CONFIG)
+    (tmp_path / "credentials").write_text(CREDENTIALS)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+
+
+PROFILES = [None, "default", "sso-dev", "assumer", "noregion", "credsonly", "keyfile"]
+
+
+def _boto3_region(profile: str | None) -> str | None:
+    return boto3.Session(profile_name=profile).region_name
+
+
+def test_profile_region_is_what_boto3_resolves(aws_files: None) -> None:
+    """--profile P without --region: the region boto3 (and the AWS CLI) would use for P."""
+    for p in PROFILES:
+        expected = _boto3_region(p) or "us-east-1"
+        assert targets_from([p] if p else None, None) == [Target(p, expected)], p
+    assert targets_from(["sso-dev"], None)[0].region == "eu-west-1"
+    assert targets_from(["assumer"], None)[0].region == "ap-southeast-2"
+    assert targets_from(None, None) == [Target(None, "eu-central-1")]
+    # several profiles: each in its own region
+    assert targets_from(["sso-dev", "assumer"], None) == [
+        Target("sso-dev", "eu-west-1"), Target("assumer", "ap-southeast-2"),
+    ]  # fmt: skip
+
+
+def test_profile_region_follows_env_like_boto3(
+    aws_files: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "assumer")
+    assert targets_from(None, None) == [Target("assumer", _boto3_region(None))]
+    assert _boto3_region(None) == "ap-southeast-2"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    assert targets_from(["sso-dev"], None)[0].region == _boto3_region("sso-dev") == "us-west-2"
+    # AWS_REGION wins over AWS_DEFAULT_REGION, as in the AWS CLI v2 (boto3 reads only the latter)
+    monkeypatch.setenv("AWS_REGION", "ap-northeast-1")
+    assert targets_from(["sso-dev"], None)[0].region == "ap-northeast-1"
+    # --region and config targets still win over everything
+    assert targets_from(["sso-dev"], ["eu-north-1"])[0].region == "eu-north-1"
+    assert targets_from(["sso-dev"], None, [("x", "af-south-1")])[0].region == "af-south-1"
 
 
 def test_clients_created_once_and_shared_by_threads(aws_env: None) -> None:

@@ -154,7 +154,7 @@ def test_wstui_ls_exports_every_filtered_row(cache: Cache, tmp_path: Path, capsy
     out = tmp_path / "ls.csv"
     code = cli.main(
         ["--cache", str(cache.path), "--config", str(tmp_path / "none.toml"), "ls", "ws",
-         "--filter", "state:STOPPED", "--columns", "user,state", "--output", str(out)]
+         "--filter", "state:STOPPED", "--columns", "user,state", "--out-file", str(out)]
     )  # fmt: skip
     assert code == 0
     with open(out, newline="", encoding="utf-8") as f:

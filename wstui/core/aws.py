@@ -215,10 +215,14 @@ class Clients:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
         max_pool_connections: int = 32,
+        config_endpoint_url: str | None = None,
     ) -> None:
         if retry_mode not in ("standard", "adaptive"):
             raise ValueError(f"retry_mode must be 'standard' or 'adaptive', not {retry_mode!r}")
-        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+        # Only an endpoint the user gave explicitly (--endpoint-url) is passed to boto3;
+        # otherwise botocore resolves it as the AWS CLI does (endpoint_for).
+        self.endpoint_url = endpoint_url or None
+        self.config_endpoint_url = config_endpoint_url or None
         self._config_args = dict(
             # total_max_attempts counts the first try too (botocore's max_attempts counts retries).
             retries={"mode": retry_mode, "total_max_attempts": max_attempts},
@@ -273,7 +277,7 @@ class Clients:
                 client = self._session(target.profile).client(
                     service,
                     region_name=target.region,
-                    endpoint_url=self.endpoint_url,
+                    endpoint_url=endpoint_for(service, self.endpoint_url, self.config_endpoint_url),
                     config=self.config,
                 )
                 events = client.meta.events
@@ -336,27 +340,93 @@ class Clients:
                     self._resolved.setdefault((t.profile, t.region), t)
 
 
+def endpoint_for(
+    service: str, explicit: str | None, config_url: str | None = None
+) -> str | None:
+    """The endpoint_url argument for a client of `service`, or None to let botocore decide.
+
+    Precedence, as botocore's plus wstui's config in between: --endpoint-url (explicit)
+    > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > config.toml `aws.endpoint_url` >
+    ~/.aws/config `endpoint_url` / `services`. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true
+    ignores everything but --endpoint-url. Only the explicit flag and the wstui config are
+    resolved here; the env vars and ~/.aws/config are botocore's to read.
+    """
+    if explicit:
+        return explicit
+    if not config_url:
+        return None
+    env = os.environ
+    if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").strip().lower() == "true":
+        return None
+    # botocore's name for the service's variable: its service id, upper case, "_" for " "/"-"
+    # (WorkSpaces -> WORKSPACES, STS -> STS).
+    specific = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_").replace(" ", "_")
+    if env.get(specific) or env.get("AWS_ENDPOINT_URL"):
+        return None  # an env var ranks above the wstui config: botocore applies it
+    return config_url
+
+
+def env_region() -> str | None:
+    """The region the environment names: AWS_REGION, then AWS_DEFAULT_REGION (the AWS CLI's
+    order; boto3 itself reads only AWS_DEFAULT_REGION)."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+
+def profile_region(profile: str | None) -> str | None:
+    """The `region` the profile sets in the AWS config (or credentials) file, as
+    boto3.Session(profile_name=profile).region_name finds it when no env var names one.
+
+    Read with botocore's own config parser, not a boto3 Session: importing boto3 costs
+    ~130 ms, and the TUI resolves its targets before its first frame (botocore.configloader
+    is ~10 ms). tests/core/test_aws.py checks the answer against boto3 for each kind of
+    profile (default, SSO, assume-role, credentials file).
+    """
+    from botocore.configloader import load_config, raw_config_parse
+    from botocore.exceptions import ConfigNotFound, ConfigParseError
+
+    env = os.environ
+    name = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
+    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+    creds_file = env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    found: dict[str, Any] = {}
+    try:
+        found.update(load_config(config_file).get("profiles", {}).get(name, {}))
+    except (ConfigNotFound, ConfigParseError):
+        pass
+    try:  # botocore merges the credentials file's profile over the config file's
+        found.update(raw_config_parse(creds_file).get(name, {}))
+    except (ConfigNotFound, ConfigParseError):
+        pass
+    region = found.get("region")
+    return region if isinstance(region, str) and region else None
+
+
 def targets_from(
     profiles: list[str] | None,
     regions: list[str] | None,
     config_targets: list[tuple[str | None, str]] | None = None,
 ) -> list[Target]:
-    """Targets from flags, then config, then AWS_PROFILE / AWS_REGION / AWS_DEFAULT_REGION."""
+    """Targets from flags, then config, then AWS_PROFILE and the region the AWS CLI would use.
+
+    A profile without a region from --region or the config gets AWS_REGION /
+    AWS_DEFAULT_REGION, else its own `region` in ~/.aws/config, else us-east-1.
+    """
     env_profile = os.environ.get("AWS_PROFILE") or None
-    env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+
+    def own_region(profile: str | None) -> str:
+        return env_region() or profile_region(profile) or "us-east-1"
+
     if profiles or regions:
         ps: list[str | None] = list(profiles) if profiles else [env_profile]
         rs = list(regions) if regions else []
         if not rs and config_targets:
             rs = sorted({r for _, r in config_targets})
-        if not rs and env_region:
-            rs = [env_region]
         if not rs:
-            rs = ["us-east-1"]
+            return _dedupe(Target(p, own_region(p)) for p in ps)
         return _dedupe(Target(p, r) for p in ps for r in rs)
     if config_targets:
         return _dedupe(Target(p, r) for p, r in config_targets)
-    return [Target(env_profile, env_region or "us-east-1")]
+    return [Target(env_profile, own_region(env_profile))]
 
 
 def _dedupe(targets: Iterable[Target]) -> list[Target]:
