@@ -310,3 +310,17 @@ def test_only_the_gateway_opens_the_mutation_pass() -> None:
         str(p.relative_to(root)) for p in root.rglob("*.py") if "MUTATION_PASS" in p.read_text()
     )
     assert users == ["core/act/gateway.py", "core/aws.py"]
+
+
+def test_an_unknown_create_blocks_only_the_same_request(world: Any) -> None:
+    """A call that names no resource is 'the same call' only when its request is."""
+    gw = gateway(world.clients, world.cache)
+    world.sim.faults.inject("drop-after", operations=["CreateIpGroup"], times=1)
+    first = Mutation("CreateIpGroup", world.sim.account, US, {"GroupName": "hq"})
+    reply, _ = gw.send(first)
+    assert reply.status == "unknown"
+    with pytest.raises(Refused, match="unknown outcome"):
+        gw.send(first)
+    other, _ = gw.send(Mutation("CreateIpGroup", world.sim.account, US, {"GroupName": "branch"}))
+    assert other.status == "sent"
+    assert [c.params["GroupName"] for c in world.sim.calls_to("CreateIpGroup")] == ["hq", "branch"]

@@ -216,7 +216,11 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
     if not plan.ok:
         raise ValueError("the CSV has problems; nothing is sent")
     op = OPERATIONS["CreateWorkspaces"]
-    outcomes, rows = _created_already(plan.rows, gateway, target)
+    try:
+        outcomes, rows = _created_already(plan.rows, gateway, target)
+    except Refused as exc:  # outside the selected targets: nothing is read or sent
+        return [RowOutcome(r.line, r.key[1], r.key[0], "refused", code="Refused", message=str(exc))
+                for r in plan.rows]  # fmt: skip
     for start in range(0, len(rows), PER_CALL):
         batch = rows[start : start + PER_CALL]
         request = {"Workspaces": [r.request for r in batch]}

@@ -684,7 +684,7 @@ def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list
         # The call names its resources inside lists (TerminateWorkspaceRequests[]): confirm
         # one by its id, many by their count -- like `act --confirm N`, never a fixed word.
         named = Mutation(op.name, "", "", request).audit_ids
-        if named == (op.name,):
+        if len(named) == 1 and named[0].startswith(f"{op.name}#"):
             return [op.cli]
         return [named[0]] if len(named) == 1 else [str(len(named))]
     words = [specific or subject]

@@ -14,6 +14,7 @@ set, and only `_send_once` here sets it: a path that skips the gateway fails lou
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -96,7 +97,12 @@ class Mutation:
         if self.subjects:
             return self.subjects
         named = [v for _, v in _named(self.request)]
-        return tuple(dict.fromkeys(named))[:1000] or (self.operation,)
+        if named:
+            return tuple(dict.fromkeys(named))[:1000]
+        # Names nothing (CreateIpGroup, CreateConnectionAlias...): the request's digest, so
+        # only a repeat of the same request counts as "the same call" for unknown outcomes.
+        digest = hashlib.sha256(json.dumps(self.request, sort_keys=True, default=str).encode())
+        return (f"{self.operation}#{digest.hexdigest()[:10]}",)
 
 
 # Request members that name a WorkSpace or a resource WorkSpaces depend on, at any depth
