@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from moto.workspaces.responses import WorkSpacesResponse
 from werkzeug.exceptions import HTTPException
 
-from wstui.sim import states
+from wstui.sim import shapes, states
 from wstui.sim.catalogue import AMAZON_BUNDLES, COMPUTE_TYPES
 from wstui.sim.errors import (
     AccessDenied,
@@ -43,6 +43,7 @@ from wstui.sim.errors import (
     SimServiceError,
     Throttling,
     UnknownOperation,
+    by_code,
 )
 from wstui.sim.http import SOCKET_KEY
 from wstui.sim.model import (
@@ -995,9 +996,9 @@ def _call_action(self: WorkSpacesResponse) -> Any:
     """Record the call, apply faults, settle finished terminations, then dispatch."""
     operation = self._get_action()
     try:
-        params = _params(self)
+        params, parsed = _params(self), True
     except InvalidParameterValues:
-        params = {}
+        params, parsed = {}, False
     if operation not in model_operations():
         # The service answers this before any fault or authorisation; moto would raise.
         _record(self, operation, params, None)
@@ -1005,6 +1006,12 @@ def _call_action(self: WorkSpacesResponse) -> Any:
         return error_response(self, unknown)
 
     def run() -> Any:
+        # The model's constraints first, for every operation (moto's own included): a
+        # malformed request never reaches a handler, as at AWS's front end.
+        problems = shapes.input_problems(operation, params) if parsed else []
+        if problems:
+            err = by_code(shapes.validation_error_code(operation))
+            return error_response(self, err(shapes.validation_message(problems)))
         with LOCK:
             purge_gone(self.workspaces_backend, current().clock.now())
         return _original_call_action(self)
