@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from moto.core.exceptions import JsonRESTError
 
-
 _BY_CODE: dict[str, type[SimServiceError]] = {}
 
 

@@ -14,8 +14,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.workspaces.models import workspaces_backends
 
 from wstui.sim import handlers, runtime
-from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.clock import Clock
+from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
 from wstui.sim.model import LOCK, SimWorkspace
