@@ -302,7 +302,7 @@ def _(e: Env) -> None:
 def _(e: Env) -> None:
     ws_id = e.workspace()
     e.ok("AssociateWorkspaceApplication", {"WorkspaceId": ws_id, "ApplicationId": APP})
-    assert _associations(e, ws_id) == {APP: "PENDING_INSTALLATION"}
+    assert _associations(e, ws_id) == {APP: "PENDING_INSTALL_DEPLOYMENT"}
     e.refused("AssociateWorkspaceApplication", {"WorkspaceId": ws_id, "ApplicationId": APP},
               "ResourceAlreadyExistsException")  # fmt: skip
 

@@ -246,11 +246,20 @@ def describe_directories(resp: WorkSpacesResponse, params: dict[str, Any]) -> di
                           ("streaming_properties", "StreamingProperties")):  # fmt: skip
             if getattr(d, attr, None):
                 item[key] = getattr(d, attr)
-        rendered.append(item)
+        rendered.append(_omit_empty(item))
     out: dict[str, Any] = {"Directories": rendered}
     if next_token:
         out["NextToken"] = next_token
     return out
+
+
+def _omit_empty(value: Any) -> Any:
+    """Drop members whose value is "" (moto's placeholder): AWS leaves unset members out."""
+    if isinstance(value, dict):
+        return {k: _omit_empty(v) for k, v in value.items() if v != ""}
+    if isinstance(value, list):
+        return [_omit_empty(v) for v in value]
+    return value
 
 
 @op("DescribeWorkspaceBundles")
@@ -306,7 +315,12 @@ def _batch(
         raise InvalidParameterValues(f"{key} must contain exactly 1 item.")
     if len(requests) > 25:
         raise InvalidParameterValues(f"{key} must contain at most 25 items.")
-    ids = [_check((r or {}).get("WorkspaceId"), WS_ID, "WorkspaceId") for r in requests]
+    if any(not isinstance(r, dict) or not r.get("WorkspaceId") for r in requests):
+        raise by_code(shapes.validation_error_code(action))(
+            f"1 validation error detected: Value null at '{key[:1].lower() + key[1:]}.member."
+            "workspaceId' failed to satisfy constraint: Member must not be null"
+        )
+    ids = [r["WorkspaceId"] for r in requests]
     failed: list[dict[str, str]] = []
     ex = extras(backend)
     for ws_id in ids:
@@ -845,7 +859,9 @@ def describe_alias_permissions(resp: WorkSpacesResponse, params: dict[str, Any])
         sorted(shared), lambda k: {"SharedAccountId": k, "AllowAssociation": shared[k]},
         limit, token,
     )  # fmt: skip
-    out: dict[str, Any] = {"AliasId": alias.alias_id, "ConnectionAliasPermissions": items}
+    out: dict[str, Any] = {"AliasId": alias.alias_id}
+    if items:  # the model's list has min 1: an alias shared with nobody has no member
+        out["ConnectionAliasPermissions"] = items
     if next_token:
         out["NextToken"] = next_token
     return out

@@ -544,7 +544,7 @@ def import_image(resp: Resp, params: Params) -> dict[str, Any]:
         raise InvalidParameterValues("Ec2ImageId must be an AMI id (ami-...).")
     if more(_backend(resp)).dedicated != "ENABLED":
         # Reference: BYOL images need the account enabled for dedicated tenancy first.
-        raise InvalidResourceState("Enable BYOL for the account (ModifyAccount) first.")
+        raise OperationNotSupportedHere("Enable BYOL for the account (ModifyAccount) first.")
     image = _new_image(resp, params.get("ImageName", ""), params.get("ImageDescription", ""))
     image.required_tenancy = "DEDICATED"
     return {"ImageId": image.image_id}
@@ -676,10 +676,10 @@ def _association(ws_id: str, app: str, state: str) -> dict[str, Any]:
 def associate_application(resp: Resp, params: Params) -> dict[str, Any]:
     ws, app = _app_target(resp, params)
     assoc = more(_backend(resp)).app_assoc
-    if assoc.get((ws.workspace_id, app)) in ("PENDING_INSTALLATION", "COMPLETED"):
+    if assoc.get((ws.workspace_id, app)) in ("PENDING_INSTALL_DEPLOYMENT", "COMPLETED"):
         raise ResourceAlreadyExists("The application is already associated.")
-    assoc[(ws.workspace_id, app)] = "PENDING_INSTALLATION"
-    return {"Association": _association(ws.workspace_id, app, "PENDING_INSTALLATION")}
+    assoc[(ws.workspace_id, app)] = "PENDING_INSTALL_DEPLOYMENT"
+    return {"Association": _association(ws.workspace_id, app, "PENDING_INSTALL_DEPLOYMENT")}
 
 
 @op("DisassociateWorkspaceApplication")
@@ -700,7 +700,7 @@ def deploy_applications(resp: Resp, params: Params) -> dict[str, Any]:
     assoc = more(_backend(resp)).app_assoc
     done = []
     for (wid, app), state in assoc.items():
-        if wid == ws.workspace_id and state == "PENDING_INSTALLATION":
+        if wid == ws.workspace_id and state == "PENDING_INSTALL_DEPLOYMENT":
             assoc[(wid, app)] = "COMPLETED"
             done.append(_association(wid, app, "COMPLETED"))
     return {"Deployment": {"Associations": done}}

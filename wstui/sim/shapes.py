@@ -135,7 +135,7 @@ class _Walk:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 self.fail(value, path, "be a timestamp in epoch seconds")
         elif t == "blob":
-            if not isinstance(value, str):
+            if not isinstance(value, (str, bytes, bytearray)):  # base64 text on the wire
                 self.fail(value, path, "be base64-encoded data")
                 return
             self.size(len(value), shape.metadata, value, path)
