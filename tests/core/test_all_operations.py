@@ -665,7 +665,7 @@ def _enable_byol(e: Env, region: str) -> None:
 def _(e: Env) -> None:
     req = {"Ec2ImageId": "ami-0123456789abcdef0", "IngestionProcess": "BYOL_REGULAR",
            "ImageName": e.unique("byol"), "ImageDescription": "byol"}  # fmt: skip
-    e.refused("ImportWorkspaceImage", req, "InvalidResourceStateException", EU)
+    e.refused("ImportWorkspaceImage", req, "OperationNotSupportedException", EU)
     _enable_byol(e, EU)
     out = e.ok("ImportWorkspaceImage", req, EU)
     [made] = e.client(EU).describe_workspace_images(ImageIds=[out["ImageId"]])["Images"]
