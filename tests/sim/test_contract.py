@@ -319,3 +319,45 @@ def test_invalid_request_is_refused_with_the_declared_error(operation: str, worl
     assert answer["code"] in allowed_errors(operation)
     assert answer["raw"]["__type"] == answer["code"]
     assert "failed to satisfy constraint" in answer["raw"]["message"]
+
+
+def test_seeded_fleet_reads_back_valid_under_the_model(world: World) -> None:
+    """Every seeded WorkSpace, directory, bundle, image and tag list answers within the model,
+    hostile strings included (they stay, cut to the lengths the model allows)."""
+    client = world.client(validate=True)
+    raw: list[tuple[str, Any]] = []
+    client.meta.events.register(
+        "after-call.workspaces",
+        lambda http_response, model, **_: raw.append((model.name, json.loads(http_response.content))),
+    )
+    for page in client.get_paginator("describe_workspaces").paginate():
+        for ws in page["Workspaces"]:
+            client.describe_tags(ResourceId=ws["WorkspaceId"])
+    client.describe_workspace_directories()
+    client.describe_workspace_bundles()
+    client.describe_workspace_images()
+    client.describe_ip_groups()
+    client.describe_connection_aliases()
+    client.describe_workspaces_pools()
+    problems = [(op, p) for op, body in raw for p in shapes.output_problems(op, body)]
+    assert problems == []
+    assert len(raw) > 12
+
+
+def test_every_hostile_string_is_seeded_within_the_model(world: World) -> None:
+    """A fleet large enough to plant every hostile string (slots cycle every 50 WorkSpaces)."""
+    from wstui.sim.seed import HOSTILE_STRINGS, seed_fleet
+
+    now = world.sim.clock.now()
+    report = seed_fleet(size=50 * len(HOSTILE_STRINGS), seed=7, now=now,
+                        regions=(REGION,), account="999999999999")  # fmt: skip
+    backend = __import__("moto.workspaces.models", fromlist=["x"]).workspaces_backends[
+        "999999999999"][REGION]  # fmt: skip
+    items = [json.loads(json.dumps(backend.workspaces[i].to_api(now)))
+             for i in report.workspace_ids[REGION]]  # fmt: skip
+    assert shapes.output_problems("DescribeWorkspaces", {"Workspaces": items}) == []
+    tags = [t for i in report.workspace_ids[REGION] for t in backend.workspaces[i].tags]
+    assert shapes.output_problems("DescribeTags", {"TagList": tags}) == []
+    users = {w["UserName"] for w in items}
+    assert "W" * 63 in users  # the 1,000-character one, cut to UserName's max
+    assert any("\x1b" in u for u in users)  # escape sequences stay: the model allows them

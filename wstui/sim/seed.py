@@ -173,9 +173,11 @@ def _make_workspace(
     if i % 50 in HOSTILE_SLOTS:
         k = (i // 50) * 2 + HOSTILE_SLOTS.index(i % 50)
         h = HOSTILE_STRINGS
-        user = h[k % len(h)]
+        # Cut to the model's limits (UserName 1-63, TagKey 1-127, TagValue 0-255): hostile
+        # content, but nothing the real service could return.
+        user = h[k % len(h)][:63]
         computer = h[(k + 1) % len(h)]
-        tags.append({"Key": h[(k + 2) % len(h)][:128], "Value": h[(k + 3) % len(h)]})
+        tags.append({"Key": h[(k + 2) % len(h)][:127], "Value": h[(k + 3) % len(h)][:255]})
     history = rng.random()
     if history < 0.6:
         last_conn: float | None = now - rng.uniform(60, 7 * DAY)  # recent
