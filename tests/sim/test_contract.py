@@ -361,3 +361,10 @@ def test_every_hostile_string_is_seeded_within_the_model(world: World) -> None:
     users = {w["UserName"] for w in items}
     assert "W" * 63 in users  # the 1,000-character one, cut to UserName's max
     assert any("\x1b" in u for u in users)  # escape sequences stay: the model allows them
+
+
+def test_docs_table_names_every_operation() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "simulator.md").read_text()
+    assert [op for op in OPERATIONS if f"| {op} |" not in text] == []
