@@ -302,7 +302,7 @@ def _(e: Env) -> None:
 def _(e: Env) -> None:
     ws_id = e.workspace()
     e.ok("AssociateWorkspaceApplication", {"WorkspaceId": ws_id, "ApplicationId": APP})
-    assert _associations(e, ws_id) == {APP: "PENDING_INSTALLATION"}
+    assert _associations(e, ws_id) == {APP: "PENDING_INSTALL_DEPLOYMENT"}
     e.refused("AssociateWorkspaceApplication", {"WorkspaceId": ws_id, "ApplicationId": APP},
               "ResourceAlreadyExistsException")  # fmt: skip
 
@@ -665,7 +665,7 @@ def _enable_byol(e: Env, region: str) -> None:
 def _(e: Env) -> None:
     req = {"Ec2ImageId": "ami-0123456789abcdef0", "IngestionProcess": "BYOL_REGULAR",
            "ImageName": e.unique("byol"), "ImageDescription": "byol"}  # fmt: skip
-    e.refused("ImportWorkspaceImage", req, "InvalidResourceStateException", EU)
+    e.refused("ImportWorkspaceImage", req, "OperationNotSupportedException", EU)
     _enable_byol(e, EU)
     out = e.ok("ImportWorkspaceImage", req, EU)
     [made] = e.client(EU).describe_workspace_images(ImageIds=[out["ImageId"]])["Images"]

@@ -113,7 +113,8 @@ def test_images_and_bundles(sim: Any, sim_client) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as e:
         c.import_workspace_image(Ec2ImageId="ami-0123456789abcdef0", IngestionProcess="BYOL_REGULAR",
                                  ImageName="byol", ImageDescription="d")  # fmt: skip
-    assert code(e) == "InvalidResourceStateException"  # BYOL not enabled on the account
+    # BYOL not enabled on the account; the operation declares no InvalidResourceStateException
+    assert code(e) == "OperationNotSupportedException"
     custom = c.import_custom_workspace_image(
         ImageName="custom", ImageDescription="d", ComputeType="BASE", Protocol="DCV",
         ImageSource={"Ec2ImportTaskId": "import-ami-0123456789abcdef0"},
@@ -168,3 +169,96 @@ def test_pool_create_update_sessions(sim: Any, sim_client) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as e:
         c.terminate_workspaces_pool_session(SessionId=sessions[0]["SessionId"])
     assert code(e) == "ResourceNotFoundException"
+
+
+# -- regressions (issue 13): paging and declared errors --------------------------------------
+def test_management_cidr_ranges_page_with_next_token(sim: Any, sim_client) -> None:
+    c = sim_client(US)
+    pages, token = [], None
+    while True:
+        kw = {"NextToken": token} if token else {}
+        out = c.list_available_management_cidr_ranges(
+            ManagementCidrRangeConstraint="172.16.0.0/12", MaxResults=5, **kw)
+        pages.append(out["ManagementCidrRanges"])
+        token = out.get("NextToken")
+        if not token:
+            break
+    # A /12 holds 16 /16 ranges: pages of 5, 5, 5, 1, in order, none repeated.
+    assert [len(p) for p in pages] == [5, 5, 5, 1]
+    flat = [r for p in pages for r in p]
+    assert flat == [f"172.{n}.0.0/16" for n in range(16, 32)]
+
+
+def test_management_cidr_ranges_refused_when_account_not_enabled_for_byol(
+    sim: Any, sim_client
+) -> None:
+    from wstui.sim.more_ops import more
+
+    more(sim.backend(US)).byol_enabled = False
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sim_client(US).list_available_management_cidr_ranges(
+            ManagementCidrRangeConstraint="10.0.0.0/8")
+    assert code(e) == "AccessDeniedException"
+
+
+def test_describe_workspace_images_honours_max_results(sim: Any, sim_client) -> None:
+    c = sim_client(US)
+    first = c.describe_workspace_images(MaxResults=1)
+    assert len(first["Images"]) == 1 and first["NextToken"]
+    second = c.describe_workspace_images(MaxResults=1, NextToken=first["NextToken"])
+    assert len(second["Images"]) == 1 and "NextToken" not in second  # two seeded images
+    assert first["Images"][0]["ImageId"] < second["Images"][0]["ImageId"]
+
+
+def test_describe_applications_honours_max_results(sim: Any, sim_client) -> None:
+    c = sim_client(US)
+    seen, token = [], None
+    while True:
+        out = c.describe_applications(MaxResults=2, **({"NextToken": token} if token else {}))
+        assert len(out["Applications"]) <= 2
+        seen += [a["ApplicationId"] for a in out["Applications"]]
+        token = out.get("NextToken")
+        if not token:
+            break
+    assert len(seen) == 3 and len(set(seen)) == 3
+
+
+@pytest.mark.parametrize("operation, key", [
+    ("StartWorkspaces", "StartWorkspaceRequests"), ("StopWorkspaces", "StopWorkspaceRequests"),
+    ("TerminateWorkspaces", "TerminateWorkspaceRequests"),
+    ("RebootWorkspaces", "RebootWorkspaceRequests"),
+    ("RebuildWorkspaces", "RebuildWorkspaceRequests"),
+])  # fmt: skip
+def test_batch_actions_answer_only_declared_or_common_errors(
+    sim: Any, sim_client, operation: str, key: str
+) -> None:
+    from botocore import xform_name
+
+    from wstui.sim import shapes
+
+    c = sim_client(US, validate=False)
+    for bad in ([{"WorkspaceId": "not-an-id"}], [{}], []):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            getattr(c, xform_name(operation))(**{key: bad})
+        assert code(e) == "ValidationException"  # these declare no InvalidParameterValues
+        assert code(e) in shapes.declared_errors(operation) | shapes.COMMON_ERRORS
+
+
+def test_delete_missing_image_answers_no_undeclared_not_found(sim: Any, sim_client) -> None:
+    # DeleteWorkspaceImage declares no ResourceNotFoundException: an absent image is a no-op.
+    sim_client(US).delete_workspace_image(ImageId="wsi-nosuchimg1")
+
+
+def test_modify_creation_properties_unknown_directory_is_resource_not_found(
+    sim: Any, sim_client
+) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sim_client(US).modify_workspace_creation_properties(
+            ResourceId="d-0000000000", WorkspaceCreationProperties={"EnableInternetAccess": True})
+    assert code(e) == "ResourceNotFoundException"  # moto answered ValidationException
+
+
+def test_register_directory_without_id_is_refused_not_crashed(sim: Any, sim_client) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sim_client(US).register_workspace_directory()
+    assert code(e) == "InvalidParameterValuesException"  # was InternalFailure (TypeError)

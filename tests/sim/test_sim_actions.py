@@ -96,7 +96,10 @@ def test_26_ids_refused_whole_request(sim, sim_client, action):
     before = {i: sim.state_of(REGION, i) for i in ids}
     with pytest.raises(ClientError) as exc:
         _call(sim_client(REGION), action, ids)
-    assert exc.value.response["Error"]["Code"] == "InvalidParameterValuesException"
+    # Start/Stop/Terminate declare no errors and Reboot/Rebuild only
+    # OperationNotSupportedException: a malformed request gets the common ValidationException.
+    assert exc.value.response["Error"]["Code"] == "ValidationException"
+    assert "have length less than or equal to" in exc.value.response["Error"]["Message"]
     assert {i: sim.state_of(REGION, i) for i in ids} == before
 
 
@@ -106,7 +109,7 @@ def test_rebuild_takes_exactly_one(sim, sim_client):
         sim.set_state(REGION, i, "AVAILABLE")
     with pytest.raises(ClientError) as exc:
         _call(sim_client(REGION), "RebuildWorkspaces", ids)
-    assert exc.value.response["Error"]["Code"] == "InvalidParameterValuesException"
+    assert exc.value.response["Error"]["Code"] == "ValidationException"  # max 1 in the model
     assert [sim.state_of(REGION, i) for i in ids] == ["AVAILABLE", "AVAILABLE"]
 
 

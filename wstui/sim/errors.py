@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from moto.core.exceptions import JsonRESTError
 
+_BY_CODE: dict[str, type[SimServiceError]] = {}
+
 
 class SimServiceError(JsonRESTError):
     code = 400
@@ -14,7 +16,18 @@ class SimServiceError(JsonRESTError):
 
 
 def _make(name: str, status: int = 400) -> type[SimServiceError]:
-    return type(name, (SimServiceError,), {"error_type": name, "code": status})
+    made = type(name, (SimServiceError,), {"error_type": name, "code": status})
+    _BY_CODE[name] = made
+    return made
+
+
+def by_code(name: str) -> type[SimServiceError]:
+    """The exception class answering error code ``name`` (made on first use)."""
+    found = _BY_CODE.get(name)
+    if found is None:
+        found = _BY_CODE[name] = _make(name)
+    return found
+
 
 
 InvalidParameterValues = _make("InvalidParameterValuesException")
@@ -30,5 +43,10 @@ AccessDenied = _make("AccessDeniedException")
 # Not in the WorkSpaces model, but what AWS's JSON endpoints answer (botocore parses them).
 ExpiredToken = _make("ExpiredTokenException")
 UnknownOperation = _make("UnknownOperationException")
+# Input that breaks the model's constraints, for operations that declare no
+# InvalidParameterValuesException (see shapes.validation_error_code).
+Validation = _make("ValidationException")
+# An unsigned request: AWS's JSON (Coral) endpoints answer this before anything else.
+MissingAuthenticationToken = _make("MissingAuthenticationTokenException")
 InternalFailure = _make("InternalFailure", 500)
 ServiceUnavailable = _make("ServiceUnavailable", 503)

@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from moto.workspaces.responses import WorkSpacesResponse
 from werkzeug.exceptions import HTTPException
 
-from wstui.sim import states
+from wstui.sim import shapes, states
 from wstui.sim.catalogue import AMAZON_BUNDLES, COMPUTE_TYPES
 from wstui.sim.errors import (
     AccessDenied,
@@ -43,6 +43,7 @@ from wstui.sim.errors import (
     SimServiceError,
     Throttling,
     UnknownOperation,
+    by_code,
 )
 from wstui.sim.http import SOCKET_KEY
 from wstui.sim.model import (
@@ -245,11 +246,20 @@ def describe_directories(resp: WorkSpacesResponse, params: dict[str, Any]) -> di
                           ("streaming_properties", "StreamingProperties")):  # fmt: skip
             if getattr(d, attr, None):
                 item[key] = getattr(d, attr)
-        rendered.append(item)
+        rendered.append(_omit_empty(item))
     out: dict[str, Any] = {"Directories": rendered}
     if next_token:
         out["NextToken"] = next_token
     return out
+
+
+def _omit_empty(value: Any) -> Any:
+    """Drop members whose value is "" (moto's placeholder): AWS leaves unset members out."""
+    if isinstance(value, dict):
+        return {k: _omit_empty(v) for k, v in value.items() if v != ""}
+    if isinstance(value, list):
+        return [_omit_empty(v) for v in value]
+    return value
 
 
 @op("DescribeWorkspaceBundles")
@@ -305,7 +315,12 @@ def _batch(
         raise InvalidParameterValues(f"{key} must contain exactly 1 item.")
     if len(requests) > 25:
         raise InvalidParameterValues(f"{key} must contain at most 25 items.")
-    ids = [_check((r or {}).get("WorkspaceId"), WS_ID, "WorkspaceId") for r in requests]
+    if any(not isinstance(r, dict) or not r.get("WorkspaceId") for r in requests):
+        raise by_code(shapes.validation_error_code(action))(
+            f"1 validation error detected: Value null at '{key[:1].lower() + key[1:]}.member."
+            "workspaceId' failed to satisfy constraint: Member must not be null"
+        )
+    ids = [r["WorkspaceId"] for r in requests]
     failed: list[dict[str, str]] = []
     ex = extras(backend)
     for ws_id in ids:
@@ -844,7 +859,9 @@ def describe_alias_permissions(resp: WorkSpacesResponse, params: dict[str, Any])
         sorted(shared), lambda k: {"SharedAccountId": k, "AllowAssociation": shared[k]},
         limit, token,
     )  # fmt: skip
-    out: dict[str, Any] = {"AliasId": alias.alias_id, "ConnectionAliasPermissions": items}
+    out: dict[str, Any] = {"AliasId": alias.alias_id}
+    if items:  # the model's list has min 1: an alias shared with nobody has no member
+        out["ConnectionAliasPermissions"] = items
     if next_token:
         out["NextToken"] = next_token
     return out
@@ -995,9 +1012,9 @@ def _call_action(self: WorkSpacesResponse) -> Any:
     """Record the call, apply faults, settle finished terminations, then dispatch."""
     operation = self._get_action()
     try:
-        params = _params(self)
+        params, parsed = _params(self), True
     except InvalidParameterValues:
-        params = {}
+        params, parsed = {}, False
     if operation not in model_operations():
         # The service answers this before any fault or authorisation; moto would raise.
         _record(self, operation, params, None)
@@ -1005,6 +1022,12 @@ def _call_action(self: WorkSpacesResponse) -> Any:
         return error_response(self, unknown)
 
     def run() -> Any:
+        # The model's constraints first, for every operation (moto's own included): a
+        # malformed request never reaches a handler, as at AWS's front end.
+        problems = shapes.input_problems(operation, params) if parsed else []
+        if problems:
+            err = by_code(shapes.validation_error_code(operation))
+            return error_response(self, err(shapes.validation_message(problems)))
         with LOCK:
             purge_gone(self.workspaces_backend, current().clock.now())
         return _original_call_action(self)

@@ -18,6 +18,7 @@ from moto.workspaces.responses import WorkSpacesResponse
 from wstui.sim import states
 from wstui.sim.catalogue import AMAZON_BUNDLES
 from wstui.sim.errors import (
+    AccessDenied,
     InvalidParameterValues,
     InvalidResourceState,
     ResourceAlreadyExists,
@@ -34,6 +35,8 @@ from wstui.sim.handlers import (
     _check,
     _directory,
     _now,
+    _page_args,
+    _paged,
     _require,
     new_id,
     op,
@@ -50,6 +53,9 @@ class MoreState:
     """Per (account, region) state of the operations served here."""
 
     dedicated: str = "DISABLED"
+    # "Enabled for BYOL" is granted by AWS out of band (a support request), before
+    # ModifyAccount turns dedicated tenancy on; tests switch it off to meet the refusal.
+    byol_enabled: bool = True
     management_cidr: str = ""
     modifications: list[dict[str, Any]] = field(default_factory=list)
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -138,10 +144,28 @@ def list_management_cidrs(resp: Resp, params: Params) -> dict[str, Any]:
         net = ipaddress.IPv4Network(str(constraint), strict=False)
     except ValueError as e:
         raise InvalidParameterValues("ManagementCidrRangeConstraint must be a CIDR range.") from e
-    taken = more(_backend(resp)).management_cidr
-    limit = int(params.get("MaxResults") or 5)
-    ranges = [str(s) for s in net.subnets(new_prefix=16)] if net.prefixlen <= 16 else []
-    return {"ManagementCidrRanges": [r for r in ranges if r != taken][:limit]}
+    m = more(_backend(resp))
+    # Reference: "This operation can be run only by AWS accounts that are enabled for BYOL.
+    # If your account isn't enabled for BYOL, you'll receive an AccessDeniedException error."
+    if not m.byol_enabled:
+        raise AccessDenied("This account is not enabled for BYOL.")
+    subnets = net.subnets(new_prefix=16) if net.prefixlen <= 16 else iter(())
+    # Keys in numeric order (hex of the address) so the token's bisect pages correctly.
+    ranges = {s.network_address.packed.hex(): str(s) for s in subnets
+              if str(s) != m.management_cidr}  # fmt: skip
+    return _listing(sorted(ranges), ranges.get, params, 5, "ManagementCidrRanges")
+
+
+def _listing(
+    keys: list[str], fetch: Any, params: Params, default: int, key: str
+) -> dict[str, Any]:
+    """One page of ``keys`` honouring MaxResults (the model has bounded it) and NextToken."""
+    items, token = _paged(keys, fetch, int(params.get("MaxResults") or default),
+                          _page_args(params))  # fmt: skip
+    out: dict[str, Any] = {key: items}
+    if token:
+        out["NextToken"] = token
+    return out
 
 
 # -- account links ---------------------------------------------------------------------------
@@ -544,7 +568,7 @@ def import_image(resp: Resp, params: Params) -> dict[str, Any]:
         raise InvalidParameterValues("Ec2ImageId must be an AMI id (ami-...).")
     if more(_backend(resp)).dedicated != "ENABLED":
         # Reference: BYOL images need the account enabled for dedicated tenancy first.
-        raise InvalidResourceState("Enable BYOL for the account (ModifyAccount) first.")
+        raise OperationNotSupportedHere("Enable BYOL for the account (ModifyAccount) first.")
     image = _new_image(resp, params.get("ImageName", ""), params.get("ImageDescription", ""))
     image.required_tenancy = "DEDICATED"
     return {"ImageId": image.image_id}
@@ -570,7 +594,11 @@ def describe_custom_import(resp: Resp, params: Params) -> dict[str, Any]:
 
 @op("DeleteWorkspaceImage")
 def delete_image(resp: Resp, params: Params) -> dict[str, Any]:
-    image = _image(resp, params.get("ImageId"))
+    # The operation declares no ResourceNotFoundException: deleting an image that is not
+    # there (already deleted) succeeds with nothing to do, as AWS's idempotent deletes do.
+    image = _backend(resp).workspace_images.get(params.get("ImageId"))
+    if image is None:
+        return {}
     users = [b["BundleId"] for b in extras(_backend(resp)).bundles.values()
              if b.get("ImageId") == image.image_id]  # fmt: skip
     if users:
@@ -653,10 +681,21 @@ APPLICATIONS = {
 
 @op("DescribeApplications")
 def describe_applications(resp: Resp, params: Params) -> dict[str, Any]:
-    ids = params.get("ApplicationIds") or list(APPLICATIONS)
-    return {"Applications": [{"ApplicationId": i, "Name": APPLICATIONS[i], "State": "AVAILABLE",
-                              "SupportedComputeTypeNames": ["STANDARD", "PERFORMANCE", "POWER"]}
-                             for i in ids if i in APPLICATIONS]}  # fmt: skip
+    ids = sorted(set(params.get("ApplicationIds") or APPLICATIONS) & set(APPLICATIONS))
+
+    def render(i: str) -> dict[str, Any]:
+        return {"ApplicationId": i, "Name": APPLICATIONS[i], "State": "AVAILABLE",
+                "SupportedComputeTypeNames": ["STANDARD", "PERFORMANCE", "POWER"]}  # fmt: skip
+
+    return _listing(ids, render, params, 25, "Applications")
+
+
+@op("DescribeWorkspaceImages")
+def describe_images(resp: Resp, params: Params) -> dict[str, Any]:
+    # moto's handler ignored MaxResults and NextToken: every image came back in one page.
+    images = {i["ImageId"]: i for i in _backend(resp).describe_workspace_images(
+        image_ids=params.get("ImageIds"), image_type=params.get("ImageType"))}  # fmt: skip
+    return _listing(sorted(images), images.get, params, 25, "Images")
 
 
 def _app_target(resp: Resp, params: Params) -> tuple[Any, str]:
@@ -676,10 +715,10 @@ def _association(ws_id: str, app: str, state: str) -> dict[str, Any]:
 def associate_application(resp: Resp, params: Params) -> dict[str, Any]:
     ws, app = _app_target(resp, params)
     assoc = more(_backend(resp)).app_assoc
-    if assoc.get((ws.workspace_id, app)) in ("PENDING_INSTALLATION", "COMPLETED"):
+    if assoc.get((ws.workspace_id, app)) in ("PENDING_INSTALL_DEPLOYMENT", "COMPLETED"):
         raise ResourceAlreadyExists("The application is already associated.")
-    assoc[(ws.workspace_id, app)] = "PENDING_INSTALLATION"
-    return {"Association": _association(ws.workspace_id, app, "PENDING_INSTALLATION")}
+    assoc[(ws.workspace_id, app)] = "PENDING_INSTALL_DEPLOYMENT"
+    return {"Association": _association(ws.workspace_id, app, "PENDING_INSTALL_DEPLOYMENT")}
 
 
 @op("DisassociateWorkspaceApplication")
@@ -700,7 +739,7 @@ def deploy_applications(resp: Resp, params: Params) -> dict[str, Any]:
     assoc = more(_backend(resp)).app_assoc
     done = []
     for (wid, app), state in assoc.items():
-        if wid == ws.workspace_id and state == "PENDING_INSTALLATION":
+        if wid == ws.workspace_id and state == "PENDING_INSTALL_DEPLOYMENT":
             assoc[(wid, app)] = "COMPLETED"
             done.append(_association(wid, app, "COMPLETED"))
     return {"Deployment": {"Associations": done}}
@@ -798,3 +837,38 @@ def terminate_pool_session(resp: Resp, params: Params) -> dict[str, Any]:
 
 
 _ = POOL_ID  # the pool id pattern is checked by handlers._pool
+
+
+# -- moto's directory operations, with the errors the model declares ------------------------------
+_moto_register = WorkSpacesResponse.register_workspace_directory
+_moto_creation = WorkSpacesResponse.modify_workspace_creation_properties
+
+
+@op("RegisterWorkspaceDirectory")
+def register_directory(resp: Resp, params: Params) -> dict[str, Any]:
+    # DirectoryId is optional in the model (IAM Identity Center / Entra directories are
+    # registered without one); the simulator models only AWS Directory Service ones, and
+    # moto failed with a TypeError (InternalFailure) without it.
+    if not params.get("DirectoryId"):
+        raise InvalidParameterValues(
+            "DirectoryId is required: the simulator registers only AWS Directory Service "
+            "directories."
+        )
+    if params["DirectoryId"] in _backend(resp).workspace_directories:
+        raise ResourceAlreadyExists(f"The directory {params['DirectoryId']} is already registered.")
+    from moto.ds.exceptions import EntityDoesNotExistException
+
+    try:
+        _moto_register(resp)
+    except EntityDoesNotExistException as e:  # moto's DS error; the model declares this one
+        raise ResourceNotFound(f"The directory {params['DirectoryId']} could not be found.") from e
+    return {}
+
+
+@op("ModifyWorkspaceCreationProperties")
+def modify_creation_properties(resp: Resp, params: Params) -> dict[str, Any]:
+    # moto answers an unknown directory with ValidationException, which this operation
+    # does not declare; the reference's answer is ResourceNotFoundException.
+    _dir(resp, params)
+    _moto_creation(resp)
+    return {}

@@ -81,7 +81,12 @@ def _fake_ds_directory(rng: random.Random, directory_id: str, name: str, now: fl
     seconds; WorkSpaceDirectory only reads these fields, so a namespace is enough.
     """
     subnets = [f"subnet-{rng.getrandbits(68):017x}" for _ in range(2)]
+    # Drawn as before (the ids after it depend on the draw); AWS Managed Microsoft AD has no
+    # DirectoryType of its own in the WorkSpaces model, so it is registered as the
+    # customer-managed kind (moto maps SimpleAD / ADConnector to SIMPLE_AD / AD_CONNECTOR).
     kind = rng.choice(("SimpleAD", "ADConnector", "MicrosoftAD"))
+    if kind == "MicrosoftAD":
+        kind = "CUSTOMER_MANAGED"
     settings = {"VpcId": f"vpc-{rng.getrandbits(68):017x}", "SubnetIds": subnets}
     return SimpleNamespace(
         directory_id=directory_id,
@@ -168,9 +173,11 @@ def _make_workspace(
     if i % 50 in HOSTILE_SLOTS:
         k = (i // 50) * 2 + HOSTILE_SLOTS.index(i % 50)
         h = HOSTILE_STRINGS
-        user = h[k % len(h)]
+        # Cut to the model's limits (UserName 1-63, TagKey 1-127, TagValue 0-255): hostile
+        # content, but nothing the real service could return.
+        user = h[k % len(h)][:63]
         computer = h[(k + 1) % len(h)]
-        tags.append({"Key": h[(k + 2) % len(h)][:128], "Value": h[(k + 3) % len(h)]})
+        tags.append({"Key": h[(k + 2) % len(h)][:127], "Value": h[(k + 3) % len(h)][:255]})
     history = rng.random()
     if history < 0.6:
         last_conn: float | None = now - rng.uniform(60, 7 * DAY)  # recent
@@ -278,7 +285,7 @@ def _seed_images(backend: Any, region: str, now: float) -> None:
     rng = random.Random(f"images-{region}-{backend.account_id}")
     for name, description, age_days in (
         ("golden-win2022-2026-10", "Windows Server 2022 with the office suite", 30),
-        ("golden-win2022-dev-2026-09", "Developer image: IDEs and SDKs", 60),
+        ("golden-win2022-dev-2026-09", "Developer image - IDEs and SDKs", 60),
     ):
         if any(i.name == name for i in backend.workspace_images.values()):
             continue

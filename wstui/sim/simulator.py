@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from moto.workspaces.models import workspaces_backends
 
 from wstui.sim import handlers, runtime
 from wstui.sim.clock import Clock
+from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
 from wstui.sim.model import LOCK, SimWorkspace
@@ -180,8 +182,14 @@ def _direct(app: Any) -> Any:
     }
 
     def direct(environ: dict[str, Any], start_response: Any) -> Any:
-        service = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[0]
-        handler = handlers.get(service)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        handler = handlers.get(target.partition(".")[0])
+        refused = _front_door(environ, target, handler is not None)
+        if refused is not None:
+            status, headers, body = refused
+            return Response(response=body, status=status, headers=headers)(
+                environ, start_response
+            )
         if handler is None:
             return app(environ, start_response)
         request = BackendRequest(environ)
@@ -197,3 +205,38 @@ def _direct(app: Any) -> Any:
         return Response(response=body, status=status, headers=headers)(environ, start_response)
 
     return direct
+
+
+# What AWS's JSON (Coral) front end answers before any operation runs.
+MISSING_TOKEN_MESSAGE = "Missing Authentication Token"
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/,\s]+/([^/,\s]+)/aws4_request")
+
+
+def _front_door(
+    environ: dict[str, Any], target: str, ours: bool
+) -> tuple[int, dict[str, str], str] | None:
+    """The refusal AWS's front end sends before dispatching, or None to dispatch.
+
+    An unsigned request to the WorkSpaces or tagging endpoint gets
+    MissingAuthenticationTokenException; a request signed for ``workspaces`` without an
+    X-Amz-Target gets a JSON UnknownOperationException (moto's dispatcher would answer
+    it with an S3 XML body). Signed requests for other services (STS, ...) and moto's own
+    ``/moto-api`` still go to moto's dispatcher.
+    """
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if environ.get("PATH_INFO", "").startswith("/moto-api"):
+        return None
+    scope = _SCOPE.search(auth)
+    service = scope.group(1) if scope else ""
+    if not auth.startswith("AWS4-HMAC-SHA256 ") or not scope:
+        if ours or not target:
+            return _json_error(MissingAuthenticationToken(MISSING_TOKEN_MESSAGE))
+        return None
+    if not target and service == "workspaces":
+        return _json_error(UnknownOperation("No operation named: the X-Amz-Target header is missing."))
+    return None
+
+
+def _json_error(err: SimServiceError) -> tuple[int, dict[str, str], str]:
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": err.error_type}
+    return err.code, headers, err.description
