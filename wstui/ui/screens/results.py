@@ -233,6 +233,7 @@ class ResultsScreen(Screen):
             if wid in shown:
                 table.update_cell(shown[wid], "result", safe_text("NOT SENT", "yellow"))
         self.error = f"{exc.reason}: {len(exc.not_sent)} WorkSpace(s) not sent"
+        self.update_summary()
 
     def action_retry_failed(self) -> None:
         failed = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "failed"]
