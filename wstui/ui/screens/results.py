@@ -29,6 +29,7 @@ TRANSITIONAL = frozenset(
      "TERMINATING", "UPDATING", "MAINTENANCE"}
 )  # fmt: skip
 POLL_SECONDS = 0.5
+RESULT_WIDTH = 200  # cells beyond the screen are cut by the terminal, not re-measured
 MAX_ROWS = 1000  # the table lists this many; the summary counts all of them
 Key = tuple[str, str, str]
 
@@ -76,7 +77,9 @@ class ResultsScreen(Screen):
         table.add_column("WORKSPACE", key="id", width=14)
         table.add_column("USER", key="user", width=14)
         table.add_column("STATE", key="state", width=12)
-        table.add_column("RESULT", key="result")
+        # Fixed width: re-measuring every cell of a 1,000-row table on each update cost
+        # the UI thread ~1 s per call of a big action, and the sender waits for it.
+        table.add_column("RESULT", key="result", width=RESULT_WIDTH)
         for key in self.keys[:MAX_ROWS]:
             table.add_row(
                 safe_text(key[2], max_cells=14), "", "", "pending", key="/".join(key)
@@ -156,7 +159,7 @@ class ResultsScreen(Screen):
             row_key = by_id.get(outcome.id)
             if row_key is None:
                 continue
-            table.update_cell(row_key, "result", outcome_text(outcome), update_width=True)
+            table.update_cell(row_key, "result", outcome_text(outcome))
 
     # -- following -------------------------------------------------------------------
 
