@@ -995,9 +995,14 @@ class Cache:
             "CREATE TEMP TABLE IF NOT EXISTS wanted_keys (account TEXT, region TEXT, id TEXT, "
             "PRIMARY KEY (account, region, id)) WITHOUT ROWID"
         )
-        conn.execute("DELETE FROM temp.wanted_keys")
         try:
+            # One savepoint for the temp-table writes (it touches only the temp database,
+            # so the cache stays unlocked): in autocommit each insert was its own
+            # transaction, 2-5 s for 100,000 marked rows.
+            conn.execute("SAVEPOINT wanted_keys")
+            conn.execute("DELETE FROM temp.wanted_keys")
             conn.executemany("INSERT OR IGNORE INTO temp.wanted_keys VALUES (?, ?, ?)", wanted)
+            conn.execute("RELEASE wanted_keys")
             cur = conn.execute(
                 f"SELECT {self._select_list(kind, now, True, columns)} FROM {_q(kind.table)} "
                 "WHERE (account, region, id) IN (SELECT account, region, id FROM temp.wanted_keys)"
@@ -1019,7 +1024,9 @@ class Cache:
                 if row is not None:
                     row["tags"][key] = value
         finally:
+            conn.execute("SAVEPOINT wanted_keys")
             conn.execute("DELETE FROM temp.wanted_keys")
+            conn.execute("RELEASE wanted_keys")
         return [found[k] for k in wanted if k in found]
 
     def status(self) -> list[dict[str, Any]]:
