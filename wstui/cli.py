@@ -422,11 +422,31 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"wstui: {safe(exc)}", file=sys.stderr)
         return exc.code
     except Exception as exc:
+        refused = _gateway_exit(exc)
+        if refused is not None:
+            return refused
         from wstui.core.aws import credentials_problem
 
         problem = credentials_problem(exc, (opts.profiles or [None])[0])
         print(f"wstui: {safe(problem or f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _gateway_exit(exc: BaseException) -> int | None:
+    """The gateway's two stops, for every command that sends: read-only (nothing sent) and
+    sending stopped part-way (say exactly what was and was not sent)."""
+    if "wstui.core.act" not in sys.modules:
+        return None  # nothing was sent through it
+    from wstui.core.act import ReadOnlyError, SendingStopped
+
+    if isinstance(exc, ReadOnlyError):
+        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
+        return EXIT_READ_ONLY
+    if isinstance(exc, SendingStopped):
+        for line in exc.report():
+            print(f"wstui: {safe(line)}", file=sys.stderr)
+        return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
+    return None
 
 
 def _call(func: Any, args: argparse.Namespace, opts: Options) -> int:
@@ -700,7 +720,6 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     """rows -> scope -> re-read uncertain rows -> plan -> confirm -> gateway -> follow."""
     from wstui.core import actions
-    from wstui.core.act import ReadOnlyError, SendingStopped
     from wstui.core.act.recheck import recheck
     from wstui.core.kinds import resolve
 
@@ -737,15 +756,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
             file=sys.stderr,
         )
         return EXIT_UNCONFIRMED
-    try:
-        outcomes = actions.execute(the_plan, gateway, on_progress=_progress)
-    except ReadOnlyError as exc:
-        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
-        return EXIT_READ_ONLY
-    except SendingStopped as exc:
-        for line in exc.report():
-            print(f"wstui: {safe(line)}", file=sys.stderr)
-        return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
+    outcomes = actions.execute(the_plan, gateway, on_progress=_progress)
     return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
 
 
@@ -873,15 +884,10 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
         print(f"not sent: {op.name} is destructive; re-run with --confirm {safe(accepted[0])}",
               file=sys.stderr)  # fmt: skip
         return EXIT_UNCONFIRMED
-    from wstui.core.act import ReadOnlyError
 
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    try:
-        result = ops.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)  # fmt: skip
-    except ReadOnlyError as exc:
-        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
-        return EXIT_READ_ONLY
+    result = ops.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)
     if not result.ok:
         print(f"wstui: {safe(result.code)}: {safe(result.message)}", file=sys.stderr)
         return EXIT_ERROR
@@ -940,20 +946,11 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     if not args.yes:
         print("not sent: re-run with --yes to send it", file=sys.stderr)
         return EXIT_UNCONFIRMED
-    from wstui.core.act import ReadOnlyError, SendingStopped
 
     cache = opts.make_cache()
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    try:
-        outcomes = cc.send_rows(plan, gateway, _op_target(opts, None))
-    except ReadOnlyError as exc:
-        print(f"wstui: {safe(exc)}; nothing sent", file=sys.stderr)
-        return EXIT_READ_ONLY
-    except SendingStopped as exc:
-        for line in exc.report():
-            print(f"wstui: {safe(line)}", file=sys.stderr)
-        return EXIT_ERROR
+    outcomes = cc.send_rows(plan, gateway, _op_target(opts, None))
     table = [[o.line, o.user, o.directory, o.status.upper(),
               o.workspace_id or f"{o.code}: {o.message}"] for o in outcomes]  # fmt: skip
     print_table(table, ["LINE", "USER", "DIRECTORY", "RESULT", "WORKSPACE / ERROR"], sys.stdout, 60)
