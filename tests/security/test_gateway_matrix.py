@@ -88,6 +88,7 @@ def world(sim: Any, tmp_path: Path) -> Any:
         "DirectoryId": directory, "BundleId": bundle, "SourceImageId": "wsi-123456789",
         "ImageId": "wsi-123456789", "GroupId": "wsipg-12345678", "AliasId": "wsca-123456789",
         "PoolId": "wspool-123456789", "SharedAccountId": "210987654321",
+        "PrimaryWorkspaceId": ws_id, "PrimaryRegion": US,
     }  # fmt: skip
     sim.clear_calls()
     yield type("World", (), dict(sim=sim, cache=cache, clients=clients, ids=ids, ws=ws_id,
@@ -172,7 +173,7 @@ def test_no_operation_touches_a_protected_workspace(world: Any, reliability: Any
         op = ops.OPERATIONS[operation]
         m = Mutation(operation, world.sim.account, US, request_for(operation, world.ids),
                      destructive=op.destructive)  # fmt: skip
-        names_ws = world.ws in m.workspaces
+        names_ws = world.ws in (*m.workspaces, *m.primaries)
         uses_protected = op.destructive and any(v in (world.directory, world.bundle) for _, v in m.depends_on)  # fmt: skip
         if not (names_ws or uses_protected):
             return None
@@ -217,7 +218,8 @@ def test_an_ambiguous_outcome_is_sent_once_and_never_resent(world: Any, fault: s
     gw = gateway(world.clients, world.cache)
     ids = {**world.ids, "WorkspaceId": world.sim.report.workspace_ids[US][2],
            "SourceWorkspaceId": world.sim.report.workspace_ids[US][2],
-           "ResourceId": world.sim.report.workspace_ids[US][2]}  # an unprotected WorkSpace
+           "ResourceId": world.sim.report.workspace_ids[US][2],
+           "PrimaryWorkspaceId": world.sim.report.workspace_ids[US][2]}  # an unprotected WorkSpace
     twice = 0
 
     def check(operation: str) -> str | None:
@@ -259,7 +261,8 @@ def test_a_call_killed_between_audit_and_answer_blocks_the_re_run(world: Any, re
     gw = gateway(world.clients, world.cache)
     target = Target(None, US, world.sim.account)
     other = world.sim.report.workspace_ids[US][3]
-    ids = {**world.ids, "WorkspaceId": other, "SourceWorkspaceId": other, "ResourceId": other}
+    ids = {**world.ids, "WorkspaceId": other, "SourceWorkspaceId": other, "ResourceId": other,
+           "PrimaryWorkspaceId": other}
 
     def check(operation: str) -> str | None:
         m = Mutation(operation, world.sim.account, US, request_for(operation, ids))

@@ -89,8 +89,13 @@ class Mutation:
         return tuple(dict.fromkeys(v for k, v in _named(self.request) if k == "workspace"))
 
     @property
+    def primaries(self) -> tuple[str, ...]:
+        """WorkSpaces of the request's PrimaryRegion (CreateStandbyWorkspaces), not m.region."""
+        return tuple(dict.fromkeys(v for k, v in _named(self.request) if k == "primary"))
+
+    @property
     def depends_on(self) -> tuple[tuple[str, str], ...]:
-        return tuple(dict.fromkeys((k, v) for k, v in _named(self.request) if k != "workspace"))
+        return tuple(dict.fromkeys((k, v) for k, v in _named(self.request) if k not in ("workspace", "primary")))  # fmt: skip
 
     @property
     def audit_ids(self) -> tuple[str, ...]:
@@ -119,7 +124,9 @@ def _named(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
         for v in value:
             yield from _named(v, key)
     elif isinstance(value, str):
-        if key in _WORKSPACE_KEYS or (key in _RESOURCE_KEYS and value.startswith("ws-")):
+        if key == "PrimaryWorkspaceId":  # lives in the request's PrimaryRegion
+            yield "primary", value
+        elif key in _WORKSPACE_KEYS or (key in _RESOURCE_KEYS and value.startswith("ws-")):
             yield "workspace", value
         elif key in ("DirectoryId", "ResourceId", "ResourceIds") and value.startswith(("d-", "wsd-")):  # fmt: skip
             yield "directory", value
@@ -172,6 +179,7 @@ class Gateway:
             raise Refused("no AWS clients (cache only)")
         target = self.scope.target(m.account, m.region, m.profile)
         self._check_protect(m, target)
+        self._check_primaries(m, target)
         if not m.after_unknown:
             self._check_unknown(m, target, ids)
         who = self.caller if self.caller is not None else self.clients.caller_arn(target)
@@ -211,6 +219,24 @@ class Gateway:
                 if found:
                     shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
                     raise Refused(f"{len(found)} WorkSpace(s) protected by tag {tag} use {value}: {shown}")  # fmt: skip
+
+    def _check_primaries(self, m: Mutation, target: Target) -> None:
+        """CreateStandbyWorkspaces names WorkSpaces of ANOTHER region (PrimaryRegion): that
+        region must be a selected target too, and its WorkSpaces unprotected (asked of the
+        service: the call copies them)."""
+        primaries = m.primaries
+        if not primaries:
+            return
+        region = m.request.get("PrimaryRegion")
+        if not isinstance(region, str) or not region:
+            raise Refused("PrimaryWorkspaceId without PrimaryRegion: cannot check its scope")
+        home = self.scope.target(target.account, region)
+        if not self.protect_tag:
+            return
+        hit = set(self.cache.tagged("workspaces", home.account, home.region, primaries, self.protect_tag))  # fmt: skip
+        hit |= self._protected_now(home, primaries)
+        if hit:
+            raise Refused(f"protected by tag {self.protect_tag}: {', '.join(sorted(hit))}")
 
     def _check_unknown(self, m: Mutation, target: Target, ids: tuple[str, ...]) -> None:
         last = self.cache.last_calls(target.account, target.region, ids)
