@@ -124,9 +124,47 @@ _KNOWN = {
 }  # fmt: skip
 
 
+_AWS_KEYS = {"endpoint_url", "retry_mode", "max_attempts", "profiles", "regions"}
+_TARGET_KEYS = {"region", "profile"}
+_VIEW_KEYS = {"query", "sort", "kind", "columns"}
+
+
+def _looks_like_read_only(key: str) -> bool:
+    return re.sub(r"[\s_\-]", "", str(key)).casefold() == "readonly"
+
+
+def _misplaced_read_only(value: Any, path: str, probs: _Problems) -> None:
+    """read_only (or read-only, ReadOnly...) anywhere but the top level is an error: in TOML
+    a line after a [table] header belongs to that table, so `read_only = true` appended at
+    the end of the file would otherwise be ignored and leave mutations allowed."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if path and _looks_like_read_only(k):
+                probs.add(str(k), f"'{where}' is not read: read_only must be at the top of "
+                                  "config.toml, before any [table]")  # fmt: skip
+            _misplaced_read_only(v, where, probs)
+    elif isinstance(value, list):
+        for v in value:
+            _misplaced_read_only(v, path, probs)
+
+
+def _unknown_keys(table: Any, known: set[str], where: str, probs: _Problems) -> None:
+    if isinstance(table, dict):
+        for key in sorted(set(table) - known):
+            probs.add(str(key), f"unknown setting '{key}' in {where} ignored")
+
+
 def _apply(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
     for key in sorted(set(data) - _KNOWN):
         probs.add(key, f"unknown setting '{key}' ignored")
+    _misplaced_read_only(data, "", probs)
+    _unknown_keys(data.get("aws"), _AWS_KEYS, "[aws]", probs)
+    for t in data.get("targets") if isinstance(data.get("targets"), list) else []:
+        _unknown_keys(t, _TARGET_KEYS, "[[targets]]", probs)
+    views = data.get("views")
+    for name, v in views.items() if isinstance(views, dict) else []:
+        _unknown_keys(v, _VIEW_KEYS, f"[views.{name}]", probs)
     _apply_aws(cfg, data.get("aws", {}), probs)
     _apply_targets(cfg, data, probs)
     _apply_refresh(cfg, data.get("refresh", {}), probs)

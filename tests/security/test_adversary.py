@@ -67,3 +67,28 @@ def test_create_standby_of_an_unprotected_selected_primary_is_sent_once(world: A
     assert reply.status == "sent" and len(world.sim.calls_to("CreateStandbyWorkspaces")) == 1
     # its tags were asked of the service in the PRIMARY region
     assert [(c.region, c.params) for c in world.sim.calls_to("DescribeTags")] == [(US, {"ResourceId": primary})]  # fmt: skip
+
+
+# -- read-only: a config that asks for it in the wrong place -------------------------------
+@pytest.mark.parametrize("toml", [
+    '[aws]\nregions = ["us-east-1"]\nread_only = true\n',  # appended under the last table
+    '[[targets]]\nregion = "us-east-1"\nread_only = true\n',
+    '[views.mine]\nquery = "state:available"\nread_only = true\n',
+    '[aws]\nread-only = true\n',
+])  # fmt: skip
+def test_read_only_written_inside_a_table_fails_closed(
+    sim: Any, run: Run, tmp_path: Path, toml: str  # noqa: F811
+) -> None:
+    """Was: keys unknown inside [aws], [[targets]], [views.X] were ignored silently, so
+    `read_only = true` appended after a table header (TOML puts it IN the table) was no
+    error and mutations were sent."""
+    from wstui import cli
+
+    ids = available(sim, US, 2)
+    run("--region", US, "refresh", "--kinds", "ws")
+    config = tmp_path / "config.toml"
+    config.write_text(toml)
+    sim.clear_calls()
+    code, _out, err = run("--config", str(config), "--region", US, "act", "reboot", "--ids", *ids, "--yes")  # fmt: skip
+    assert mutations(sim) == [], err
+    assert code == cli.EXIT_READ_ONLY and "read_only" in err
