@@ -445,6 +445,8 @@ def _gateway_exit(exc: BaseException) -> int | None:
     if isinstance(exc, SendingStopped):
         for line in exc.report():
             print(f"wstui: {safe(line)}", file=sys.stderr)
+        if exc.interrupted:
+            return EXIT_INTERRUPTED
         return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
     return None
 

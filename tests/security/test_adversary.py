@@ -92,3 +92,50 @@ def test_read_only_written_inside_a_table_fails_closed(
     code, _out, err = run("--config", str(config), "--region", US, "act", "reboot", "--ids", *ids, "--yes")  # fmt: skip
     assert mutations(sim) == [], err
     assert code == cli.EXIT_READ_ONLY and "read_only" in err
+
+
+# -- told exactly what was and wasn't sent: Ctrl-C in the middle of `act` -----------------
+@pytest.mark.parametrize("when", ["between-calls", "response-lost"])
+def test_ctrl_c_mid_act_names_what_was_sent_and_what_was_not(
+    sim: Any, run: Run, monkeypatch: pytest.MonkeyPatch, when: str  # noqa: F811
+) -> None:
+    """Was: `interrupted` and exit 130, nothing else: the user could not tell which of the
+    calls went out. Ctrl-C lands either between two calls or while one is in flight (the
+    service performed it, the answer never came back)."""
+    from wstui import cli
+    from wstui.core.act.gateway import Gateway
+
+    ids = available(sim, US, 5)
+    run("--region", US, "refresh", "--kinds", "ws")
+    real = Gateway._send_once
+    calls = 0
+
+    def send_once(self: Gateway, m: Any, target: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3 and when == "between-calls":
+            raise KeyboardInterrupt
+        reply = real(self, m, target)
+        if calls == 3:
+            raise KeyboardInterrupt  # executed; the answer is lost with the process
+        return reply
+
+    monkeypatch.setattr(Gateway, "_send_once", send_once)
+    sim.clear_calls()
+    code, _out, err = run("--region", US, "act", "autostop-timeout", "--ids", *ids,
+                          "--param", "minutes=120", "--yes")  # fmt: skip
+    executed = [c.params["WorkspaceId"] for c in sim.calls_to("ModifyWorkspaceProperties")]
+    assert len(executed) == (2 if when == "between-calls" else 3)
+    assert code == cli.EXIT_INTERRUPTED
+    for wid in executed[:2]:
+        assert f"sent: {wid}" in err, err
+    in_flight = next(i for i in ids if f"unknown: {i}" in err)  # the 3rd, sent or not
+    assert when == "between-calls" or in_flight == executed[2]
+    line = next(x for x in err.splitlines() if "not sent (2): " in x)
+    assert set(line.split("not sent (2): ")[1].split(", ")) == set(ids) - {*executed[:2], in_flight}
+    # ...and the audit keeps the call in flight uncertain, so a re-run re-reads it first
+    _code, out, _ = run("log", "--format", "json")
+    import json
+
+    items = {i["id"]: i["status"] for r in json.loads(out) for i in r["items"]}
+    assert items[in_flight] == "pending" and {items[w] for w in executed[:2]} == {"sent"}

@@ -457,25 +457,37 @@ def execute(
     """
     gateway.policy.check(f"{plan.spec.api} on {len(plan.eligible)} WorkSpace(s)")
     outcomes: list[Outcome] = []
-    for n, call in enumerate(plan.calls, 1):
-        if should_stop is not None and should_stop():
-            rest = [i for c in plan.calls[n - 1 :] for i in c.ids]
-            raise SendingStopped(f"stopped by the user after {n - 1} of {len(plan.calls)} calls", outcomes, rest)  # fmt: skip
-        mutation = Mutation(
-            plan.spec.api, call.account, call.region, call.request, call.ids,
-            destructive=plan.spec.destructive, after_unknown=plan.rechecked,
-        )  # fmt: skip
-        try:
-            _, per_id = gateway.send(mutation, lambda reply, ids=call.ids: _per_id(plan.spec, ids, reply))  # fmt: skip
-            result = list(per_id.values())
-        except Refused as exc:
-            result = [Outcome(i, "refused", "Refused", str(exc)) for i in call.ids]
-        except SendingStopped as exc:
-            rest = [i for c in plan.calls[n:] for i in c.ids] + exc.not_sent
-            raise SendingStopped(exc.reason, outcomes + exc.outcomes, rest) from exc
-        outcomes.extend(result)
-        if on_progress is not None:
-            on_progress(n, len(plan.calls), result)
+    in_flight: tuple[str, ...] = ()  # the ids of the call being sent, if any
+    try:
+        for n, call in enumerate(plan.calls, 1):
+            if should_stop is not None and should_stop():
+                rest = [i for c in plan.calls[n - 1 :] for i in c.ids]
+                raise SendingStopped(f"stopped by the user after {n - 1} of {len(plan.calls)} calls", outcomes, rest)  # fmt: skip
+            mutation = Mutation(
+                plan.spec.api, call.account, call.region, call.request, call.ids,
+                destructive=plan.spec.destructive, after_unknown=plan.rechecked,
+            )  # fmt: skip
+            in_flight = call.ids
+            try:
+                _, per_id = gateway.send(mutation, lambda reply, ids=call.ids: _per_id(plan.spec, ids, reply))  # fmt: skip
+                result = list(per_id.values())
+            except Refused as exc:
+                result = [Outcome(i, "refused", "Refused", str(exc)) for i in call.ids]
+            except SendingStopped as exc:
+                rest = [i for c in plan.calls[n:] for i in c.ids] + exc.not_sent
+                raise SendingStopped(exc.reason, outcomes + exc.outcomes, rest) from exc
+            outcomes.extend(result)
+            in_flight = ()
+            if on_progress is not None:
+                on_progress(n, len(plan.calls), result)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C: say what went out, what may have (the call in flight: its audit item
+        # stays pending, so a re-run re-reads it), and what never did.
+        done = {o.id for o in outcomes}
+        unknown = [Outcome(i, "unknown", "Interrupted", "interrupted while sending; it may have been performed")
+                   for i in in_flight]  # fmt: skip
+        rest = [i for c in plan.calls for i in c.ids if i not in done and i not in in_flight]
+        raise SendingStopped("interrupted (Ctrl-C)", outcomes + unknown, rest, interrupted=True) from exc  # fmt: skip
     return outcomes
 
 

@@ -53,11 +53,14 @@ class SendingStopped(Exception):
     not record them); `not_sent` the ids whose calls were never sent.
     """
 
-    def __init__(self, reason: str, outcomes: list[Outcome], not_sent: list[str]) -> None:
+    def __init__(
+        self, reason: str, outcomes: list[Outcome], not_sent: list[str], interrupted: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.outcomes = outcomes
         self.not_sent = not_sent
+        self.interrupted = interrupted  # Ctrl-C (KeyboardInterrupt), not an audit failure
 
     def report(self) -> list[str]:
         """Lines naming exactly what was and was not sent."""
