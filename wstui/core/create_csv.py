@@ -17,7 +17,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core.act.gateway import Mutation, Outcome, Refused
+from wstui.core.act.gateway import Mutation, Outcome, Refused, SendingStopped
 from wstui.core.operations import MAX_TAGS, OPERATIONS
 from wstui.core.validate import validate
 
@@ -229,6 +229,15 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
                      after_unknown=True)  # fmt: skip
         try:
             reply, _ = gateway.send(m, lambda reply, b=batch: _audited(b, reply))
+        except SendingStopped as exc:  # name the earlier batches and the later ones too
+            later = [_key(r) for r in rows[start + PER_CALL :]]
+            raise SendingStopped(exc.reason, _as_sent(outcomes) + exc.outcomes,
+                                 exc.not_sent + later, exc.interrupted) from exc  # fmt: skip
+        except KeyboardInterrupt as exc:  # this batch may have gone out; later ones did not
+            unknown = [Outcome(_key(r), "unknown", "Interrupted", "may have been performed") for r in batch]  # fmt: skip
+            later = [_key(r) for r in rows[start + PER_CALL :]]
+            raise SendingStopped("interrupted (Ctrl-C)", _as_sent(outcomes) + unknown, later,
+                                 interrupted=True) from exc  # fmt: skip
         except Refused as exc:
             outcomes += [RowOutcome(r.line, r.key[1], r.key[0], "refused", code="Refused",
                                     message=str(exc)) for r in batch]  # fmt: skip
@@ -237,6 +246,13 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
         if on_batch is not None:
             on_batch(outcomes)
     return sorted(outcomes, key=lambda o: o.line)
+
+
+def _as_sent(outcomes: list[RowOutcome]) -> list[Outcome]:
+    """Row outcomes as the gateway reports them (rows found created earlier were not sent)."""
+    status = {"pending": "sent"}
+    return [Outcome(f"{o.directory}/{o.user}", status.get(o.status, o.status), o.code)
+            for o in outcomes if o.status != "exists"]  # fmt: skip
 
 
 def _key(r: Row) -> str:
