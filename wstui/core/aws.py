@@ -180,9 +180,12 @@ def _veto_ambiguous_retry(
         status = getattr(http, "status_code", 200)
         code = (parsed or {}).get("Error", {}).get("Code", "")
         if code in THROTTLING_CODES or status == 429:
-            return None
-        if status >= 500:
-            return False  # the service may have acted before failing
+            return None  # refused before it was performed: safe to retry
+        if code or status >= 400:
+            # 5xx: the service may have acted before failing; other errors botocore would
+            # retry (RequestTimeoutException, PriorRequestNotComplete...) are not provably
+            # unperformed either. Once-only wins: report it, never resend.
+            return False
     return None
 
 
