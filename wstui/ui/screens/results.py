@@ -28,6 +28,7 @@ TRANSITIONAL = frozenset(
     {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
      "TERMINATING", "UPDATING", "MAINTENANCE"}
 )  # fmt: skip
+GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
 MAX_ROWS = 1000  # the table lists this many; the summary counts all of them
 Key = tuple[str, str, str]
@@ -166,20 +167,37 @@ class ResultsScreen(Screen):
         table = self.query_one("#results-table", DataTable)
         shown = {"/".join(k) for k in self.keys[:MAX_ROWS]}
         ids = [k[2] for k in self.keys]
+        found: set[Key] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             where = f"id IN ({','.join('?' * len(chunk))})"
             for row in cache.query(kind, where=where, params=chunk, limit=len(chunk)):
                 key: Key = (row["account"], row["region"], row["id"])
-                state = str(row.get("state") or "")
-                if self.states.get(key) == state:
-                    continue
-                self.states[key] = state
-                row_key = "/".join(key)
-                if row_key in shown:
-                    table.update_cell(row_key, "state", safe_text(state, state_style(state)))
-                    table.update_cell(row_key, "user", safe_text(row.get("user"), max_cells=14))
+                found.add(key)
+                self._set_state(table, shown, key, str(row.get("state") or ""), row.get("user"))
+        # The refresher deletes a WorkSpace that came back TERMINATED or is no longer
+        # described: absent from the cache means gone, which is settled, not "still
+        # TERMINATING" (its last state seen here).
+        for key in self.keys:
+            if key not in found:
+                self._set_state(table, shown, key, self.gone_state, None)
         self.update_summary()
+
+    @property
+    def gone_state(self) -> str:
+        return "TERMINATED" if self.plan.spec.api == "TerminateWorkspaces" else GONE
+
+    def _set_state(
+        self, table: DataTable, shown: set[str], key: Key, state: str, user: Any
+    ) -> None:
+        if self.states.get(key) == state:
+            return
+        self.states[key] = state
+        row_key = "/".join(key)
+        if row_key in shown:
+            table.update_cell(row_key, "state", safe_text(state, state_style(state)))
+            if user is not None:
+                table.update_cell(row_key, "user", safe_text(user, max_cells=14))
 
     def update_summary(self) -> None:
         counts = Counter(o.status for o in self.outcomes.values())

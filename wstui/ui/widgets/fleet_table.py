@@ -330,6 +330,17 @@ class FleetTable(ScrollView, can_focus=True):
         self._anchor = None
         self._marks_changed()
 
+    def unmark(self, keys: Iterable[Key]) -> int:
+        """Drop these keys from the marks (rows sent, or gone from the cache); how many were."""
+        before = len(self.marks)
+        self.marks.difference_update(keys)
+        dropped = before - len(self.marks)
+        if self._anchor is not None and self._anchor not in self.marks:
+            self._anchor = None
+        if dropped:
+            self._marks_changed()
+        return dropped
+
     def hidden_marks(self) -> int:
         """How many marked keys the current source does not show (hidden by the filter)."""
         if not self.marks:
