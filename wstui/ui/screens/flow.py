@@ -135,7 +135,7 @@ def confirm_plan(
                 unmark_sent(app, kind, the_plan)
                 app.push_screen(ResultsScreen(the_plan, kind))
 
-        app.push_screen(PlanScreen(the_plan), decided)
+        app.push_screen(PlanScreen(the_plan, checked.rows), decided)
 
     if not uncertain:
         show(Recheck(rows))
