@@ -223,6 +223,21 @@ class ResultsScreen(Screen):
 
     # -- keys --------------------------------------------------------------------------
 
+    @on(DataTable.RowSelected, "#results-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: the full outcome (the RESULT cell is cut at the screen edge)."""
+        from wstui.ui.screens.text_view import TextViewScreen, outcome_detail_lines
+
+        parts = str(event.row_key.value or "").split("/", 2)
+        if len(parts) != 3:
+            return
+        key: Key = (parts[0], parts[1], parts[2])
+        row = self.ctx.cache.get(self.kind.name, key)
+        user = str((row or {}).get("user") or "")
+        lines = outcome_detail_lines(key, self.outcomes.get(key[2]), self.states.get(key, ""),
+                                     user, f"{self.plan.spec.title} ({self.plan.spec.api})")  # fmt: skip
+        self.app.push_screen(TextViewScreen(f"{self.plan.spec.title}: {key[2]}", lines))
+
     def action_back(self) -> None:
         remaining = len(self.plan.calls) - self.sent_calls
         if self.finished or remaining <= 0 or self.stop_requested:
