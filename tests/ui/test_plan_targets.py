@@ -3,9 +3,9 @@ with the typed-count box still on screen."""
 
 from __future__ import annotations
 
-from tests.ui.conftest import screen_text, wait_for
 from textual.widgets import DataTable
 
+from tests.ui.conftest import screen_text, wait_for
 from wstui.ui.screens.plan import PlanScreen
 from wstui.ui.screens.results import ResultsScreen
 

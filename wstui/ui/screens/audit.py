@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 from wstui.ui.screens.text_view import TextViewScreen, audit_detail_lines, created_ids
+from wstui.ui.widgets.list_table import ListTable
 
 # RESULT before TARGET/IDS so the outcome is visible at 80 columns.
 COLUMNS = (("WHEN", 19), ("ACTION", 19), ("RESULT", 22), ("TARGET", 22), ("IDS", 40))
@@ -66,7 +67,7 @@ class AuditScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

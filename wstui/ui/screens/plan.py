@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
+from wstui.ui.widgets.list_table import ListTable
 
 # The target list of a destructive plan holds at most this many rows (a DataTable of
 # 100,000 rows is slow to build); the line above it says how many more there are.
@@ -142,7 +143,7 @@ class PlanScreen(ModalScreen[bool]):
                     ),
                     id="plan-targets-title",
                 )
-                yield DataTable(id="plan-targets", cursor_type="row", zebra_stripes=True)
+                yield ListTable(id="plan-targets", cursor_type="row", zebra_stripes=True)
             if self.count == 0:
                 yield Static("Nothing to do. esc to go back.", id="plan-hint")
             elif self.destructive:

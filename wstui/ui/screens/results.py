@@ -23,6 +23,7 @@ from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.widgets.list_table import ListTable
 
 TRANSITIONAL = frozenset(
     {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
@@ -59,7 +60,7 @@ class ResultsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(id="results-summary")
-        yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="results-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
