@@ -101,7 +101,9 @@ class TestMarks:
             fleet.table._marks_changed()
             await wait_for(pilot, lambda: "3 marked" in screen_text(app))
             # Terminated elsewhere: the refresher removes them from the cache.
-            ctx.cache.delete_items("workspaces", Target(None, US, sim.account), [k[2] for k in gone])
+            ctx.cache.delete_items(
+                "workspaces", Target(None, US, sim.account), [k[2] for k in gone]
+            )
             from wstui.ui.messages import CacheChanged
 
             fleet.post_message(CacheChanged("workspaces", frozenset(gone)))

@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from tests.ui.conftest import screen_text, wait_for
+from tests.ui.conftest import wait_for
 from wstui.core import actions
 from wstui.core.kinds import resolve
 from wstui.ui.screens.audit import AuditScreen
@@ -101,7 +101,7 @@ async def test_every_documented_key_is_bound_on_its_screen(make_app, ctx, sim) -
     assert {k: v for k, v in missing.items() if v} == {}
 
 
-async def test_j_and_k_move_in_targets_and_log(make_app, ctx, sim) -> None:
+async def test_j_and_k_move_in_targets(make_app, ctx, sim) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
