@@ -47,6 +47,11 @@ class TestResultsSettle:
             text = screen_text(app)
             assert "now: 2 TERMINATED" in text and "TERMINATING" not in text
             assert all(results.states[k] == "TERMINATED" for k in keys)
+            # Enter on a gone row still names its user (kept from before it left the cache).
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is not results)
+            first = results.keys[0]
+            assert results.users[first] and results.users[first] in app.screen.text
         assert ctx.cache.rows_for_keys("workspaces", keys) == []  # the refresher removed them
         sent = [r["WorkspaceId"] for c in sim.calls_to("TerminateWorkspaces")
                 for r in c.params["TerminateWorkspaceRequests"]]  # fmt: skip

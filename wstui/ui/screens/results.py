@@ -47,6 +47,7 @@ class ResultsScreen(Screen):
         ]
         self.outcomes: dict[str, Any] = {}
         self.states: dict[Key, str] = {}
+        self.users: dict[Key, str] = {}  # kept: a terminated row leaves the cache
         self.sent_calls = 0
         self.finished = False
         self.followed = False
@@ -191,6 +192,8 @@ class ResultsScreen(Screen):
     def _set_state(
         self, table: DataTable, shown: set[str], key: Key, state: str, user: Any
     ) -> None:
+        if user is not None:
+            self.users[key] = str(user)
         if self.states.get(key) == state:
             return
         self.states[key] = state
@@ -233,8 +236,7 @@ class ResultsScreen(Screen):
         if len(parts) != 3:
             return
         key: Key = (parts[0], parts[1], parts[2])
-        row = self.ctx.cache.get(self.kind.name, key)
-        user = str((row or {}).get("user") or "")
+        user = self.users.get(key, "")
         lines = outcome_detail_lines(key, self.outcomes.get(key[2]), self.states.get(key, ""),
                                      user, f"{self.plan.spec.title} ({self.plan.spec.api})")  # fmt: skip
         self.app.push_screen(TextViewScreen(f"{self.plan.spec.title}: {key[2]}", lines))
