@@ -21,7 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome, NoColor
 
-from wstui.ui.keymap import APP_BINDINGS, keymap_from_config
+from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, RefreshActivity
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
@@ -198,7 +198,8 @@ class WstuiApp(App):
 
     def _install_keymap(self) -> None:
         keymap, problems = keymap_from_config(getattr(self.ctx.config, "keymap", None))
-        for problem in problems:
+        keymap, conflicts = resolve_conflicts(keymap)
+        for problem in [*problems, *conflicts]:
             self.notify(problem, severity="warning", timeout=8)
         if keymap:
             self.set_keymap(keymap)

@@ -124,6 +124,68 @@ def keymap_from_config(table: Mapping[str, object] | None) -> tuple[dict[str, st
     return keymap, problems
 
 
+def binding_scopes() -> dict[str, list[Binding]]:
+    """The bindings active together on each screen: a key may mean one thing per scope."""
+    from wstui.ui.widgets.fleet_table import FleetTable
+
+    table = [b for b in FleetTable.BINDINGS if isinstance(b, Binding)]
+    plan = [b for b in PLAN_BINDINGS if b.action in {"confirm", "cancel"}]
+    results = [b for b in PLAN_BINDINGS if b.action in {"back", "retry_failed"}]
+    return {
+        "fleet screen": [*APP_BINDINGS, *table, *RESOURCE_BINDINGS],
+        "details": [*APP_BINDINGS, *DETAILS_BINDINGS],
+        "plan": [*APP_BINDINGS, *plan],
+        "results": [*APP_BINDINGS, *results],
+    }
+
+
+def _keys(text: str) -> list[str]:
+    return [k.strip() for k in text.split(",") if k.strip()]
+
+
+def resolve_conflicts(keymap: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Refuse keymap keys that another binding of the same screen already holds.
+
+    Textual would bind both silently and one would shadow the other ("wstui.reboot" =
+    "b,B" took B from rebuild). The keymap entry loses the taken key, not the other
+    binding: a remap must never turn a key the user knows into a different mutation.
+    To move a key, rebind its current holder too (the whole keymap is applied first).
+    Keys two bindings share by default (enter: table.select and wstui.details) are fine.
+    Returns the keymap to install and one notice per refused key.
+    """
+    out = dict(keymap)
+    notices: list[str] = []
+    for binding_id, keys in keymap.items():
+        refused: dict[str, str] = {}
+        for scope, bindings in binding_scopes().items():
+            mine = [b for b in bindings if b.id == binding_id]
+            if not mine:
+                continue
+            default_mine = set(_keys(mine[0].key))
+            for other in bindings:
+                if other.id in (None, binding_id):
+                    continue
+                effective = set(_keys(keymap.get(other.id, other.key)))
+                shared_by_default = set(_keys(other.key)) & default_mine
+                for key in _keys(keys):
+                    if key in effective and key not in shared_by_default:
+                        title = other.description or other.action
+                        refused.setdefault(key, f"{other.id} ({title}) on the {scope}")
+        if not refused:
+            continue
+        kept = [k for k in _keys(keys) if k not in refused]
+        for key, holder in refused.items():
+            notices.append(
+                f"keymap: {binding_id} = {key!r} refused: {key} is already {holder}; "
+                f"rebind that too to move it"
+            )
+        if kept:
+            out[binding_id] = ",".join(kept)
+        else:
+            del out[binding_id]  # nothing left: the binding keeps its default keys
+    return out, notices
+
+
 def all_bindings() -> list[tuple[str, list[Binding]]]:
     """Groups shown by the help screen (the table's own keys come from the widget)."""
     from wstui.ui.widgets.fleet_table import FleetTable

@@ -1,4 +1,8 @@
-"""`:log`: the audit log of mutations (what was sent, by whom, and what came back)."""
+"""`:log`: the audit log of mutations (what was sent, by whom, and what came back).
+
+Enter on a row opens every field of it: each id's outcome with code and full message,
+the request id and the caller. CreateWorkspaces rows show the new WorkSpace ids.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,6 +19,8 @@ from textual.widgets import DataTable, Footer
 
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.text_view import TextViewScreen, audit_detail_lines, created_ids
+from wstui.ui.widgets.list_table import ListTable
 
 # RESULT before TARGET/IDS so the outcome is visible at 80 columns.
 COLUMNS = (("WHEN", 19), ("ACTION", 19), ("RESULT", 22), ("TARGET", 22), ("IDS", 40))
@@ -29,7 +36,11 @@ def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
     )
     target = f"{row.get('account') or '?'}/{row.get('region') or '?'}"
     ids = row.get("ids")
-    if isinstance(ids, list):
+    created = created_ids(row)
+    if created:
+        # Audited under "DirectoryId/UserName"; what the user looks for is the new id.
+        ids = f"{len(created)} created: " + " ".join(created)
+    elif isinstance(ids, list):
         ids = f"{len(ids)}: " + " ".join(str(i) for i in ids)
     items = row.get("items") or []
     counts = Counter(str(item.get("status")) for item in items)
@@ -46,13 +57,17 @@ def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
 class AuditScreen(Screen):
     BINDINGS = [Binding("escape,q", "back", "Back", id="wstui.audit.back")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []  # as shown, so Enter opens the row under the cursor
+
     @property
     def ctx(self) -> Any:
         return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,8 +84,16 @@ class AuditScreen(Screen):
     def load(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for row in self.ctx.cache.audit(limit=500):
+        self.rows = self.ctx.cache.audit(limit=500)
+        for row in self.rows:
             table.add_row(*audit_cells(row))
+
+    @on(DataTable.RowSelected, "#audit-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self.rows):
+            row = self.rows[event.cursor_row]
+            title = f"{row.get('action')} · {row.get('account') or '?'}/{row.get('region') or '?'}"
+            self.app.push_screen(TextViewScreen(title, audit_detail_lines(row)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from wstui.core.insight import changes_since, parse_since
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.widgets.list_table import ListTable
 
 # TARGET last: at 80 columns FIELD/OLD/NEW (what changed) must be on screen.
 COLUMNS = (("WHEN (UTC)", 19), ("EVENT", 8), ("ID", 14), ("FIELD", 16),
@@ -66,7 +67,7 @@ class ChangesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(id="changes-summary")
-        yield DataTable(id="changes-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="changes-table", cursor_type="row", zebra_stripes=True)
         yield Input(placeholder="since: 30m, 2h, 7d or 2024-05-01", id="since", classes="bar")
         yield Footer()
 

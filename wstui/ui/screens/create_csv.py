@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Input, Static
 from wstui.core import create_csv as cc
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.form import refresh_after, target_label
+from wstui.ui.widgets.list_table import ListTable
 
 MAX_SHOWN_PROBLEMS = 50
 
@@ -84,7 +85,7 @@ class CsvCreateScreen(ModalScreen[None]):
             yield Input(value=self.initial_path, placeholder="path to the CSV file", id="csv-path")
             yield Static(id="csv-problems")
             yield Static(id="csv-plan")
-            yield DataTable(id="csv-results", cursor_type="row")
+            yield ListTable(id="csv-results", cursor_type="row")
             hint = "enter: check the file    ctrl+s: send    esc: close"
             yield Static(Content.styled(hint, "$text-muted"))
 

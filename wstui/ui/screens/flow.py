@@ -132,9 +132,10 @@ def confirm_plan(
 
         def decided(ok: bool | None) -> None:
             if ok:
+                unmark_sent(app, kind, the_plan)
                 app.push_screen(ResultsScreen(the_plan, kind))
 
-        app.push_screen(PlanScreen(the_plan), decided)
+        app.push_screen(PlanScreen(the_plan, checked.rows), decided)
 
     if not uncertain:
         show(Recheck(rows))
@@ -147,6 +148,22 @@ def confirm_plan(
 
     app.notify(f"Re-reading {len(uncertain)} WorkSpace(s) whose last call may not be settled…")
     app.run_worker(work, thread=True, exit_on_error=False, group="recheck")
+
+
+def unmark_sent(app: Any, kind: Any, the_plan: Any) -> None:
+    """Once a plan is confirmed, unmark the rows it sends (as k9s does after an action).
+
+    Skipped rows stay marked on purpose: they are what the action did not touch, and
+    the next action (start the STOPPED ones a reboot skipped, say) is usually on them.
+    """
+    from wstui.ui.screens.resource import ResourceScreen
+
+    sent = {(c.account, c.region, i) for c in the_plan.calls for i in c.ids}
+    for screen in app.screen_stack:
+        if isinstance(screen, ResourceScreen) and screen.kind.name == kind.name:
+            kept = len(screen.table.marks - sent)
+            if screen.table.unmark(sent) and kept:
+                app.notify(f"{kept:,} skipped row(s) stay marked")
 
 
 def retry(results: Screen, failed: list[tuple[str, str, str]]) -> None:

@@ -25,6 +25,7 @@ from wstui.core import operations as ops
 from wstui.core.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
+from wstui.ui.widgets.list_table import ListTable
 
 RULE_OPERATIONS = ("AuthorizeIpRules", "RevokeIpRules", "UpdateRulesOfIpGroup")
 
@@ -94,7 +95,7 @@ class IpRulesScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             title = f"IP rules of {self.group_id} {self.group_name}".strip()
             yield Static(Content.styled(clean(title), "bold"), classes="dialog-title")
-            yield DataTable(id="rules", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="rules", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="rule-inputs"):
                 yield Input(placeholder="CIDR, e.g. 203.0.113.0/24", id="rule-cidr")
                 yield Input(placeholder="description (optional)", id="rule-desc")

@@ -211,8 +211,29 @@ class ResourceScreen(Screen):
         self.update_header()
 
     def reload(self, keys: frozenset | None = None) -> None:
+        self.prune_marks(keys)
         self.table.reload(keys or ())
         self.update_chrome()
+
+    def prune_marks(self, keys: frozenset | None = None) -> None:
+        """Unmark rows that left the cache (terminated, gone from a listing).
+
+        Only the marked keys among the changed ones are looked up (every mark when the
+        change did not say which keys): a mark on a vanished row would otherwise count
+        as "hidden by the filter" in the next plan and stay in the header forever.
+        """
+        marks = self.table.marks
+        candidates = marks & keys if keys else set(marks)
+        if not candidates:
+            return
+        try:
+            present = {
+                (r["account"], r["region"], r["id"])
+                for r in self.ctx.cache.rows_for_keys(self.kind.name, candidates, columns=())
+            }
+        except Exception:  # cache busy: try again on the next change
+            return
+        self.table.unmark(candidates - present)
 
     @on(FleetTable.MarksChanged)
     def _marks_changed(self) -> None:
@@ -481,5 +502,7 @@ class ResourceScreen(Screen):
             row = cache.get(kind, key) if key else None
             return ([row] if row else []), 0
         rows = rows_for_keys(cache, kind, sorted(marks))  # a few SQL passes, not one per mark
+        if len(rows) < len(marks):  # some marked rows left the cache since: not targets
+            self.table.unmark(marks - {(r["account"], r["region"], r["id"]) for r in rows})
         hidden = self.table.hidden_marks() if self.where != "1" else 0
         return rows, hidden

@@ -23,11 +23,13 @@ from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.widgets.list_table import ListTable
 
 TRANSITIONAL = frozenset(
     {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
      "TERMINATING", "UPDATING", "MAINTENANCE"}
 )  # fmt: skip
+GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
 RESULT_WIDTH = 200  # cells beyond the screen are cut by the terminal, not re-measured
 MAX_ROWS = 1000  # the table lists this many; the summary counts all of them
@@ -46,6 +48,7 @@ class ResultsScreen(Screen):
         ]
         self.outcomes: dict[str, Any] = {}
         self.states: dict[Key, str] = {}
+        self.users: dict[Key, str] = {}  # kept: a terminated row leaves the cache
         self.sent_calls = 0
         self.finished = False
         self.followed = False
@@ -59,7 +62,7 @@ class ResultsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(id="results-summary")
-        yield DataTable(id="results-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="results-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -169,20 +172,39 @@ class ResultsScreen(Screen):
         table = self.query_one("#results-table", DataTable)
         shown = {"/".join(k) for k in self.keys[:MAX_ROWS]}
         ids = [k[2] for k in self.keys]
+        found: set[Key] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             where = f"id IN ({','.join('?' * len(chunk))})"
             for row in cache.query(kind, where=where, params=chunk, limit=len(chunk)):
                 key: Key = (row["account"], row["region"], row["id"])
-                state = str(row.get("state") or "")
-                if self.states.get(key) == state:
-                    continue
-                self.states[key] = state
-                row_key = "/".join(key)
-                if row_key in shown:
-                    table.update_cell(row_key, "state", safe_text(state, state_style(state)))
-                    table.update_cell(row_key, "user", safe_text(row.get("user"), max_cells=14))
+                found.add(key)
+                self._set_state(table, shown, key, str(row.get("state") or ""), row.get("user"))
+        # The refresher deletes a WorkSpace that came back TERMINATED or is no longer
+        # described: absent from the cache means gone, which is settled, not "still
+        # TERMINATING" (its last state seen here).
+        for key in self.keys:
+            if key not in found:
+                self._set_state(table, shown, key, self.gone_state, None)
         self.update_summary()
+
+    @property
+    def gone_state(self) -> str:
+        return "TERMINATED" if self.plan.spec.api == "TerminateWorkspaces" else GONE
+
+    def _set_state(
+        self, table: DataTable, shown: set[str], key: Key, state: str, user: Any
+    ) -> None:
+        if user is not None:
+            self.users[key] = str(user)
+        if self.states.get(key) == state:
+            return
+        self.states[key] = state
+        row_key = "/".join(key)
+        if row_key in shown:
+            table.update_cell(row_key, "state", safe_text(state, state_style(state)))
+            if user is not None:
+                table.update_cell(row_key, "user", safe_text(user, max_cells=14))
 
     def update_summary(self) -> None:
         counts = Counter(o.status for o in self.outcomes.values())
@@ -207,6 +229,20 @@ class ResultsScreen(Screen):
         self.query_one("#results-summary", Static).update(Content.assemble(*parts))
 
     # -- keys --------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#results-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row: the full outcome (the RESULT cell is cut at the screen edge)."""
+        from wstui.ui.screens.text_view import TextViewScreen, outcome_detail_lines
+
+        parts = str(event.row_key.value or "").split("/", 2)
+        if len(parts) != 3:
+            return
+        key: Key = (parts[0], parts[1], parts[2])
+        user = self.users.get(key, "")
+        lines = outcome_detail_lines(key, self.outcomes.get(key[2]), self.states.get(key, ""),
+                                     user, f"{self.plan.spec.title} ({self.plan.spec.api})")  # fmt: skip
+        self.app.push_screen(TextViewScreen(f"{self.plan.spec.title}: {key[2]}", lines))
 
     def action_back(self) -> None:
         remaining = len(self.plan.calls) - self.sent_calls

@@ -22,6 +22,7 @@ from wstui.core import watch
 from wstui.core.targets import TargetStatus, narrow_query, statuses
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.widgets.list_table import ListTable
 
 COLUMNS = (("", 1), ("STATUS", 7), ("PROFILE", 14), ("ACCOUNT", 12), ("REGION", 14),
            ("ROWS", 7), ("LAST OK (UTC)", 19), ("REASON", 48))  # fmt: skip
@@ -61,7 +62,7 @@ class TargetsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(id="who")
-        yield DataTable(id="targets-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="targets-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -100,8 +100,8 @@ class FleetTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", show=False, id="table.page_down"),
         Binding("home,g", "first", "First", show=False, id="table.first"),
         Binding("end,G", "last", "Last", show=False, id="table.last"),
-        Binding("left", "scroll_columns(-8)", "Left", show=False, id="table.left"),
-        Binding("right", "scroll_columns(8)", "Right", show=False, id="table.right"),
+        Binding("left,h", "scroll_columns(-8)", "Left", show=False, id="table.left"),
+        Binding("right,l", "scroll_columns(8)", "Right", show=False, id="table.right"),
         Binding("space", "toggle_mark", "Mark", id="table.mark"),
         Binding("shift+space,v", "mark_range", "Mark range", show=False, id="table.mark_range"),
         Binding("ctrl+a", "mark_all", "Mark all", id="table.mark_all"),
@@ -329,6 +329,17 @@ class FleetTable(ScrollView, can_focus=True):
         self.marks.clear()
         self._anchor = None
         self._marks_changed()
+
+    def unmark(self, keys: Iterable[Key]) -> int:
+        """Drop these keys from the marks (rows sent, or gone from the cache); how many were."""
+        before = len(self.marks)
+        self.marks.difference_update(keys)
+        dropped = before - len(self.marks)
+        if self._anchor is not None and self._anchor not in self.marks:
+            self._anchor = None
+        if dropped:
+            self._marks_changed()
+        return dropped
 
     def hidden_marks(self) -> int:
         """How many marked keys the current source does not show (hidden by the filter)."""
