@@ -68,7 +68,7 @@ class WstuiApp(App):
     """k9s for WorkSpaces."""
 
     TITLE = "wstui"
-    CSS_PATH = ["app.tcss"]
+    CSS_PATH = ["app.tcss", "dialogs.tcss"]
     BINDINGS: list[Binding] = APP_BINDINGS
     COMMANDS = App.COMMANDS | {WstuiCommands}
 
