@@ -210,3 +210,35 @@ class TestFormFocusOnOpen:
             await pilot.press("shift+tab")
             await wait_for(pilot, lambda: app.focused is first)
             assert first.selection.is_empty
+
+
+class TestColumnChooser:
+    async def test_space_toggles_enter_applies_and_marks_show_without_colour(
+        self, make_app, monkeypatch
+    ) -> None:
+        from wstui.ui.screens.columns import ColumnsScreen
+
+        monkeypatch.setenv("NO_COLOR", "1")
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+            resource = app.screen
+            shown = [c.name for c in resource.columns]
+            await pilot.press("c")
+            await wait_for(pilot, lambda: isinstance(app.screen, ColumnsScreen))
+            chooser = app.screen
+            await wait_for(pilot, lambda: "enter: apply" in screen_text(app))
+            text = screen_text(app)
+            first = chooser.titles[shown[0]]
+            assert f"[x] {first} ({shown[0]})" in text
+            hidden = chooser.order[-1]
+            assert hidden not in shown
+            await pilot.press("end")  # the list scrolls to the hidden columns at the end
+            await wait_for(pilot, lambda: f"[ ] {chooser.titles[hidden]} ({hidden})" in screen_text(app))
+            await pilot.press("home")
+            # space hides the highlighted (first) column; enter applies, it does not toggle
+            await pilot.press("space")
+            await wait_for(pilot, lambda: f"[ ] {first} ({shown[0]})" in screen_text(app))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is resource)
+            assert [c.name for c in resource.columns] == shown[1:]
