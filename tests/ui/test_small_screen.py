@@ -242,3 +242,51 @@ class TestColumnChooser:
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is resource)
             assert [c.name for c in resource.columns] == shown[1:]
+
+
+class TestHeaderAndColumnsAt80:
+    async def test_state_stays_visible_with_two_accounts_and_two_regions(self, make_app, ctx) -> None:
+        from wstui.core.aws import Target
+
+        regions = sorted({t.region for t in ctx.targets})
+        ctx.targets = [Target(None, r, a) for a in ("123456789012", "210987654321") for r in regions]
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: "/ 40" in screen_text(app))
+            resource = app.screen
+            names = [c.name for c in resource.columns]
+            assert {"account", "region"} <= set(names)
+            assert names.index("state") < names.index("account")
+            lines = screen_text(app).splitlines()
+            header = next(line for line in lines if " ID " in line)
+            assert "STATE" in header
+            states = {"AVAILABLE", "STOPPED", "PENDING", "STARTING", "STOPPING", "ERROR",
+                      "UNHEALTHY", "REBOOTING", "REBUILDING", "TERMINATED", "IMPAIRED"}  # fmt: skip
+            assert any(w in states for line in lines for w in line.split())
+
+    async def test_read_only_badge_and_mark_count_fit_in_80_columns(self, make_app, ctx) -> None:
+        from wstui.core.aws import Target
+
+        regions = sorted({t.region for t in ctx.targets})
+        ctx.targets = [Target(None, r, a) for a in ("123456789012", "210987654321") for r in regions]
+        ctx.read_only = True
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: "/ 40" in screen_text(app))
+            assert "READ-ONLY" in screen_text(app).splitlines()[0]
+            await pilot.press("ctrl+a")
+            # a long activity on the same line does not push the count off
+            app.refresh_activity = "workspaces 123456789012/us-east-1 and more words than fit"
+            app.screen.update_header()
+            await wait_for(pilot, lambda: "40 marked" in screen_text(app).splitlines()[1])
+
+    async def test_long_filter_error_is_readable_and_counts_stay(self, make_app) -> None:
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: "40 / 40" in screen_text(app))
+            await pilot.press("slash", *"nosuchfield=3 and user=bob")
+            await wait_for(pilot, lambda: 'known field instead of "nosuchfield"' in screen_text(app))
+            text = screen_text(app)
+            assert "/ 40" in text  # (an earlier prefix may have filtered: any count)
+            assert "(fields:" in text and "account, advice" in text  # wrapped, not cut
+            assert "Filter" in text.splitlines()[-1]  # the footer is still there
