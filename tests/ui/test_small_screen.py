@@ -290,3 +290,50 @@ class TestHeaderAndColumnsAt80:
             assert "/ 40" in text  # (an earlier prefix may have filtered: any count)
             assert "(fields:" in text and "account, advice" in text  # wrapped, not cut
             assert "Filter" in text.splitlines()[-1]  # the footer is still there
+
+
+class TestDetailsAt80:
+    async def test_labels_are_distinct_usage_is_wstuis_and_its_time_iso(self, make_app) -> None:
+        import re
+
+        from wstui.core.cache import raw_of
+        from wstui.ui.screens.details import LABEL_WIDTH, DetailsScreen
+
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: "/ 40" in screen_text(app))
+            rows = app.ctx.cache.query("workspaces", limit=None, with_raw=True)
+            row = next(r for r in rows if isinstance(raw_of(r).get("Usage"), dict))
+            raw = raw_of(row)
+            app.push_screen(DetailsScreen(app.screen.kind, (row["account"], row["region"], row["id"])))
+            await wait_for(
+                pilot,
+                lambda: isinstance(app.screen, DetailsScreen) and bool(app.screen.query("#details-fields")),
+            )
+            fields = app.screen.query_one("#details-fields")
+            await wait_for(pilot, lambda: "All API fields" in str(fields.render()))
+            text = str(fields.render())
+            lines = text.splitlines()
+            api = lines[lines.index("All API fields") + 1 :]
+            api = api[: api.index("")]
+            # every property of WorkspaceProperties on its own line, under its parent
+            assert "WorkspaceProperties" in api
+            start = api.index("WorkspaceProperties") + 1
+            block = []
+            for ln in api[start:]:
+                if not ln.startswith("  "):
+                    break
+                if ln[:LABEL_WIDTH].strip() and ln[2] != " ":  # children only; no value lines
+                    block.append(ln.split()[0])
+            assert block == list(raw["WorkspaceProperties"])  # whole, distinct, in order
+            # wstui's Usage is not an API field; its time is ISO, not an epoch
+            assert not any(ln.startswith("Usage") for ln in api)
+            title = "Usage seen by wstui (not an API field)"
+            assert title in lines
+            usage = lines[lines.index(title) + 1 :]
+            at = next(ln for ln in usage if ln.startswith("At "))
+            assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", at), at
+            assert str(raw["Usage"]["At"]) not in at
+            # and on screen at 80 columns the first API lines read without cuts
+            await pilot.press("pagedown")
+            await wait_for(pilot, lambda: "WorkspaceProperties.R" not in screen_text(app))
