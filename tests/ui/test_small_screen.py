@@ -3,6 +3,7 @@ are on screen, forms open ready to type. Keys in, `screen_text` and widget state
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -294,7 +295,6 @@ class TestHeaderAndColumnsAt80:
 
 class TestDetailsAt80:
     async def test_labels_are_distinct_usage_is_wstuis_and_its_time_iso(self, make_app) -> None:
-        import re
 
         from wstui.core.cache import raw_of
         from wstui.ui.screens.details import LABEL_WIDTH, DetailsScreen
@@ -337,3 +337,43 @@ class TestDetailsAt80:
             # and on screen at 80 columns the first API lines read without cuts
             await pilot.press("pagedown")
             await wait_for(pilot, lambda: "WorkspaceProperties.R" not in screen_text(app))
+
+
+class TestToastsAt80:
+    async def test_sent_toast_is_a_short_sentence_and_leaves_the_counter(self, make_app, sim) -> None:
+        from wstui.ui.screens.form import ConfirmOperation
+
+        app = make_app(start_kind="ipgroups")
+        async with app.run_test(size=SMALL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+            await wait_for(pilot, lambda: " / " in screen_text(app).splitlines()[-2])
+            form = await open_form(pilot, app, "CreateIpGroup", "ipgroups", None)
+            await fill(pilot, app, form, "GroupName", "branch-office")
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmOperation))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: "CreateIpGroup sent." in screen_text(app))
+            text = screen_text(app)
+            message = list(app._notifications)[-1].message
+            assert message.startswith("CreateIpGroup sent. New GroupId wsipg-"), message
+            assert "{" not in message and '"' not in message  # a sentence, not JSON
+            assert "{" not in text
+            # the counter line is not covered by the toast
+            assert re.search(r"\d+ / \d+\s*$", text.splitlines()[-2]), text
+
+
+class TestThemeCommand:
+    async def test_theme_without_a_name_opens_the_theme_picker(self, make_app) -> None:
+        from textual.command import CommandPalette
+
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SMALL, notifications=True) as pilot:
+            await wait_for(pilot, lambda: "/ 40" in screen_text(app))
+            await pilot.press("colon", *"theme", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await wait_for(pilot, lambda: "ansi-dark" in screen_text(app))
+            assert not any("unknown" in n.message.lower() for n in app._notifications)
+            await pilot.press(*"wstui-light")
+            await wait_for(pilot, lambda: "wstui-light" in screen_text(app))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.theme == "wstui-light")
