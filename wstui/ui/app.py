@@ -68,7 +68,7 @@ class WstuiApp(App):
     """k9s for WorkSpaces."""
 
     TITLE = "wstui"
-    CSS_PATH = ["app.tcss"]
+    CSS_PATH = ["app.tcss", "dialogs.tcss"]
     BINDINGS: list[Binding] = APP_BINDINGS
     COMMANDS = App.COMMANDS | {WstuiCommands}
 
@@ -319,7 +319,7 @@ class WstuiApp(App):
         self.push_screen(AuditScreen())
 
     def run_command(self, text: str) -> None:
-        """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme NAME`."""
+        """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme [NAME]`."""
         from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
 
         words = text.strip().lstrip(":").split()
@@ -330,8 +330,11 @@ class WstuiApp(App):
             self.exit()
         elif head in {"log", "audit"}:
             self.show_audit()
-        elif head == "theme" and len(words) > 1:
-            self.set_theme(words[1])
+        elif head == "theme":
+            if len(words) > 1:
+                self.set_theme(words[1])
+            else:  # the theme picker: every theme, previewed as the cursor moves
+                self.search_themes()
         elif head in {"ops", "op", "operations"}:
             self.action_operations(words[1] if len(words) > 1 else "")
         elif head in {"help", "?"}:

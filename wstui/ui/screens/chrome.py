@@ -121,23 +121,24 @@ class HeaderBar(Static):
         marks: int,
         errors: list[str] | None = None,
     ) -> None:
+        # What matters most comes first on each line: the line is cut at the right edge.
         first = Content.assemble(
             ("wstui", "bold $accent"),
+            *(("  ", (" READ-ONLY ", "bold reverse $warning")) if read_only else ()),
             "  ",
             clean(targets),
-            *((("  "), (" READ-ONLY ", "bold reverse $warning")) if read_only else ()),
         )
         parts: list[Content | str | tuple[str, str]] = [(clean(kind_title), "bold")]
+        if marks:
+            parts += [" · ", (f"{marks:,} marked", "bold $accent")]
         if age:
             parts += [" · ", (age, "$text-muted" if not stale else "bold $warning")]
         if stale:
             parts += [" ", ("STALE", "bold $warning")]
-        if error and not errors:
-            parts += [" ", (f"! {clean(error)[:200]}", "bold $error")]
         if activity:
             parts += [" · ", (f"⟳ {clean(activity)}", "$secondary")]
-        if marks:
-            parts += [" · ", (f"{marks} marked", "bold $accent")]
+        if error and not errors:
+            parts += [" ", (f"! {clean(error)[:200]}", "bold $error")]
         lines = [first, Content.assemble(*parts)]
         errors = errors or []
         for text in errors[: self.MAX_ERROR_LINES]:

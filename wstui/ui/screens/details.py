@@ -13,6 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from wstui.core.cache import raw_of
+from wstui.core.insight import USAGE_KEY
+from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.screens.chrome import HeaderBar
@@ -21,21 +23,39 @@ Key = tuple[str, str, str]
 LABEL_WIDTH = 22
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested API JSON as ("A.B[0].C", value) pairs, in document order."""
+def tree(value: Any, depth: int = 0) -> list[tuple[str, Any]]:
+    """Nested API JSON as (indented label, value) lines: each key on its own line under
+    its parent, so a label is its last path segment and none is cut into a duplicate.
+    A parent's line has the value None; list items are labelled [0], [1], ..."""
+    indent = "  " * depth
+    items: list[tuple[str, Any]]
     if isinstance(value, dict):
-        out: list[tuple[str, Any]] = []
-        for k, v in value.items():
-            out += flatten(v, f"{prefix}.{k}" if prefix else str(k))
-        return out
-    if isinstance(value, list):
-        if not value:
-            return [(prefix, "[]")]
-        out = []
-        for i, v in enumerate(value):
-            out += flatten(v, f"{prefix}[{i}]")
-        return out
-    return [(prefix, value)]
+        items = [(str(k), v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f"[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return [(indent, value)]
+    out: list[tuple[str, Any]] = []
+    for key, v in items:
+        if isinstance(v, dict | list) and v:
+            out.append((indent + key, None))
+            out += tree(v, depth + 1)
+        else:
+            out.append((indent + key, "[]" if v == [] else "{}" if v == {} else v))
+    return out
+
+
+def tree_lines(value: Any, times: frozenset[str] = frozenset()) -> list[Content]:
+    """`tree` as Content lines; keys named in `times` hold epoch seconds (shown ISO)."""
+    lines = []
+    for label, v in tree(value):
+        if v is None and label.strip():
+            lines.append(Content.styled(clean(label), "$text-muted"))
+            continue
+        key = label.strip()
+        text = iso(float(v)) if key in times and isinstance(v, int | float) else format_value(v)
+        lines.extend(field_lines(label, text))
+    return lines
 
 
 def format_value(value: Any, type_: str = "text") -> str:
@@ -51,6 +71,14 @@ def field_line(label: str, value: str, style: str = "") -> Content:
         (clean(label)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), "$text-muted"),
         (value, style) if style else value,
     )
+
+
+def field_lines(label: str, value: str) -> list[Content]:
+    """A field; a label too long for its column gets the value on the next line (never cut)."""
+    label = clean(label)
+    if len(label) < LABEL_WIDTH:
+        return [field_line(label, value)]
+    return [Content.styled(label, "$text-muted"), field_line("", value)]
 
 
 def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]]:
@@ -126,9 +154,18 @@ class DetailsScreen(Screen):
             lines.append(field_line("SEEN", format_value(seen, "ts")))
         tags = row_tags(cache, self.kind.name, self.key, row)
         lines += [Content(""), Content.styled(f"Tags ({len(tags)})", "bold $accent")]
-        lines += [field_line(k, clean(v)) for k, v in tags] or [Content.styled("none", "$text-muted")]
+        lines += [ln for k, v in tags for ln in field_lines(k, clean(v))] or [
+            Content.styled("none", "$text-muted")
+        ]
+        api = {k: v for k, v in raw.items() if k != USAGE_KEY}
         lines += [Content(""), Content.styled("All API fields", "bold $accent")]
-        lines += [field_line(path, format_value(value)) for path, value in flatten(raw)]
+        lines += tree_lines(api)
+        usage = raw.get(USAGE_KEY)
+        if isinstance(usage, dict):
+            # Computed by wstui from its own connection history, not returned by AWS.
+            lines += [Content(""), Content.styled("Usage seen by wstui (not an API field)",
+                                                  "bold $accent")]  # fmt: skip
+            lines += tree_lines(usage, times=frozenset({"At"}))
         lines += [Content(""), Content.styled("Recent history", "bold $accent")]
         lines += self.history_lines()
         fields.update(Content("\n").join(lines))

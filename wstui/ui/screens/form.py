@@ -24,12 +24,14 @@ from textual.widgets import Input, Static
 from wstui.core import operations as ops
 from wstui.core.validate import validate
 from wstui.ui.messages import CacheChanged
+from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean, multiline
 
 FORM_BINDINGS = [
     Binding("ctrl+s", "submit", "Send", id="wstui.form.submit", priority=True),
     Binding("escape", "cancel", "Close", id="wstui.form.cancel"),
 ]
+MAX_PROBLEMS = 6  # lines of problems above the fields; the rest are counted
 CONFIRM_BINDINGS = [
     Binding("y,enter", "confirm", "Send", id="wstui.form.confirm"),
     Binding("n,escape", "cancel", "Cancel", id="wstui.form.confirm_cancel"),
@@ -107,15 +109,6 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     """Dismisses with the Result of a successful mutation, or None when closed."""
 
     BINDINGS = FORM_BINDINGS
-    DEFAULT_CSS = """
-    FormScreen .dialog { width: 96; }
-    FormScreen #form-fields { height: auto; max-height: 20; }
-    FormScreen .field-label { margin-top: 1; }
-    FormScreen .field-hint { color: $text-muted; }
-    FormScreen #form-problems { color: $error; }
-    FormScreen #form-result { max-height: 12; }
-    """
-
     def __init__(
         self, op: ops.Operation | str, target: Any, row: dict | None = None, screen: str = "",
         values: dict[str, str] | None = None,
@@ -135,11 +128,16 @@ class FormScreen(ModalScreen["ops.Result | None"]):
         return self.app.ctx  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="form-box"):
             title = f"{self.op.title}  ({self.op.name})"
             yield Static(Content.styled(title, "bold"), classes="dialog-title", id="form-title")
             yield Static(Content(f"target {clean(target_label(self.target))}"), id="form-target")
-            with VerticalScroll(id="form-fields"):
+            # Above the fields, outside their scroll: a refusal is seen without scrolling.
+            problems = Static(id="form-problems")
+            problems.display = False
+            yield problems
+            with VerticalScroll(id="form-body"):
+                yield Static(id="form-result", classes="empty")
                 if not self.fields:
                     yield Static("This operation takes no parameters.")
                 for i, f in enumerate(self.fields):
@@ -150,14 +148,27 @@ class FormScreen(ModalScreen["ops.Result | None"]):
                     yield Input(
                         value=self.initial.get(f.name, ""), id=f"field-{i}",
                         placeholder=clean(f.doc[:80]) if f.doc else f.type,
+                        select_on_focus=False,  # typing adds to a prefilled value
                     )  # fmt: skip
-            yield Static(id="form-problems")
-            yield Static(id="form-result")
-            hint = "ctrl+s: validate and send    esc: close    * required"
-            yield Static(Content.styled(hint, "$text-muted"))
+            hint = "ctrl+s: send  esc: close  tab: next field  pgup/pgdn: scroll  * required"
+            yield Static(Content.styled(hint, "$text-muted"), id="form-hint")
 
     def on_mount(self) -> None:
+        first = next(iter(self.query(Input)), None)
+        if first is not None:
+            first.cursor_position = len(first.value)
+            self.set_focus(first)
         self.warn_early()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self, show_focused: bool = True) -> None:
+        fit_scroll(self.query_one("#form-box"), self.query_one("#form-body"))
+        focused = self.focused
+        if show_focused and isinstance(focused, Input):  # the field typed in stays in view
+            self.call_after_refresh(focused.scroll_visible, animate=False)
 
     def warn_early(self) -> None:
         """Say what the service would refuse before anything is typed or sent."""
@@ -183,8 +194,22 @@ class FormScreen(ModalScreen["ops.Result | None"]):
         parts: list[Content] = []
         if title:
             parts.append(Content.styled(title, "bold $error"))
-        parts += [Content(f"✗ {clean(line)}") for line in lines]
-        self.query_one("#form-problems", Static).update(Content("\n").join(parts))
+        shown = lines if len(lines) <= MAX_PROBLEMS else lines[: MAX_PROBLEMS - 1]
+        parts += [Content(f"✗ {clean(line)}") for line in shown]
+        if len(shown) < len(lines):
+            parts.append(Content(f"✗ … and {len(lines) - len(shown)} more"))
+        box = self.query_one("#form-problems", Static)
+        box.update(Content("\n").join(parts))
+        box.display = bool(parts)
+        self.call_after_refresh(self._fit)
+
+    def show_result(self, body: Content | str) -> None:
+        """The call's answer at the top of the scrolling part, scrolled into view."""
+        out = self.query_one("#form-result", Static)
+        out.update(body)
+        out.set_class(not body, "empty")
+        self.query_one("#form-body", VerticalScroll).scroll_home(animate=False)
+        self.call_after_refresh(self._fit, False)  # the answer, above the fields, stays shown
 
     # -- submit -------------------------------------------------------------------------
     @on(Input.Submitted)
@@ -231,7 +256,7 @@ class FormScreen(ModalScreen["ops.Result | None"]):
 
     def _send(self, request: dict) -> None:
         self.sending = True
-        self.query_one("#form-result", Static).update(Content.styled("sending…", "$text-muted"))
+        self.show_result(Content.styled("sending…", "$text-muted"))
         self._send_worker(request)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="operation")
@@ -247,20 +272,34 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     def _done(self, result: ops.Result) -> None:
         self.sending = False
         self.last_result = result
-        out = self.query_one("#form-result", Static)
         if not result.ok:
-            out.update("")
+            self.show_result("")
             self.show_problems([f"{result.code}: {result.message}"],
                                f"{self.op.name} failed (nothing you typed is lost):")  # fmt: skip
             return
         body = json.dumps(result.response, indent=2, default=str)
         if not self.op.mutates:
-            out.update(multiline(body))
+            self.show_result(multiline(body))
             return
-        brief = body if len(body) < 160 else body[:157] + "..."
-        self.app.notify(clean(f"{self.op.name} sent. {brief if result.response else ''}"))
+        self.app.notify(sent_sentence(self.op.name, result.response))
         refresh_after(self.app, self.screen_name)
         self.dismiss(result)
+
+
+def sent_sentence(name: str, response: Any) -> str:
+    """A short plain sentence for the toast: what was sent, the ids it returned, and
+    how many items the service refused -- never the response's JSON."""
+    words = [f"{name} sent."]
+    if isinstance(response, dict):
+        ids = [f"{k} {v}" for k, v in response.items()
+               if k.endswith("Id") and isinstance(v, str | int)]  # fmt: skip
+        if ids:
+            words.append("New " + ", ".join(ids[:2]) + ".")
+        failed = sum(len(v) for k, v in response.items()
+                     if k.startswith("Failed") and isinstance(v, list))  # fmt: skip
+        if failed:
+            words.append(f"{failed} item(s) refused; see the audit log (:log).")
+    return clean(" ".join(words))
 
 
 def refresh_after(app: Any, kind: str) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wstui.core import operations as ops
+from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean
 
 PICKER_BINDINGS = [Binding("escape", "close", "Close", id="wstui.ops.close")]
@@ -43,10 +44,6 @@ def _line(op: ops.Operation) -> Content:
 
 class OperationsScreen(ModalScreen[None]):
     BINDINGS = PICKER_BINDINGS
-    DEFAULT_CSS = """
-    OperationsScreen .dialog { width: 90; }
-    OperationsScreen OptionList { height: auto; max-height: 24; }
-    """
 
     def __init__(self, screen: str, row: dict | None, target: Any, origin: Any = None) -> None:
         super().__init__(classes="operations-picker")
@@ -57,7 +54,7 @@ class OperationsScreen(ModalScreen[None]):
         self.operations = ops.for_screen(screen)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="ops-box"):
             title = f"Operations: {self.screen_name}"
             if self.row is not None:
                 title += f"  on {self.row.get('id', '')}"
@@ -70,6 +67,19 @@ class OperationsScreen(ModalScreen[None]):
                     options.append(Option(line, id=option_id))
             yield OptionList(*options, id="ops")
             yield Static(Content.styled("key or enter: open    esc: close", "$text-muted"))
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """The list scrolls inside the screen: every entry reachable, the highlight shown."""
+        options = self.query_one("#ops", OptionList)
+        fit_scroll(self.query_one("#ops-box"), options)
+        if options.highlighted is not None:
+            options.scroll_to_highlight()
 
     def on_key(self, event: events.Key) -> None:
         char = event.character

@@ -75,8 +75,11 @@ class ResourceScreen(Screen):
         return self.app.ctx  # type: ignore[attr-defined]
 
     def _default_columns(self) -> list[Any]:
-        """The kind's default columns, with ACCOUNT and REGION after the id when the
-        targets span several accounts or regions (else every row would say the same)."""
+        """The kind's default columns, with ACCOUNT and REGION when the targets span
+        several accounts or regions (else every row would say the same).
+
+        They go after STATE (after the id for kinds without one): at 80 columns the
+        state is what an operator reads, and must not be pushed off screen by them."""
         columns = [c for c in self.kind.columns if c.default]
         targets = list(getattr(self.ctx, "targets", None) or [])
         wanted = []
@@ -85,7 +88,9 @@ class ResourceScreen(Screen):
         if len({t.region for t in targets}) > 1:
             wanted.append("region")
         spread = [c for c in self.kind.columns if c.name in wanted and c not in columns]
-        return columns[:1] + spread + columns[1:]
+        names = [c.name for c in columns]
+        at = names.index("state") + 1 if "state" in names else 1
+        return columns[:at] + spread + columns[at:]
 
     def compose(self) -> ComposeResult:
         if not self.columns:
