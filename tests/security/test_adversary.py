@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.gw import gateway
-from tests.security.test_gateway_cli import Run, available, mutations, run  # noqa: F401
+from tests.security.test_gateway_cli import Run, available, listed, mutations, run  # noqa: F401
 from wstui.core.act import Mutation, Refused
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -127,9 +127,8 @@ def test_ctrl_c_mid_act_names_what_was_sent_and_what_was_not(
     executed = [c.params["WorkspaceId"] for c in sim.calls_to("ModifyWorkspaceProperties")]
     assert len(executed) == (2 if when == "between-calls" else 3)
     assert code == cli.EXIT_INTERRUPTED
-    for wid in executed[:2]:
-        assert f"sent: {wid}" in err, err
-    in_flight = next(i for i in ids if f"unknown: {i}" in err)  # the 3rd, sent or not
+    assert set(executed[:2]) <= listed(err, "sent"), err
+    (in_flight,) = listed(err, "unknown")  # the 3rd, sent or not
     assert when == "between-calls" or in_flight == executed[2]
     line = next(x for x in err.splitlines() if "not sent (2): " in x)
     assert set(line.split("not sent (2): ")[1].split(", ")) == set(ids) - {*executed[:2], in_flight}
@@ -191,8 +190,7 @@ def test_create_workspaces_audit_failure_names_earlier_and_later_batches(
     assert len(calls) == 1
     created = [w["UserName"] for w in calls[0].params["Workspaces"]]
     assert created == [f"u{i:02}" for i in range(25)]
-    for user in created:
-        assert f"sent: {d}/{user}" in err, err
+    assert listed(err, "sent") == {f"{d}/{user}" for user in created}, err
     line = next(x for x in err.splitlines() if "not sent (50): " in x)
     assert set(line.split("not sent (50): ")[1].split(", ")) == {f"{d}/u{i:02}" for i in range(25, 75)}  # fmt: skip
     assert code == cli.EXIT_PARTIAL

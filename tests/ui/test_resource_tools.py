@@ -243,3 +243,37 @@ class TestCreateFromCsv:
             pending = next(line for line in screen_text(app).splitlines() if " csv0 " in line)
             assert "PENDING" in pending  # and the user sees it
             assert rows[29][1] == "[red]u[/red]"  # a hostile user name stays literal
+
+    async def test_audit_failure_mid_file_names_what_was_and_was_not_sent(
+        self, make_app, sim, tmp_path, monkeypatch
+    ):
+        import sqlite3
+
+        from wstui.core.cache import Cache
+        from wstui.sim.catalogue import AMAZON_BUNDLES
+        from wstui.ui.screens.create_csv import ConfirmCsv, CsvCreateScreen
+
+        real, calls = Cache.audit_before, []
+
+        def audit_before(self: Cache, *a: object, **kw: object) -> int:
+            calls.append(1)
+            if len(calls) == 2:  # the second batch cannot be audited: disk full
+                raise sqlite3.OperationalError("database or disk is full")
+            return real(self, *a, **kw)
+
+        monkeypatch.setattr(Cache, "audit_before", audit_before)
+        bundle = sorted(AMAZON_BUNDLES)[0]
+        app = make_app(start_kind="workspaces")
+        async with app.run_test(size=SIZE) as pilot:
+            d = sim.report.directories[app.screen.cursor_key()[1]][0]
+            good = tmp_path / "good.csv"
+            good.write_text("DirectoryId,UserName,BundleId\n" + "".join(f"{d},full{i},{bundle}\n" for i in range(30)))  # fmt: skip
+            await pilot.press("o", "V")
+            await wait_for(pilot, lambda: isinstance(app.screen, CsvCreateScreen))
+            await pilot.press(*str(good), "enter", "ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmCsv))
+            await pilot.press("y")
+            await wait_for(pilot, lambda: "disk is full" in dialog_text(app))
+            text = dialog_text(app)
+            assert "sent (25): " in text and "not sent (5): " in text
+        assert [len(c.params["Workspaces"]) for c in sim.calls_to("CreateWorkspaces")] == [25]

@@ -65,8 +65,11 @@ class SendingStopped(Exception):
     def report(self) -> list[str]:
         """Lines naming exactly what was and was not sent."""
         lines = [f"sending stopped: {self.reason}"]
-        for o in self.outcomes:
-            lines.append(f"  {o.status}: {o.id}" + (f" ({o.code})" if o.code else ""))
+        by_status: dict[str, list[str]] = {}
+        for o in self.outcomes:  # one line per status: readable for 1,000 ids too
+            by_status.setdefault(o.status, []).append(o.id + (f" ({o.code})" if o.code else ""))
+        for status, ids in by_status.items():
+            lines.append(f"  {status} ({len(ids)}): {', '.join(ids)}")
         if self.not_sent:
             lines.append(f"  not sent ({len(self.not_sent)}): {', '.join(self.not_sent)}")
         return lines

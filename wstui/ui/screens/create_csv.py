@@ -158,8 +158,10 @@ class CsvCreateScreen(ModalScreen[None]):
 
         try:
             outcomes = cc.send_rows(plan, ctx.gateway, self.target, on_batch=progress)
-        except Exception as exc:  # audit failure: the batch in hand was not sent
-            self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # read-only, audit failure: say exactly what went out
+            report = getattr(exc, "report", None)
+            text = "\n".join(report()) if callable(report) else f"{type(exc).__name__}: {exc}"
+            self.app.call_from_thread(self._failed, text)
             return
         self.app.call_from_thread(self._done, outcomes)
 
@@ -168,7 +170,8 @@ class CsvCreateScreen(ModalScreen[None]):
 
     def _failed(self, message: str) -> None:
         self.sending = False
-        self.query_one("#csv-problems", Static).update(Content(f"✗ {clean(message)}"))
+        lines = [clean(line) for line in message.splitlines()]
+        self.query_one("#csv-problems", Static).update(Content("✗ " + "\n".join(lines)))
 
     def _done(self, outcomes: list[cc.RowOutcome]) -> None:
         self.sending = False
