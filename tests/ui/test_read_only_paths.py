@@ -66,20 +66,22 @@ async def test_every_mutating_operation_is_refused(make_app, ctx, sim) -> None:
                 picker = app.screen
                 before = len(app._notifications)
                 picker.choose(op)
-                await pilot.pause()
+                # Wait for the screen the choice leads to (never a fixed pause: busy CI).
+                await settle(pilot, lambda: app.screen is not picker)  # noqa: B023 (awaited here)
                 if op.action:  # sent through a plan: refused before the plan opens
+                    await settle(pilot, lambda: any("Read-only" in n for n in notices(app)[before:]))  # noqa: B023
                     assert isinstance(app.screen, ResourceScreen), op.name
-                    assert any("Read-only" in n for n in notices(app)[before:]), op.name
                 elif type(app.screen).__name__ == "IpRulesScreen":
                     await pilot.press("ctrl+s")
-                    await pilot.pause()
-                    text = str(app.screen.query_one("#rules-problems", Static).render())
-                    assert "read-only mode" in text, op.name
+
+                    def problems() -> str:
+                        return str(app.screen.query_one("#rules-problems", Static).render())
+
+                    await settle(pilot, lambda: "read-only mode" in problems())
                 elif type(app.screen).__name__ == "FormScreen":
                     await pilot.press("ctrl+s")
-                    await pilot.pause()
+                    await settle(pilot, lambda: f"read-only mode: {op.name} refused" in screen_text(app))  # noqa: B023
                     assert type(app.screen).__name__ == "FormScreen", op.name  # no confirm
-                    assert f"read-only mode: {op.name} refused" in screen_text(app), op.name
                 else:  # the picker itself refused (no row to act on, ...)
                     assert isinstance(app.screen, ResourceScreen), (op.name, app.screen)
                 tried.append(op.name)

@@ -56,6 +56,8 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         self.call_after_refresh(self._fit)
 
     def _fit(self) -> None:
+        if not self.is_attached or not self.query("#columns-box"):
+            return  # dismissed before the deferred fit ran
         fit_scroll(self.query_one("#columns-box"), self.query_one("#column-list"))
 
     def line(self, name: str) -> Content:

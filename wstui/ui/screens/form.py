@@ -165,6 +165,8 @@ class FormScreen(ModalScreen["ops.Result | None"]):
         self.call_after_refresh(self._fit)
 
     def _fit(self, show_focused: bool = True) -> None:
+        if not self.is_attached or not self.query("#form-box"):
+            return  # dismissed before the deferred fit ran
         fit_scroll(self.query_one("#form-box"), self.query_one("#form-body"))
         focused = self.focused
         if show_focused and isinstance(focused, Input):  # the field typed in stays in view

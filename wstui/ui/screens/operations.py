@@ -76,6 +76,8 @@ class OperationsScreen(ModalScreen[None]):
 
     def _fit(self) -> None:
         """The list scrolls inside the screen: every entry reachable, the highlight shown."""
+        if not self.is_attached or not self.query("#ops"):
+            return  # chosen and dismissed before the deferred fit ran
         options = self.query_one("#ops", OptionList)
         fit_scroll(self.query_one("#ops-box"), options)
         if options.highlighted is not None:
