@@ -19,3 +19,20 @@ def gateway(
     policy = Policy(("--read-only",) if read_only else ())
     selected = list(targets) if targets is not None else [Target(None, r) for r in REGIONS]
     return Gateway(policy, Scope(selected, clients), clients, cache, protect_tag, caller=caller)
+
+
+def disk_full_on_audit(monkeypatch: Any, nth: int) -> None:
+    """The nth audit-before write fails as a full disk would (earlier ones succeed)."""
+    import sqlite3
+
+    from wstui.core.cache import Cache
+
+    real, calls = Cache.audit_before, [0]
+
+    def audit_before(self: Cache, *a: Any, **kw: Any) -> int:
+        calls[0] += 1
+        if calls[0] == nth:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Cache, "audit_before", audit_before)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.gw import gateway
+from tests.gw import disk_full_on_audit, gateway
 from tests.security.test_gateway_cli import Run, available, listed, mutations, run  # noqa: F401
 from wstui.core.act import Mutation, Refused
 from wstui.core.aws import Clients, Target
@@ -166,7 +166,6 @@ def test_create_workspaces_audit_failure_names_earlier_and_later_batches(
 ) -> None:
     """Was: the 2nd batch's audit failed; the report said 'not sent (25)' for that batch
     only: the 25 WorkSpaces created by batch 1 and the 25 rows of batch 3 went unmentioned."""
-    import sqlite3
 
     from wstui import cli
 
@@ -174,16 +173,7 @@ def test_create_workspaces_audit_failure_names_earlier_and_later_batches(
     bundle = sim.backend(US).workspaces[sim.report.workspace_ids[US][0]].bundle_id
     csv = tmp_path / "new.csv"
     csv.write_text("DirectoryId,UserName,BundleId\n" + "".join(f"{d},u{i:02},{bundle}\n" for i in range(75)))  # fmt: skip
-    real, n = Cache.audit_before, 0
-
-    def audit_before(self: Cache, *a: Any, **kw: Any) -> int:
-        nonlocal n
-        n += 1
-        if n == 2:
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(self, *a, **kw)
-
-    monkeypatch.setattr(Cache, "audit_before", audit_before)
+    disk_full_on_audit(monkeypatch, 2)
     sim.clear_calls()
     code, _out, err = run("--region", US, "create-workspaces", "--csv", str(csv), "--yes")
     calls = sim.calls_to("CreateWorkspaces")

@@ -3,7 +3,6 @@ found, each asserting on what the simulator received (issue 11)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.gw import disk_full_on_audit
 from wstui import cli
 from wstui.core.aws import is_mutating
 from wstui.core.cache import Cache
@@ -231,17 +231,7 @@ def test_disk_full_mid_action_stops_and_names_what_was_sent(
 ) -> None:
     ids = available(sim, US, 5)
     run("--region", US, "refresh", "--kinds", "ws")
-    real = Cache.audit_before
-    calls = 0
-
-    def audit_before(self: Cache, *a: Any, **kw: Any) -> int:
-        nonlocal calls
-        calls += 1
-        if calls == 4:
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(self, *a, **kw)
-
-    monkeypatch.setattr(Cache, "audit_before", audit_before)
+    disk_full_on_audit(monkeypatch, 4)
     sim.clear_calls()
     code, _out, err = run("--region", US, "act", "autostop-timeout", "--ids", *ids,
                          "--param", "minutes=120", "--yes")  # fmt: skip

@@ -247,21 +247,11 @@ class TestCreateFromCsv:
     async def test_audit_failure_mid_file_names_what_was_and_was_not_sent(
         self, make_app, sim, tmp_path, monkeypatch
     ):
-        import sqlite3
-
-        from wstui.core.cache import Cache
+        from tests.gw import disk_full_on_audit
         from wstui.sim.catalogue import AMAZON_BUNDLES
         from wstui.ui.screens.create_csv import ConfirmCsv, CsvCreateScreen
 
-        real, calls = Cache.audit_before, []
-
-        def audit_before(self: Cache, *a: object, **kw: object) -> int:
-            calls.append(1)
-            if len(calls) == 2:  # the second batch cannot be audited: disk full
-                raise sqlite3.OperationalError("database or disk is full")
-            return real(self, *a, **kw)
-
-        monkeypatch.setattr(Cache, "audit_before", audit_before)
+        disk_full_on_audit(monkeypatch, 2)
         bundle = sorted(AMAZON_BUNDLES)[0]
         app = make_app(start_kind="workspaces")
         async with app.run_test(size=SIZE) as pilot:

@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from tests.ui.conftest import screen_text, wait_for
+from tests.ui.test_forms import fill
 from wstui.core import operations as ops
 from wstui.ui.screens.form import FormScreen
 from wstui.ui.screens.operations import EXTRAS, OperationsScreen, target_of
@@ -98,15 +99,6 @@ def first_row(app: Any, kind: str) -> dict:
     return app.ctx.cache.query(kind, limit=1, with_raw=True)[0]
 
 
-async def fill(pilot: Any, app: Any, form: FormScreen, name: str, text: str) -> None:
-    index = next(i for i, f in enumerate(form.fields) if f.name == name)
-    target = form.query_one(f"#field-{index}", Input)
-    for _ in range(30):
-        if app.focused is target:
-            break
-        await pilot.press("tab")
-    assert app.focused is target, name
-    await pilot.press("end", *["backspace"] * len(target.value), *text)
 
 
 class TestFormProblemsAt80x24:
@@ -118,9 +110,8 @@ class TestFormProblemsAt80x24:
             await wait_for(pilot, lambda: isinstance(app.screen, OperationsScreen))
             await pilot.press("c")
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
-            form = app.screen
-            await fill(pilot, app, form, "GroupName", "office")
-            await fill(pilot, app, form, "UserRules", "10.0.0.300/24 bad")
+            await fill(pilot, app, "GroupName", "office")
+            await fill(pilot, app, "UserRules", "10.0.0.300/24 bad")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: "Not sent" in dialog_text(app))
             assert "10.0.0.300/24" in dialog_text(app)
@@ -132,9 +123,9 @@ class TestFormProblemsAt80x24:
     async def test_unparsable_tags_are_shown(self, make_app, sim) -> None:
         app = make_app(start_kind="ipgroups")
         async with app.run_test(size=SMALL) as pilot:
-            form = await open_form(pilot, app, "CreateIpGroup", "ipgroups", None)
-            await fill(pilot, app, form, "GroupName", "office")
-            await fill(pilot, app, form, "Tags", "nokeyvalue")
+            await open_form(pilot, app, "CreateIpGroup", "ipgroups", None)
+            await fill(pilot, app, "GroupName", "office")
+            await fill(pilot, app, "Tags", "nokeyvalue")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: "expected KEY=VALUE" in dialog_text(app))
             assert sim.calls_to("CreateIpGroup") == []
@@ -144,12 +135,12 @@ class TestFormProblemsAt80x24:
         async with app.run_test(size=SMALL) as pilot:
             row = first_row(app, "aliases")
             raw = {**(row.get("raw") or {}), "State": "CREATING"}
-            form = await open_form(pilot, app, "UpdateConnectionAliasPermission", "aliases",
+            await open_form(pilot, app, "UpdateConnectionAliasPermission", "aliases",
                                    {**row, "raw": raw})  # fmt: skip
             # said on open, before anything is typed
             await wait_for(pilot, lambda: "must be CREATED first" in dialog_text(app))
-            await fill(pilot, app, form, "ConnectionAliasPermission.SharedAccountId", "111122223333")
-            await fill(pilot, app, form, "ConnectionAliasPermission.AllowAssociation", "true")
+            await fill(pilot, app, "ConnectionAliasPermission.SharedAccountId", "111122223333")
+            await fill(pilot, app, "ConnectionAliasPermission.AllowAssociation", "true")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: "Not sent: the service would refuse" in dialog_text(app))
             assert "must be CREATED first" in dialog_text(app)
@@ -169,8 +160,8 @@ class TestFormProblemsAt80x24:
         app = make_app(start_kind="aliases")
         async with app.run_test(size=SMALL) as pilot:
             existing = first_row(app, "aliases")
-            form = await open_form(pilot, app, "CreateConnectionAlias", "aliases", None, existing)
-            await fill(pilot, app, form, "ConnectionString", existing["connection_string"])
+            await open_form(pilot, app, "CreateConnectionAlias", "aliases", None, existing)
+            await fill(pilot, app, "ConnectionString", existing["connection_string"])
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmOperation))
             await pilot.press("y")
@@ -347,8 +338,8 @@ class TestToastsAt80:
         async with app.run_test(size=SMALL, notifications=True) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
             await wait_for(pilot, lambda: " / " in screen_text(app).splitlines()[-2])
-            form = await open_form(pilot, app, "CreateIpGroup", "ipgroups", None)
-            await fill(pilot, app, form, "GroupName", "branch-office")
+            await open_form(pilot, app, "CreateIpGroup", "ipgroups", None)
+            await fill(pilot, app, "GroupName", "branch-office")
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmOperation))
             await pilot.press("y")
