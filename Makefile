@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint check bench screenshots clean
+.PHONY: demo test lint check bench reliability screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
 check: test
+
+# The whole suite, then docs/reliability.md rewritten from what the hardening tests survived.
+reliability: $(STAMP)
+	WSTUI_RELIABILITY_REPORT=1 $(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,8 +2,11 @@
 
 Each test in tests/faults, fuzz, security and terminal records rows through the
 ``reliability`` fixture; rows are appended (under an flock) to one JSON-lines file per
-test run in pytest's cache dir, shared by the pytest-xdist workers of that run. Every
-worker rewrites the document at session finish from everything recorded so far, so the
+test run in pytest's cache dir, shared by the pytest-xdist workers of that run.
+
+The tracked document is written only when asked (``make reliability`` sets
+``WSTUI_RELIABILITY_REPORT=1``), so an ordinary test run never changes the work tree.
+Then every worker rewrites it at session finish from everything recorded so far, so the
 worker that finishes last writes the complete table. A run that covers only part of
 the matrix leaves docs/reliability.md alone (its rows stay in .pytest_cache).
 """
@@ -31,6 +34,7 @@ AREA_TITLES = {
     "terminal": "SSH terminals (real pty, pyte)",
 }
 _RUN_KEY = pytest.StashKey[str]()
+REPORT_ENV = "WSTUI_RELIABILITY_REPORT"  # "1": write docs/reliability.md (make reliability)
 _written = False
 
 
@@ -160,6 +164,8 @@ def finish(session: pytest.Session) -> None:
         if time.time() - old.stat().st_mtime > 86400:
             old.unlink(missing_ok=True)
     rows = _read(directory / f"{run_id(config)}.jsonl")
+    if os.environ.get(REPORT_ENV) != "1":
+        return
     if {r["area"] for r in rows} >= set(AREAS):
         doc = Path(str(config.rootpath)) / "docs" / "reliability.md"
         tmp = doc.with_suffix(f".md.{os.getpid()}.tmp")
@@ -180,8 +186,9 @@ def render(rows: list[dict[str, Any]]) -> str:
     out = [
         "# Reliability report",
         "",
-        "Written by the test run (`make test`: tests/faults, tests/fuzz, tests/security,",
-        "tests/terminal through `tests/faults/reliability.py`); do not edit by hand.",
+        "Written by `make reliability` (the whole suite; tests/faults, tests/fuzz,",
+        "tests/security and tests/terminal record rows through",
+        "`tests/faults/reliability.py`); do not edit by hand.",
         "",
         f"Run finished {stamp}: **{passed} of {len(rows)} rows passed**, "
         f"{inputs:,} inputs/calls/rows exercised, **{lost} lost** "

@@ -85,3 +85,36 @@ def test_failures_leave_fail_rows(tmp_path: Path, workers: tuple[str, ...]) -> N
     assert len(rows) == 5
     doc = render(rows)
     assert doc.count("**FAIL**") == 4 and "1 of 5 rows passed" in doc
+
+
+ALL_AREAS = '''
+from tests.faults.reliability import AREAS
+
+def test_every_area(reliability):
+    for area in AREAS:
+        reliability.record(area, f"{area} case", "works")
+'''
+
+
+@pytest.mark.parametrize("asked", [False, True], ids=["make-test", "make-reliability"])
+def test_document_written_only_when_asked(tmp_path: Path, asked: bool) -> None:
+    """An ordinary run never rewrites the tracked document; `make reliability` does."""
+    tests = tmp_path / "suite" / "faults"
+    tests.mkdir(parents=True)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tests / "conftest.py").write_text(CONFTEST)
+    (tests / "test_cases.py").write_text(ALL_AREAS)
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    if asked:
+        env["WSTUI_RELIABILITY_REPORT"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", str(tests)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert "1 passed" in proc.stdout, proc.stdout + proc.stderr
+    doc = tmp_path / "docs" / "reliability.md"
+    assert doc.exists() is asked
+    if asked:
+        assert "5 of 5 rows passed" in doc.read_text()
