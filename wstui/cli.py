@@ -427,8 +427,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return refused
         from wstui.core.aws import credentials_problem
 
-        problem = credentials_problem(exc, (opts.profiles or [None])[0])
-        print(f"wstui: {safe(problem or f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
+        credentials = credentials_problem(exc, opts.profiles[0] if opts.profiles else None)
+        print(f"wstui: {safe(credentials or f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -529,7 +529,7 @@ class _RefreshReport:
     """Prints each refresh result: rows on stdout, failures on stderr, and one error that
     repeats for every kind of a target (no credentials, say) once for that target."""
 
-    def __init__(self, done_type: type) -> None:
+    def __init__(self, done_type: type[Any]) -> None:
         import threading
 
         self._done_type = done_type
@@ -735,8 +735,8 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         raise CliError(str(exc), EXIT_USAGE) from None
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    for target, exc in gateway.scope.resolve_all():
-        _warn_target(target, exc)
+    for target, err in gateway.scope.resolve_all():
+        _warn_target(target, err)
     refresher = opts.make_refresher(cache, clients)
     checked = recheck(rows, cache, gateway.scope, refresher.refresh_ids)
     the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,

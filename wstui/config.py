@@ -160,7 +160,8 @@ def _apply(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
         probs.add(key, f"unknown setting '{key}' ignored")
     _misplaced_read_only(data, "", probs)
     _unknown_keys(data.get("aws"), _AWS_KEYS, "[aws]", probs)
-    for t in data.get("targets") if isinstance(data.get("targets"), list) else []:
+    targets = data.get("targets")
+    for t in targets if isinstance(targets, list) else []:
         _unknown_keys(t, _TARGET_KEYS, "[[targets]]", probs)
     views = data.get("views")
     for name, v in views.items() if isinstance(views, dict) else []:
@@ -210,7 +211,8 @@ def _apply_aws(cfg: Config, aws: Any, probs: _Problems) -> None:
     profiles = _str_list(aws.get("profiles", []), "profiles", probs)
     regions = _str_list(aws.get("regions", []), "regions", probs)
     if regions:
-        cfg.targets.extend((p, r) for p in (profiles or [None]) for r in regions)
+        chosen: list[str | None] = [*profiles] or [None]
+        cfg.targets.extend((p, r) for p in chosen for r in regions)
     elif profiles:
         probs.add("profiles", "profiles given without regions; add regions = [...]")
 

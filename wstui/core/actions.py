@@ -7,6 +7,7 @@ and after, and never re-sends a call whose fate is unknown.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -469,7 +470,7 @@ def execute(
             )  # fmt: skip
             in_flight = call.ids
             try:
-                _, per_id = gateway.send(mutation, lambda reply, ids=call.ids: _per_id(plan.spec, ids, reply))  # fmt: skip
+                _, per_id = gateway.send(mutation, functools.partial(_per_id, plan.spec, call.ids))
                 result = list(per_id.values())
             except Refused as exc:
                 result = [Outcome(i, "refused", "Refused", str(exc)) for i in call.ids]

@@ -396,6 +396,7 @@ class Cache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
+        self.notices: list[str] = []  # set by recovery.open_cache when the cache was rebuilt
         self._local = threading.local()
         # Every open connection by the thread that owns it, so that close() reaches all of
         # them and a new connection closes those of threads that have ended (see `conn`).
@@ -949,17 +950,18 @@ class Cache:
             f"SELECT account, region, id FROM {_q(kind.table)} WHERE ({where or '1'}) "
             "ORDER BY account, region, id"
         )
-        return [tuple(r) for r in self.conn.execute(sql, tuple(params))]  # type: ignore[misc]
+        return [tuple(r) for r in self.conn.execute(sql, tuple(params))]
 
     def get(
         self, kind: Kind | str, key: Key | str, now: float | None = None
     ) -> dict[str, Any] | None:
         """One row with its parsed ``raw`` and a ``tags`` dict; key = (account, region, id) or id."""
         kind = resolve(kind)
+        params: tuple[str, ...]
         if isinstance(key, str):
             where, params = "id = ?", (key,)
         else:
-            where, params = "account = ? AND region = ? AND id = ?", tuple(key)
+            where, params = "account = ? AND region = ? AND id = ?", (*key,)
         rows = self.query(kind, where, params, limit=1, with_raw=True, now=now)
         if not rows:
             return None
@@ -1020,9 +1022,9 @@ class Cache:
                 (kind.name,),
             )
             for account, region, item_id, key, value in tag_rows:
-                row = found.get((account, region, item_id))
-                if row is not None:
-                    row["tags"][key] = value
+                hit = found.get((account, region, item_id))
+                if hit is not None:
+                    hit["tags"][key] = value
         finally:
             conn.execute("SAVEPOINT wanted_keys")
             conn.execute("DELETE FROM temp.wanted_keys")
@@ -1166,7 +1168,7 @@ class Cache:
         self, kind: Kind | str, account: str, region: str, ids: Sequence[str], tag: str
     ) -> set[str]:
         """The ids among `ids` whose cached tags hold the key `tag`."""
-        name, found = resolve(kind).name, set()
+        name, found = resolve(kind).name, set[str]()
         for chunk in _chunks(list(dict.fromkeys(ids)), 500):
             marks = ", ".join("?" for _ in chunk)
             found.update(r[0] for r in self.conn.execute(

@@ -270,7 +270,7 @@ def advice_plans(rows: Iterable[dict], protect_tag: str | None = None) -> list[A
         mode = row.get("advice")
         if mode in actions.RUNNING_MODES:
             by_mode.setdefault(str(mode), []).append(row)
-    kw = {} if protect_tag is None else {"protect_tag": protect_tag}
+    kw: dict[str, Any] = {} if protect_tag is None else {"protect_tag": protect_tag}
     return [
         actions.plan("running-mode", group, {"mode": mode}, **kw)
         for mode, group in sorted(by_mode.items())

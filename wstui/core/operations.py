@@ -468,7 +468,7 @@ def prefill(op: Operation, screen: str, row: dict | None) -> dict[str, str]:
     rid = str(row.get("id") or "")
     if param and rid:
         values[param] = rid  # a list parameter (GroupIds) reads one id as a one-item list
-    raw = row.get("raw") if isinstance(row.get("raw"), dict) else {}
+    raw: dict[str, Any] = row["raw"] if isinstance(row.get("raw"), dict) else {}
     if op.name == "UpdateRulesOfIpGroup":
         # The rules editor starts from the group's current rules.
         shape = service_model().operation_model(op.name).input_shape.members["UserRules"]

@@ -100,7 +100,9 @@ class _Value:
 
     def split(self, sep: str) -> list[_Value]:
         """Split on an unquoted separator character."""
-        parts, current, start = [], [], self.pos
+        parts: list[_Value] = []
+        current: list[Any] = []
+        start = self.pos
         for c, q in self.chars:
             if c == sep and not q:
                 parts.append(_Value(current, start, self.end))

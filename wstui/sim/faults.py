@@ -104,7 +104,7 @@ class Faults:
                 changes["rps_cap"] = rps_cap
             if denied is not _UNSET:
                 changes["denied"] = frozenset(denied)  # type: ignore[arg-type]
-            self._settings = FaultSettings(**{**s.__dict__, **changes})  # type: ignore[arg-type]
+            self._settings = FaultSettings(**{**s.__dict__, **changes})
             return self._settings
 
     def inject(
@@ -123,7 +123,7 @@ class Faults:
             operations = [operations]
         ops = None if operations is None else frozenset(operations)
         with self._lock:
-            self._injections.append(Injection(kind, ops, times))  # type: ignore[arg-type]
+            self._injections.append(Injection(kind, ops, times))
 
     def clear_injections(self) -> None:
         with self._lock:

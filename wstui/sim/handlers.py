@@ -581,12 +581,12 @@ def _tag_list(backend: Any, resource_id: Any) -> list[dict[str, str]]:
     elif resource_id.startswith("wspool-"):
         found = ex.pools.get(resource_id)
     elif resource_id.startswith("wsb-") and resource_id in ex.bundles:
-        return ex.bundles[resource_id].setdefault("Tags", [])  # type: ignore[no-any-return]
+        return ex.bundles[resource_id].setdefault("Tags", [])
     if found is None:
         raise ResourceNotFound(f"The resource {resource_id} could not be found.")
     if found.tags is None:
         found.tags = []
-    return found.tags  # type: ignore[no-any-return]
+    return found.tags
 
 
 @op("CreateTags")
@@ -630,7 +630,7 @@ def _rules(raw: Any) -> list[dict[str, str]]:
             ipaddress.ip_network(cidr or "", strict=False)
         except ValueError as e:
             raise InvalidParameterValues(f"The IP rule {cidr!r} is not valid.") from e
-        out.append({"ipRule": cidr, "ruleDesc": str(r.get("ruleDesc", ""))})
+        out.append({"ipRule": str(cidr), "ruleDesc": str(r.get("ruleDesc", ""))})
     return out
 
 
@@ -1141,6 +1141,6 @@ def install() -> None:
 
     for name, fn in OPERATIONS.items():
         setattr(WorkSpacesResponse, _snake(name), _as_method(fn))
-    WorkSpacesResponse.call_action = _call_action  # type: ignore[method-assign]
+    WorkSpacesResponse.call_action = _call_action  # type: ignore[method-assign,assignment]
     tagging.install()
     _installed = True

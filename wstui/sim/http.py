@@ -62,9 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
                 list(fields.items()),
                 text.encode(),
             )
-        code, _, reason = status.partition(" ")
+        code_text, _, reason = status.partition(" ")
         try:
-            self.send_response(int(code), reason)
+            self.send_response(int(code_text), reason)
             for key, value in headers:
                 if key.lower() not in ("content-length", "connection", "transfer-encoding"):
                     self.send_header(key, value)

@@ -542,7 +542,7 @@ def create_updated_image(resp: Resp, params: Params) -> dict[str, Any]:
     return {"ImageId": image.image_id}
 
 
-class OperationNotSupportedHere(InvalidParameterValues):
+class OperationNotSupportedHere(InvalidParameterValues):  # type: ignore[valid-type,misc]
     error_type = "OperationNotSupportedException"
 
 
@@ -554,7 +554,7 @@ def copy_image(resp: Resp, params: Params) -> dict[str, Any]:
     from moto.workspaces.models import workspaces_backends
 
     source_backend = workspaces_backends[_backend(resp).account_id][region]
-    source = source_backend.workspace_images.get(params.get("SourceImageId"))
+    source = source_backend.workspace_images.get(str(params.get("SourceImageId")))
     if source is None:
         raise ResourceNotFound(f"The image {params.get('SourceImageId')} was not found in {region}.")
     image = _new_image(resp, params.get("Name", ""), params.get("Description", source.description))

@@ -107,7 +107,7 @@ class Simulator:
 
     def workspace(self, region: str, workspace_id: str) -> SimWorkspace:
         """The live object (tests use it to set up a precondition or peek at state)."""
-        return self.backend(region).workspaces[workspace_id]  # type: ignore[no-any-return]
+        return self.backend(region).workspaces[workspace_id]
 
     def state_of(self, region: str, workspace_id: str) -> str:
         with LOCK:
@@ -148,7 +148,7 @@ class Simulator:
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                   name="wstui-sim-http", daemon=True)  # fmt: skip
         thread.start()
-        bound_host, bound_port = server.server_address[:2]
+        bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
         stopped = False
 
         def stop() -> None:

@@ -97,5 +97,5 @@ def get_resources(self: ResourceGroupsTaggingAPIResponse) -> Any:
 
 
 def install() -> None:
-    ResourceGroupsTaggingAPIResponse.call_action = _call_action  # type: ignore[method-assign]
+    ResourceGroupsTaggingAPIResponse.call_action = _call_action  # type: ignore[method-assign,assignment]
     ResourceGroupsTaggingAPIResponse.get_resources = get_resources  # type: ignore[method-assign]

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.actions import SkipAction
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
@@ -69,7 +69,7 @@ class WstuiApp(App):
 
     TITLE = "wstui"
     CSS_PATH = ["app.tcss", "dialogs.tcss"]
-    BINDINGS: list[Binding] = APP_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     COMMANDS = App.COMMANDS | {WstuiCommands}
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
@@ -239,14 +239,13 @@ class WstuiApp(App):
             messages.append(RefreshActivity("", busy=False))
             changes = getattr(event, "changes", None)
             keys = getattr(changes, "changed_keys", None)
-            if changes is not None and getattr(changes, "total", 1):
+            if changes is not None and getattr(changes, "total", True):
                 messages.append(CacheChanged(str(event.kind), frozenset(keys or ())))
             elif event.error:
                 messages.append(CacheChanged(str(event.kind), frozenset()))
         elif name == "Followed":
-            changed = frozenset(
-                (target.account, target.region, wid) for wid in getattr(event, "states", {})
-            )
+            account, region = getattr(target, "account", ""), getattr(target, "region", "")
+            changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
             messages.append(CacheChanged("workspaces", changed))
         for message in messages:
             try:
@@ -261,7 +260,7 @@ class WstuiApp(App):
         for screen in self.screen_stack[:-1]:
             if isinstance(message, CacheChanged):
                 # Screens under a modal re-read when they come back.
-                screen._stale = True
+                screen._stale = True  # type: ignore[attr-defined]  # ResourceScreen re-reads on resume
 
     def on_unmount(self) -> None:
         # Always stop: it also ends a follow() still running in a results worker.

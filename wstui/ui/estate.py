@@ -261,7 +261,9 @@ def _follow(app: Any) -> bool:
         return False
     app._watcher = follower
     follower.start()
-    app.notify(f"Shared cache: {follower.info.describe(time.time())}; not refreshing here",
+    info = follower.info
+    where = info.describe(time.time()) if info is not None else "another wstui"
+    app.notify(f"Shared cache: {where}; not refreshing here",
                markup=False)  # fmt: skip
     return True
 

@@ -135,13 +135,13 @@ def frozen_cache_clock(now: float = FROZEN_NOW) -> Iterator[None]:
         except ImportError:
             continue
         if getattr(module, "time", None) is _time:
-            saved.append((module, module.time))
-            module.time = _FrozenTime(now)
+            saved.append((module, _time))
+            setattr(module, "time", _FrozenTime(now))  # noqa: B010 (a module attribute mypy can't see)
     try:
         yield
     finally:
         for module, original in saved:
-            module.time = original
+            setattr(module, "time", original)  # noqa: B010
 
 
 # -- the screens ----------------------------------------------------------------------

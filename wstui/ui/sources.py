@@ -222,7 +222,7 @@ class _SqlSource:
 
     def all_keys(self) -> list[Key]:
         sql = f"SELECT account, region, id FROM {_quote(self._table())} WHERE ({self.where})"
-        return [tuple(r) for r in self._connection().execute(sql, self.params)]  # type: ignore[misc]
+        return [tuple(r) for r in self._connection().execute(sql, self.params)]
 
     def index_of(self, key: Key) -> int | None:
         conn = self._connection()

@@ -70,7 +70,8 @@ def parse_theme(data: dict, source: str) -> Theme:
     ansi = data.get("ansi", False)
     if not isinstance(dark, bool) or not isinstance(ansi, bool):
         raise ThemeError(f"{source}: 'dark' and 'ansi' must be true or false")
-    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=checked_vars, **colours)
+    return Theme(name=name.strip(), dark=dark, ansi=ansi, variables=checked_vars,
+                 **colours)  # type: ignore[arg-type]  # colours holds only the colour fields
 
 
 def _checked_colour(value: object, where: str) -> str:

@@ -26,7 +26,7 @@ class Scope:
 
     def resolve_all(self) -> list[tuple[Target, BaseException]]:
         """Resolve every selected target's account (STS, once each); the failures."""
-        failures = []
+        failures: list[tuple[Target, BaseException]] = []
         for t in self.targets:
             try:
                 self.clients.resolve_account(t)

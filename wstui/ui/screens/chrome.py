@@ -85,8 +85,8 @@ def kind_status(
     mine = [r for r in rows if r.get("kind") == kind]
     if not mine:
         return format_age(None), True, None
-    successes = [r.get("last_success") for r in mine]
-    oldest = None if any(s is None for s in successes) else min(successes)
+    successes = [float(r["last_success"]) for r in mine if r.get("last_success") is not None]
+    oldest = min(successes) if len(successes) == len(mine) else None
     age = None if oldest is None else now - float(oldest)
     stale = age is None or age > 2 * max(interval, 1)
     errors = kind_errors(mine, kind)

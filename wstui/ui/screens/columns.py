@@ -30,7 +30,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         Binding("escape", "cancel", "Cancel", id="wstui.columns.cancel"),
         # Priority: the list would take enter as "select" (a toggle) otherwise.
         Binding("enter", "apply", "Apply", id="wstui.columns.apply", priority=True),
-        Binding("space", "toggle", "Show/hide", id="wstui.columns.toggle"),
+        Binding("space", "toggle_column", "Show/hide", id="wstui.columns.toggle"),
         Binding("K,shift+up", "move(-1)", "Move up", id="wstui.columns.up"),
         Binding("J,shift+down", "move(1)", "Move down", id="wstui.columns.down"),
     ]
@@ -77,9 +77,9 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # a mouse click toggles, like space
-        self.action_toggle()
+        self.action_toggle_column()
 
-    def action_toggle(self) -> None:
+    def action_toggle_column(self) -> None:
         index = self.query_one("#column-list", OptionList).highlighted
         if index is None:
             return

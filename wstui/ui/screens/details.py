@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -99,7 +100,7 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
 
 
 class DetailsScreen(Screen):
-    BINDINGS = DETAILS_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*DETAILS_BINDINGS]
 
     def __init__(self, kind: Any, key: Key) -> None:
         super().__init__(classes="details")

@@ -11,11 +11,11 @@ open with everything typed, so a failed call loses nothing.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -50,7 +50,7 @@ class ConfirmOperation(ModalScreen[bool]):
     into an input that ignores paste, like the bulk plan's typed count.
     """
 
-    BINDINGS = CONFIRM_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*CONFIRM_BINDINGS]
 
     def __init__(self, op: ops.Operation, target: Any, request: dict, row: dict | None = None) -> None:
         super().__init__(classes="operation-confirm")
@@ -108,7 +108,7 @@ class ConfirmOperation(ModalScreen[bool]):
 class FormScreen(ModalScreen["ops.Result | None"]):
     """Dismisses with the Result of a successful mutation, or None when closed."""
 
-    BINDINGS = FORM_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*FORM_BINDINGS]
     def __init__(
         self, op: ops.Operation | str, target: Any, row: dict | None = None, screen: str = "",
         values: dict[str, str] | None = None,

@@ -80,7 +80,7 @@ class IpRulesScreen(ModalScreen[bool]):
         self.row = row
         self.group_id = str(row.get("id") or "")
         self.target = target
-        raw = row.get("raw") if isinstance(row.get("raw"), dict) else {}
+        raw: dict[str, Any] = row["raw"] if isinstance(row.get("raw"), dict) else {}
         self.original = rules_of(raw)
         self.rules = list(self.original)
         self.editing: int | None = None  # index of the rule the inputs edit; None = adding

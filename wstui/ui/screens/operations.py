@@ -8,11 +8,11 @@ prefilled from that row; operations that a core action already covers over many 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -43,7 +43,7 @@ def _line(op: ops.Operation) -> Content:
 
 
 class OperationsScreen(ModalScreen[None]):
-    BINDINGS = PICKER_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*PICKER_BINDINGS]
 
     def __init__(self, screen: str, row: dict | None, target: Any, origin: Any = None) -> None:
         super().__init__(classes="operations-picker")

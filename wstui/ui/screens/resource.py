@@ -7,12 +7,12 @@ a `/` filter in the core query language (live, debounced), a `:` prompt, the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -46,7 +46,7 @@ def prompt_words() -> list[str]:
 class ResourceScreen(Screen):
     """A table of one kind of resource."""
 
-    BINDINGS: list[Binding] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         *RESOURCE_BINDINGS,
         # Priority: run while the app reads the key, before the keys queued behind it
         # are routed, so a burst like "Enter ctrl+a" marks rows instead of reaching the
@@ -60,7 +60,7 @@ class ResourceScreen(Screen):
         self.kind: Kind = kind if isinstance(kind, Kind) else resolve(kind)
         super().__init__(name=self.kind.name, classes=f"kind-{self.kind.name}")
         self.query_text = ""
-        self.where, self.params = "1", []
+        self.where, self.params = "1", list[Any]()
         self.order_by: str | None = None
         self.desc = False
         self.columns: list[Any] = []  # chosen in compose: the defaults depend on the targets
@@ -107,6 +107,11 @@ class ResourceScreen(Screen):
         with Horizontal(id="statusline"):
             yield Static(id="query-error")
             yield Static(id="counts")
+
+    @property
+    def source(self) -> CacheSource:
+        """The table's source: always the CacheSource built by `_new_source`."""
+        return cast(CacheSource, self.table.source)
 
     def _new_source(self) -> CacheSource:
         return CacheSource(
@@ -285,7 +290,7 @@ class ResourceScreen(Screen):
             return False
         error.update("")
         self.query_text, self.where, self.params = text, where, list(params)
-        self.table.source.set_filter(where, params)
+        self.source.set_filter(where, params)
         self.table.set_source(self.table.source)  # recount and re-place the cursor
         self.update_counts()
         return True
@@ -420,7 +425,7 @@ class ResourceScreen(Screen):
         self._apply_sort()
 
     def _apply_sort(self) -> None:
-        self.table.source.set_sort(self.order_by, self.desc)
+        self.source.set_sort(self.order_by, self.desc)
         # Not reload(): that would drop the rowids set_sort just re-sorted and scan again.
         self.table.set_source(self.table.source)
         self.update_counts()

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from wstui.core import watch
 from wstui.core.targets import TargetStatus, narrow_query, statuses
@@ -143,7 +143,7 @@ class TargetsScreen(Screen):
         apply = getattr(screen, "apply_filter", None)
         if apply is None:
             return
-        box = screen.query_one("#filter")
+        box = screen.query_one("#filter", Input)
         with box.prevent(box.Changed):
             box.value = text
         if text:
