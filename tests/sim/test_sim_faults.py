@@ -106,3 +106,14 @@ def test_throttle_over_http(sim, sim_url):
         _http_client(sim_url).describe_workspaces()
     assert exc.value.response["Error"]["Code"] == "ThrottlingException"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_call_log_keeps_only_the_newest_calls_when_bounded() -> None:
+    """A long demo or `sim serve` holds a bounded call log (it grew RSS ~2 MB a minute)."""
+    from wstui.sim.runtime import SERVE_MAX_CALLS, Runtime, SimCall
+
+    log = Runtime(max_calls=3)
+    for n in range(5):
+        log.record(SimCall("DescribeWorkspaces", "us-east-1", {"NextToken": str(n)}, float(n)))
+    assert [c.params["NextToken"] for c in log.calls] == ["2", "3", "4"]
+    assert Runtime().max_calls >= 100_000 > SERVE_MAX_CALLS  # tests see every call of a run

@@ -196,6 +196,7 @@ def _simulated_regions() -> list[str]:
 # -- the command ---------------------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, opts: Any = None) -> int:
     try:
+        from wstui.sim.runtime import SERVE_MAX_CALLS
         from wstui.sim.simulator import Simulator
     except ImportError:
         print(NEEDS_DEMO_EXTRA, file=sys.stderr)
@@ -207,7 +208,7 @@ def cmd_serve(args: argparse.Namespace, opts: Any = None) -> int:
         plan = fault_plan(args, _simulated_operations())
     except ValueError as e:
         return _usage(str(e))
-    sim = Simulator(seed=args.sim_seed, speed=args.sim_speed)
+    sim = Simulator(seed=args.sim_seed, speed=args.sim_speed, max_calls=SERVE_MAX_CALLS)
     sim.activate()
     started = time.perf_counter()
     sim.seed(size=args.sim_size, regions=regions, directories_per_region=args.sim_directories)

@@ -19,7 +19,7 @@ from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, Unknow
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
 from wstui.sim.model import LOCK, SimWorkspace
-from wstui.sim.runtime import Runtime, SimCall
+from wstui.sim.runtime import MAX_CALLS, Runtime, SimCall
 from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
 
 FAKE_CREDENTIALS = {
@@ -38,14 +38,14 @@ class Simulator:
 
     def __init__(
         self, seed: int = 0, speed: float = 0.0, start: float | None = None,
-        account: str = DEFAULT_ACCOUNT,
+        account: str = DEFAULT_ACCOUNT, max_calls: int = MAX_CALLS,
     ) -> None:  # fmt: skip
         handlers.install()
         self.seed_value = seed
         self.account = account
         self.clock = Clock(start=start, speed=speed)
         self.faults = Faults(seed=seed)
-        self.runtime = Runtime(clock=self.clock, faults=self.faults)
+        self.runtime = Runtime(clock=self.clock, faults=self.faults, max_calls=max_calls)
         self.report: SeedReport | None = None
         self._mock: Any = None
         self._previous: Runtime | None = None

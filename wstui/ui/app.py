@@ -423,12 +423,13 @@ def demo_context(options: Any) -> Iterator[AppContext]:
     from wstui.core.aws import Clients, Target
     from wstui.core.cache import Cache
     from wstui.core.refresh import Refresher
+    from wstui.sim.runtime import SERVE_MAX_CALLS
     from wstui.sim.simulator import FAKE_CREDENTIALS, Simulator
 
     saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE")}
     os.environ.pop("AWS_PROFILE", None)  # the simulator takes any key; a profile may not exist
     os.environ.update(FAKE_CREDENTIALS)
-    sim = Simulator(seed=int(options.seed), speed=float(options.speed))
+    sim = Simulator(seed=int(options.seed), speed=float(options.speed), max_calls=SERVE_MAX_CALLS)
     url, stop = sim.serve_in_thread(port=0)
     tmp = tempfile.TemporaryDirectory(prefix="wstui-demo-")
     cache = None
