@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,7 +29,7 @@ from wstui.core.query import search_column, search_text
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -235,8 +235,26 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
 
 
+def _v8(conn: sqlite3.Connection) -> None:
+    """Accounts found by AWS Organizations discovery (core.org), per discovery source
+    (management profile + role): the regions with WorkSpaces, or why the account cannot be
+    used (the role refused). Targets are rebuilt from it at start-up without AWS calls,
+    and refused accounts stay visible in `:targets` / `wstui targets`."""
+    _script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS org_accounts (
+            source TEXT NOT NULL, account TEXT NOT NULL, name TEXT, role TEXT NOT NULL,
+            regions TEXT NOT NULL DEFAULT '[]', error TEXT, at REAL,
+            PRIMARY KEY (source, account));
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -1065,6 +1083,47 @@ class Cache:
                 row.update(last_attempt=attempt, last_error=error, last_error_at=error_at)
         return rows
 
+    def replace_org_accounts(self, source: str, accounts: Iterable[Mapping[str, Any]]) -> None:
+        """Store one discovery's result for `source` (all of it, atomically: a discovery
+        that did not complete is never stored -- core.org raises before calling this)."""
+        rows = [
+            (source, str(a["account"]), str(a.get("name") or ""), str(a["role"]),
+             json.dumps(sorted(a.get("regions") or ())), a.get("error"), float(a["at"]))
+            for a in accounts
+        ]  # fmt: skip
+        with self._tx() as conn:
+            conn.execute("DELETE FROM org_accounts WHERE source = ?", (source,))
+            conn.executemany(
+                "INSERT INTO org_accounts (source, account, name, role, regions, error, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def note_org_failure(self, source: str, role: str, error: str, at: float) -> None:
+        """A discovery of `source` failed as a whole: one row with account '' says why,
+        beside the accounts found last time (kept: they are still targets)."""
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO org_accounts (source, account, name, role, regions, "
+                "error, at) VALUES (?, '', '', ?, '[]', ?, ?)",
+                (source, role, error, at),
+            )
+
+    def org_accounts(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Discovered accounts (of one source, or all), regions decoded, by account."""
+        sql = "SELECT source, account, name, role, regions, error, at FROM org_accounts"
+        cur = self.conn.execute(
+            sql + (" WHERE source = ?" if source is not None else "") + " ORDER BY source, account",
+            (source,) if source is not None else (),
+        )
+        out = [self._row_dict(cur, r) for r in cur.fetchall()]
+        for row in out:
+            try:
+                row["regions"] = [str(r) for r in json.loads(row["regions"] or "[]")]
+            except (TypeError, ValueError):
+                row["regions"] = []
+        return out
+
     def history(
         self,
         kind: Kind | str | None = None,
@@ -1219,8 +1278,10 @@ class Cache:
 
 
 def _profile_of(target: TargetLike) -> str:
-    """The target's profile as stored ('' = boto3's default chain)."""
-    return str(getattr(target, "profile", None) or "")
+    """The target's credentials as stored: its profile ('' = boto3's default chain), or
+    the role it assumes from it (Target.principal)."""
+    who = getattr(target, "principal", None) if getattr(target, "role_arn", "") else None
+    return str(who or getattr(target, "profile", None) or "")
 
 
 def _target_resolved(conn: sqlite3.Connection, target: TargetLike, now: float) -> None:

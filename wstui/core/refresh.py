@@ -205,7 +205,7 @@ class Refresher:
         out = []
         for t in self.targets:
             for k in self.kinds:
-                last = self._last_run.get((t.profile, t.region, k))
+                last = self._last_run.get((t.principal, t.region, k))
                 if last is None or now - last >= self.intervals.get(k, 300):
                     out.append((t, k))
         return out
@@ -216,10 +216,10 @@ class Refresher:
         resolved = self._resolve_all()
         results: list[RefreshResult] = []
         jobs: list[tuple[Target, str]] = []
-        wanted = {(t.profile, t.region, k) for t, k in only} if only is not None else None
+        wanted = {(t.principal, t.region, k) for t, k in only} if only is not None else None
         for target, error in resolved:
             for name in names:
-                if wanted is not None and (target.profile, target.region, name) not in wanted:
+                if wanted is not None and (target.principal, target.region, name) not in wanted:
                     continue
                 if error is not None:
                     results.append(self._failed(target, name, error, 0.0))
@@ -233,7 +233,7 @@ class Refresher:
     def _failed(self, target: Target, kind: str, error: str, seconds: float) -> RefreshDone:
         with self._cache_lock:
             self.cache.record_attempt(kind, target, error)
-        self._last_run[(target.profile, target.region, kind)] = time.monotonic()
+        self._last_run[(target.principal, target.region, kind)] = time.monotonic()
         done = RefreshDone(target, kind, None, error, 0, seconds)
         self._emit(done)
         return done
@@ -250,7 +250,7 @@ class Refresher:
             )
         with self._cache_lock:
             changes = self.cache.replace_snapshot(kind_name, target, items)
-        self._last_run[(target.profile, target.region, kind_name)] = time.monotonic()
+        self._last_run[(target.principal, target.region, kind_name)] = time.monotonic()
         done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
         self._emit(done)
         return done
@@ -259,7 +259,7 @@ class Refresher:
         lister = getattr(listers, kind.lister)
         if kind.name != WORKSPACES:
             return lister(self.clients, target)
-        key = (target.profile, target.region)
+        key = (target.principal, target.region)
         n = self._passes.get(key, 0)
         memo = self._tag_memo(target)
         # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.

@@ -32,7 +32,7 @@ def expand(targets: Iterable[Any]) -> list[Any]:
     for t in targets:
         regions = workspaces_regions() if str(t.region).lower() == ALL else (t.region,)
         for region in regions:
-            out.setdefault((t.profile, region), replace(t, region=region))
+            out.setdefault((getattr(t, "principal", t.profile), region), replace(t, region=region))
     return list(out.values())
 
 
@@ -84,18 +84,43 @@ def statuses(
     covered: set[tuple[str, str]] = set()
     for t in targets:
         account = str(getattr(t, "account", "") or "")
+        role_arn = str(getattr(t, "role_arn", "") or "")
         if account:
             row = mine.get((account, t.region))
         else:
-            row = unresolved.get((t.profile or None, t.region))
-            account = str((row or {}).get("account") or "")
+            who = getattr(t, "principal", t.profile) if role_arn else t.profile
+            row = unresolved.get((who or None, t.region))
+            # A discovered target names its account in its role ARN before STS confirms it.
+            account = str((row or {}).get("account") or _arn_account(role_arn))
         covered.add((account, t.region))
-        out.append(_one(t.profile, account, t.region, row, interval, now))
+        out.append(_one(_shown_profile(t), account, t.region, row, interval, now))
     for key, row in sorted(mine.items()):
         if key not in covered:
             line = _one(None, key[0], key[1], row, interval, now)
             out.append(replace(line, configured=False))
     return out
+
+
+def _arn_account(role_arn: str) -> str:
+    parts = role_arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _shown_profile(t: Any) -> str | None:
+    """The PROFILE cell: the profile, or "org:ROLE" for a target found by discovery."""
+    role_arn = str(getattr(t, "role_arn", "") or "")
+    if role_arn:
+        return f"org:{role_arn.rsplit('/', 1)[-1]}"
+    return t.profile  # type: ignore[no-any-return]
+
+
+def refused_statuses(refused: Iterable[Any]) -> list[TargetStatus]:
+    """Accounts Organizations discovery found but could not use (the role refused, or no
+    region answered): one error line each, with the reason -- never silently skipped."""
+    return [
+        TargetStatus(f"org:{a.role}", a.account, "-", "error", a.error, 0, None, a.at)
+        for a in refused
+    ]
 
 
 def _one(

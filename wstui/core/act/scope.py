@@ -18,7 +18,7 @@ OUTSIDE = "outside the selected targets"
 
 class Scope:
     def __init__(self, targets: Sequence[Target], clients: Any) -> None:
-        self.targets = list(dict.fromkeys(Target(t.profile, t.region) for t in targets))
+        self.targets = list(dict.fromkeys(Target(t.profile, t.region, role_arn=t.role_arn) for t in targets))
         self.clients = clients
 
     def _known(self, t: Target) -> Target | None:
