@@ -59,12 +59,23 @@ class Options:
     def protect_tag(self) -> str:
         return self.config.protect_tag
 
-    def targets(self) -> list[Any]:
+    def targets(self, cache: Any = None) -> list[Any]:
+        """The selected targets; with `cache`, plus those Organizations discovery stored."""
         from wstui.core.aws import targets_from
         from wstui.core.targets import expand
 
+        found = self.discovery().targets(cache) if cache is not None else []
+        if not (self.profiles or self.regions or self.config.targets) and self.config.organizations:
+            return found  # only organization targets: not also the default profile
         # region "all" (config or --region all) = every WorkSpaces region
-        return expand(targets_from(self.profiles, self.regions, self.config.targets))
+        static = expand(targets_from(self.profiles, self.regions, self.config.targets))
+        return static + [t for t in found if t not in static]
+
+    def discovery(self) -> Any:
+        """Organizations discovery of the config's `organization = true` targets."""
+        from wstui.core.org import Discovery
+
+        return Discovery(self.config.organizations, self.config.discovery_interval)
 
     def make_clients(self) -> Any:
         from wstui.core.aws import Clients
@@ -103,7 +114,7 @@ class Options:
         """The one way to send a mutation: policy, the selected targets' scope, protect tag."""
         from wstui.core.act import Gateway, Scope
 
-        return Gateway(self.policy(), Scope(self.targets(), clients), clients, cache,
+        return Gateway(self.policy(), Scope(self.targets(cache), clients), clients, cache,
                        protect_tag=self.protect_tag)  # fmt: skip
 
     def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
@@ -112,10 +123,11 @@ class Options:
         return Refresher(
             cache,
             clients,
-            self.targets(),
+            self.targets(),  # discovery adds its own (core.refresh)
             intervals=self.config.intervals,
             on_event=on_event,
             tags_every=self.config.tags_every,
+            discovery=self.discovery(),
         )
 
 
@@ -328,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.set_defaults(func=cmd_log)
     _add_op(sub)
     _add_create_csv(sub)
+    _add_targets(sub)
 
     comp = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
     comp.add_argument("shell", choices=("bash", "zsh"))
@@ -904,8 +917,11 @@ def _op_target(opts: Options, row: dict | None) -> Any:
 
     if row is not None and row.get("region"):
         return Target(None, str(row["region"]), str(row.get("account") or ""))
-    first = opts.targets()[0]
-    return Target(first.profile, first.region)
+    targets = opts.targets()
+    if not targets:
+        raise CliError("no target selected: pass --region (and --profile)", EXIT_USAGE)
+    first = targets[0]
+    return Target(first.profile, first.region, role_arn=first.role_arn)
 
 
 def _cached(cache: Any, kind: str, key: str) -> dict | None:
@@ -967,3 +983,72 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# -- wstui targets [discover] (core.targets, core.org) -----------------------------------
+def _add_targets(sub: Any) -> None:
+    t = sub.add_parser("targets", help="each target's refresh status; `discover`: find the "
+                                       "accounts of an AWS Organization")  # fmt: skip
+    t.add_argument("what", nargs="?", choices=("discover",), metavar="discover",
+                   help="run Organizations discovery now ([[targets]] organization = true)")  # fmt: skip
+    t.add_argument("--output", "-o", dest="format", choices=("table", "json"), default="table")
+    t.set_defaults(func=cmd_targets)
+
+
+def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
+    cache = opts.make_cache()
+    if args.what == "discover":
+        return _discover(args, opts, cache)
+    from wstui.core.kinds import resolve
+    from wstui.core.targets import refused_statuses, statuses
+
+    interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
+    discovery = opts.discovery()
+    lines = statuses(cache.status(), opts.targets(cache), "workspaces", interval)
+    lines += refused_statuses(discovery.refused(cache))
+    if args.format == "json":
+        keys = ("status", "profile", "account", "region", "rows", "last_success", "reason")
+        out = [{k: getattr(s, k) for k in keys} | {"profile": s.profile_text} for s in lines]
+        json.dump(out, sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_table(
+            [[s.status.upper(), s.profile_text, s.account or "?", s.region, s.rows,
+              _fmt_ts(s.last_success) if s.last_success else "never", s.reason]
+             for s in lines],
+            ["STATUS", "PROFILE", "ACCOUNT", "REGION", "ROWS", "LAST OK (UTC)", "REASON"],
+            sys.stdout, 100,
+        )  # fmt: skip
+    return EXIT_ERROR if any(s.status == "error" for s in lines) else EXIT_OK
+
+
+def _discover(args: argparse.Namespace, opts: Options, cache: Any) -> int:
+    from wstui.core.org import DiscoveryFailed
+
+    discovery = opts.discovery()
+    if not discovery:
+        raise CliError('no organization target in the config: add [[targets]] with '
+                       'organization = true and role = "NAME"', EXIT_USAGE)  # fmt: skip
+    clients = opts.make_clients()
+    found, failed = [], 0
+    for source in discovery.sources:
+        try:
+            found.extend((source, f) for f in discovery.run(cache, clients, source))
+        except DiscoveryFailed as exc:
+            failed += 1
+            who = f"profile {source.profile}" if source.profile else "the default profile"
+            print(f"wstui: discovery with {safe(who)}: {safe(exc)}", file=sys.stderr)
+    if args.format == "json":
+        out = [{"profile": s.profile, **f.row(), "status": "error" if f.error else "ok"}
+               for s, f in found]  # fmt: skip
+        json.dump(out, sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_table(
+            [["ERROR" if f.error else "OK", f.account, f.name, f.role,
+              ",".join(f.regions) or "-", f.error or ""] for _, f in found],
+            ["STATUS", "ACCOUNT", "NAME", "ROLE", "REGIONS", "REASON"], sys.stdout, 100,
+        )  # fmt: skip
+    if failed == len(discovery.sources):
+        return EXIT_ERROR
+    return EXIT_PARTIAL if failed or any(f.error for _, f in found) else EXIT_OK

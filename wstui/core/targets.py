@@ -114,13 +114,16 @@ def _shown_profile(t: Any) -> str | None:
     return t.profile  # type: ignore[no-any-return]
 
 
-def refused_statuses(refused: Iterable[Any]) -> list[TargetStatus]:
+def refused_statuses(refused: Iterable[Mapping[str, Any]]) -> list[TargetStatus]:
     """Accounts Organizations discovery found but could not use (the role refused, or no
-    region answered): one error line each, with the reason -- never silently skipped."""
-    return [
-        TargetStatus(f"org:{a.role}", a.account, "-", "error", a.error, 0, None, a.at)
-        for a in refused
-    ]
+    region answered), from the cache's org_accounts rows: one error line each, with the
+    reason -- never silently skipped. Account "" is a discovery that failed as a whole."""
+    out = []
+    for r in refused:
+        who, account = f"org:{r.get('role') or '?'}", str(r.get("account") or "")
+        reason = str(r.get("error") or "")
+        out.append(TargetStatus(who, account, "-", "error", reason, 0, None, r.get("at")))
+    return out
 
 
 def _one(
