@@ -1004,7 +1004,8 @@ def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
 
     interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
     discovery = opts.discovery()
-    lines = statuses(cache.status(), opts.targets(cache), "workspaces", interval)
+    targets = cache.known_accounts(opts.targets(cache))  # accounts as last resolved (no STS)
+    lines = statuses(cache.status(), targets, "workspaces", interval)
     lines += refused_statuses(discovery.refused(cache))
     if args.format == "json":
         keys = ("status", "profile", "account", "region", "rows", "last_success", "reason")
@@ -1017,7 +1018,7 @@ def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
               _fmt_ts(s.last_success) if s.last_success else "never", s.reason]
              for s in lines],
             ["STATUS", "PROFILE", "ACCOUNT", "REGION", "ROWS", "LAST OK (UTC)", "REASON"],
-            sys.stdout, 100,
+            sys.stdout, 1000,  # the reason in full: it is the last column
         )  # fmt: skip
     return EXIT_ERROR if any(s.status == "error" for s in lines) else EXIT_OK
 
@@ -1047,7 +1048,7 @@ def _discover(args: argparse.Namespace, opts: Options, cache: Any) -> int:
         print_table(
             [["ERROR" if f.error else "OK", f.account, f.name, f.role,
               ",".join(f.regions) or "-", f.error or ""] for _, f in found],
-            ["STATUS", "ACCOUNT", "NAME", "ROLE", "REGIONS", "REASON"], sys.stdout, 100,
+            ["STATUS", "ACCOUNT", "NAME", "ROLE", "REGIONS", "REASON"], sys.stdout, 1000,
         )  # fmt: skip
     if failed == len(discovery.sources):
         return EXIT_ERROR

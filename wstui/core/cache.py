@@ -1099,6 +1099,19 @@ class Cache:
                 rows,
             )
 
+    def known_accounts(self, targets: Iterable[TargetLike]) -> list[TargetLike]:
+        """`targets` with the account each last resolved to (target_accounts), where
+        unknown: so a command that makes no STS call still shows each target's rows."""
+        from dataclasses import replace
+
+        known = {(p, r): a for p, r, a in self.conn.execute(
+            "SELECT profile, region, account FROM target_accounts")}  # fmt: skip
+        out = []
+        for t in targets:
+            account = known.get((_profile_of(t), str(t.region)))
+            out.append(replace(t, account=account) if account and not t.account else t)  # type: ignore[type-var]
+        return out
+
     def note_org_failure(self, source: str, role: str, error: str, at: float) -> None:
         """A discovery of `source` failed as a whole: one row with account '' says why,
         beside the accounts found last time (kept: they are still targets)."""

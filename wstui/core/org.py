@@ -125,7 +125,7 @@ def discover(
     for account in sorted(names):
         error = assumed[account]
         mine = [p for p in probes if p[0] == account]
-        found = tuple(r for _, r, yes, _ in mine if yes)
+        found = tuple(sorted(r for _, r, yes, _ in mine if yes))
         if error is None and mine and all(p[3] is not None for p in mine):
             error = f"no region answered: {mine[0][1]}: {mine[0][3]}"
         out.append(Found(account, names[account], source.role, found if not error else (),

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from wstui.core import watch
-from wstui.core.targets import TargetStatus, narrow_query, statuses
+from wstui.core.targets import TargetStatus, narrow_query, refused_statuses, statuses
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
@@ -87,6 +87,12 @@ class TargetsScreen(Screen):
         except Exception:  # cache busy: keep what is shown
             return
         self.lines = statuses(rows, self._targets(), self.kind, resolve(self.kind).interval, now)
+        discovery = getattr(ctx.refresher, "discovery", None)
+        if discovery:  # accounts that refused the role: shown with the reason, not skipped
+            try:
+                self.lines += refused_statuses(discovery.refused(ctx.cache))
+            except Exception:  # cache busy: the next load shows them
+                pass
         counts = {k: sum(1 for s in self.lines if s.status == k) for k in STYLES}
         summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         self.query_one(HeaderBar).show(
@@ -126,10 +132,10 @@ class TargetsScreen(Screen):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_narrow(self) -> None:
-        keys = set(self.picked)
+        keys = {k for k in self.picked if k[1] != "-"}  # "-": an account not usable
         if not keys:
             line = self._cursor_line()
-            if line is None:
+            if line is None or line.region == "-":
                 return
             keys = {(line.account, line.region)}
         self._apply(narrow_query(keys))
