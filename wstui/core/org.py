@@ -99,8 +99,9 @@ def discover(
             t = Target(source.profile, wanted[0], role_arn=role_arn(account, source.role))
             try:
                 got = clients.resolve_account(t).account
-            except Exception as exc:
-                return account, f"cannot assume {t.role_arn}: {_describe(exc, t)}"
+            except Exception as exc:  # the reason first: a narrow table still shows it
+                op = getattr(exc, "operation_name", "") or "AssumeRole"
+                return account, f"{op} failed: {_describe(exc, t)}"
             if got != account:  # never act on an account other than the one listed
                 return account, f"{t.role_arn} answered as account {got}"
             return account, None

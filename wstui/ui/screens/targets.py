@@ -63,6 +63,7 @@ class TargetsScreen(Screen):
         yield HeaderBar(id="header")
         yield Static(id="who")
         yield ListTable(id="targets-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="target-reason")  # the cursor line's reason, whole (80 columns)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -115,6 +116,15 @@ class TargetsScreen(Screen):
             table.add_row(*status_cells(s, (s.account, s.region) in self.picked))
         if self.lines:
             table.move_cursor(row=min(cursor, len(self.lines) - 1))
+        self._show_reason()
+
+    @on(DataTable.RowHighlighted)
+    def _show_reason(self) -> None:
+        line = self._cursor_line()
+        reason = f"{line.status.upper()}: {line.reason}" if line and line.reason else ""
+        box = self.query_one("#target-reason", Static)
+        box.update(safe_text(reason))
+        box.display = bool(reason)
 
     def _cursor_line(self) -> TargetStatus | None:
         row = self.query_one(DataTable).cursor_row
