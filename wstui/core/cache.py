@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -1098,6 +1099,78 @@ class Cache:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+
+    # -- summary (core.summary): grouped counts over a kind's cached rows ----------------
+    def table_columns(self, kind: Kind | str) -> set[str]:
+        """The columns the kind's cache table has now (another feature may add some)."""
+        table = resolve(kind).table
+        return {str(r[1]) for r in self.conn.execute(f"PRAGMA table_info({_q(table)})")}
+
+    def grouped(
+        self,
+        kind: Kind | str,
+        by: Sequence[str],
+        total: str | None = None,
+        where: str = "1",
+        params: Sequence[Any] = (),
+    ) -> list[dict[str, Any]]:
+        """count(*) (and sum(`total`)) per distinct `by`, largest count first. Column
+        names must be columns of the table (table_columns): they are quoted, not bound."""
+        kind = resolve(kind)
+        present = self.table_columns(kind)
+        unknown = [c for c in (*by, *([total] if total else [])) if c not in present]
+        if unknown:
+            raise KeyError(f"{kind.table} has no column {', '.join(unknown)}")
+        cols = ", ".join(f"coalesce({_q(c)}, '') AS {_q(c)}" for c in by)
+        extra = f", sum({_q(total)}) AS total" if total else ""
+        group = ", ".join(str(i + 1) for i in range(len(by)))
+        cur = self.conn.execute(
+            f"SELECT {cols}, count(*) AS n{extra} FROM {_q(kind.table)} WHERE {where} "
+            f"GROUP BY {group} ORDER BY n DESC, {group}",
+            tuple(params),
+        )
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    def histogram(
+        self, kind: Kind | str, column: str, edges: Sequence[float], where: str = "1",
+        params: Sequence[Any] = (),
+    ) -> tuple[list[int], int]:
+        """Counts of `column` in the len(edges) + 1 buckets (-inf, e0], (e0, e1], ...,
+        (e_last, +inf) for increasing `edges`, and the count of NULLs; one SQL pass."""
+        kind = resolve(kind)
+        if column not in self.table_columns(kind):
+            raise KeyError(f"{kind.table} has no column {column}")
+        col = _q(column)
+        conds = [f"{col} <= ?"]
+        conds += [f"{col} > ? AND {col} <= ?" for _ in edges[1:]]
+        conds += [f"{col} > ?", f"{col} IS NULL"]
+        bounds = [edges[0], *(v for pair in pairwise(edges) for v in pair), edges[-1]]
+        sums = ", ".join(f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conds)
+        row = self.conn.execute(
+            f"SELECT {sums} FROM {_q(kind.table)} WHERE {where}", (*bounds, *params)
+        ).fetchone()
+        counts = [int(v or 0) for v in row]
+        return counts[:-1], counts[-1]
+
+    def top_rows(
+        self, kind: Kind | str, expr_columns: Sequence[str], limit: int = 5,
+        show: Sequence[str] = ("id", "user", "account", "region"),
+    ) -> list[dict[str, Any]]:
+        """The rows with the largest max(`expr_columns`) (NULLs ignored), largest first."""
+        kind = resolve(kind)
+        present = self.table_columns(kind)
+        cols = [c for c in expr_columns if c in present]
+        if not cols:
+            return []
+        value = (f"max({', '.join(f'coalesce({_q(c)}, -1e308)' for c in cols)})"
+                 if len(cols) > 1 else _q(cols[0]))  # fmt: skip
+        shown = ", ".join(_q(c) for c in show if c in present)
+        cur = self.conn.execute(
+            f"SELECT {shown}, {value} AS value FROM {_q(kind.table)} "
+            f"WHERE value IS NOT NULL AND value > -1e308 ORDER BY value DESC LIMIT ?",
+            (int(limit),),
+        )
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
 
     def known_accounts(self, targets: Iterable[TargetLike]) -> list[TargetLike]:
         """`targets` with the account each last resolved to (target_accounts), where
