@@ -198,18 +198,20 @@ class SummaryScreen(Screen):
     def _show(self, data: Data) -> None:
         self.data = data
         self._header()
-        self._render()
+        self._draw()
 
     def on_resize(self) -> None:
         if self.data is not None:
-            self._render()
+            self._draw()
 
-    def _render(self) -> None:
+    def _draw(self) -> None:
         data = self.data
         if data is None:
             return
+        # The sections' width: the screen's less the body's padding (2), its scrollbar
+        # (always shown, see app.tcss: no width change when it appears), the indent (1).
         body = self.query_one("#summary-body", VerticalScroll)
-        width = max(20, body.scrollable_content_region.width - 2)
+        width = max(20, self.size.width - 3 - body.styles.scrollbar_size_vertical - 1)
         cost: Text
         if data.cost_directories is None and data.cost_bundles is None:
             cost = Text(summary.NO_METRICS, style="italic")
