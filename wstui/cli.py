@@ -54,6 +54,7 @@ class Options:
     size: int = 2000  # demo
     seed: int = 7  # demo
     speed: float = 30.0  # demo: virtual seconds per real second
+    org: bool = False  # demo: an AWS Organization of several accounts, found by discovery
 
     @property
     def protect_tag(self) -> str:
@@ -143,7 +144,7 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
         read_only=bool(args.read_only),
         theme=args.theme or config.theme,
     )
-    for name in ("size", "seed", "speed"):
+    for name in ("size", "seed", "speed", "org"):
         if getattr(args, name, None) is not None:
             setattr(opts, name, getattr(args, name))
     return opts, list(config.errors)
@@ -298,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=int, help="number of simulated WorkSpaces")
     demo.add_argument("--seed", type=int, help="random seed")
     demo.add_argument("--speed", type=float, help="virtual seconds per real second")
+    demo.add_argument("--org", action="store_true", default=None,
+                      help="an AWS Organization of 5 accounts (one refuses the role), "
+                           "found by Organizations discovery")  # fmt: skip
     demo.set_defaults(func=cmd_demo)
 
     _add_sim(sub)

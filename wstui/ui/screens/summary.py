@@ -24,7 +24,7 @@ from wstui.ui.safe_text import clean, fit, safe_text
 from wstui.ui.screens.chrome import HeaderBar
 
 MAX_TARGETS = 12  # per-account/region lines shown; the rest are counted
-LABEL_MAX = 24
+LABEL_MAX = 28  # "123456789012/ap-southeast-2" whole
 
 
 @dataclass(frozen=True)
