@@ -120,6 +120,17 @@ def test_discovery_five_accounts_one_refusing_then_refresh_reads_each_account(
     assert by_account[(org["Prod"].account, "eu-west-1")]["rows"] == len(
         backend_ids(org["Prod"].account, "eu-west-1")
     )
+
+    # 5. A discovered account is in scope: an action goes to it, with its role's credentials.
+    prod = org["Prod"].account
+    (wid,) = [r["id"] for r in cache.query("ws", "account = ? AND region = ? AND state = ?",
+                                           (prod, "eu-west-1", "AVAILABLE"), limit=1)]  # fmt: skip
+    sim.clear_calls()
+    code, out, err = run(capsys, "act", "reboot", "--ids", wid, "--yes", *flags)
+    assert code == 0, err
+    (call,) = sim.calls_to("RebootWorkspaces")
+    assert (call.account, call.region) == (prod, "eu-west-1")
+    assert call.params["RebootWorkspaceRequests"] == [{"WorkspaceId": wid}]
     cache.close()
 
 

@@ -29,8 +29,9 @@ async def test_targets_screen_lists_discovered_accounts_and_the_refused_one(
     refresher = Refresher(cache, Clients(max_attempts=1), [], kinds=["workspaces"],
                           discovery=discovery)  # fmt: skip
     assert all(r.ok for r in refresher.refresh())
-    ctx = AppContext(cache=cache, targets=list(refresher.targets), clients=refresher.clients,
-                     refresher=refresher)  # fmt: skip
+    # targets=[]: as at the start of a first run (or the demo), before anything was
+    # discovered: the screens and the gateway read the refresher's (discovered) targets.
+    ctx = AppContext(cache=cache, targets=[], clients=refresher.clients, refresher=refresher)
     app = WstuiApp(ctx, watch_refresher=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -58,6 +59,10 @@ async def test_targets_screen_lists_discovered_accounts_and_the_refused_one(
             await pilot.press("enter")
             await pilot.pause(0.1)
             assert isinstance(app.screen, TargetsScreen)
+        # The TUI's gateway scope holds the discovered targets (from the refresher, live).
+        scope = ctx.gateway.scope
+        assert scope.target(accounts["Prod"], "us-east-1").role_arn.endswith(f":role/{ROLE}")
+        assert scope.reason(accounts["Sandbox"], "us-east-1") is not None
     finally:
         refresher.stop()
         cache.close()

@@ -50,8 +50,14 @@ class AppContext:
 
             policy = self.policy or Policy(("--read-only",) if self.read_only else ())
             protect = getattr(self.config, "protect_tag", None) or "wstui:protect"
-            self._gateway = Gateway(policy, Scope(self.targets, self.clients), self.clients,
-                                    self.cache, protect_tag=protect)  # fmt: skip
+            # Targets found by Organizations discovery join the selection as the
+            # refresher (re-)discovers them.
+            discovered = None
+            if getattr(self.refresher, "discovery", None) is not None:
+                discovered = lambda: list(self.refresher.targets)  # noqa: E731
+            scope = Scope(self.targets, self.clients, discovered)
+            self._gateway = Gateway(policy, scope, self.clients, self.cache,
+                                    protect_tag=protect)  # fmt: skip
         return self._gateway
 
     @property
