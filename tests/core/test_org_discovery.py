@@ -241,3 +241,22 @@ def test_discover_without_organization_config_is_a_usage_error(
     code, _, err = run(capsys, "targets", "discover", "--config", str(tmp_path / "config.toml"),
                        "--cache", str(tmp_path / "c.sqlite"))  # fmt: skip
     assert code == 2 and "organization = true" in err
+
+
+def test_role_targets_have_their_own_refreshable_assume_role_credentials(sim: Any) -> None:
+    from botocore.credentials import RefreshableCredentials
+
+    from wstui.core.aws import Target
+
+    clients = Clients()
+    plain = Target(None, "us-east-1")
+    a = Target(None, "us-east-1", role_arn="arn:aws:iam::111111111111:role/R")
+    b = Target(None, "us-east-1", role_arn="arn:aws:iam::222222222222:role/R")
+    assert clients.resolve_account(plain).account == MAIN
+    assert clients.resolve_account(a).account == "111111111111"  # STS through the role
+    assert clients.resolve_account(b).account == "222222222222"
+    assert len({id(clients.workspaces(t)) for t in (plain, a, b)}) == 3
+    creds = clients.workspaces(a)._request_signer._credentials
+    assert isinstance(creds, RefreshableCredentials) and creds.method == "assume-role"
+    assert creds.get_frozen_credentials().access_key != "testing"  # not the source's keys
+    assert a.label == "111111111111/R@us-east-1"
