@@ -1009,7 +1009,8 @@ def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
     interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
     discovery = opts.discovery()
     targets = cache.known_accounts(opts.targets(cache))  # accounts as last resolved (no STS)
-    lines = statuses(cache.status(), targets, "workspaces", interval)
+    lines = statuses(cache.status(), targets, "workspaces", interval,
+                     names=discovery.names(cache))  # fmt: skip
     lines += refused_statuses(discovery.refused(cache))
     if args.format == "json":
         keys = ("status", "profile", "account", "region", "rows", "last_success", "reason")

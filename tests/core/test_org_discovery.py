@@ -110,9 +110,10 @@ def test_discovery_five_accounts_one_refusing_then_refresh_reads_each_account(
     assert lines[0].split()[:4] == ["STATUS", "PROFILE", "ACCOUNT", "REGION"]
     sandbox_lines = [ln for ln in lines if sandbox in ln]
     assert len(sandbox_lines) == 1
-    assert sandbox_lines[0].split()[:4] == ["ERROR", f"org:{ROLE}", sandbox, "-"]
+    assert sandbox_lines[0].split()[:4] == ["ERROR", "org:Sandbox", sandbox, "-"]
     assert "AccessDenied" in sandbox_lines[0] and "sts:AssumeRole" in sandbox_lines[0]
     ok = [ln.split() for ln in lines[1:] if ln.startswith("OK")]
+    assert {c[1] for c in ok} == {"org:master", "org:Prod", "org:Dev", "org:Data"}
     assert {(c[2], c[3]) for c in ok} == {(a, r) for a, row in found.items() for r in row["regions"]}
     code, out, _ = run(capsys, "targets", "-o", "json", *flags)
     by_account = {(r["account"], r["region"]): r for r in json.loads(out)}

@@ -175,6 +175,11 @@ class Discovery:
             out.extend(targets_of(source, self.stored(cache, source)))
         return out
 
+    def names(self, cache: Any) -> dict[str, str]:
+        """account -> its name in the Organization (for the PROFILE cell)."""
+        return {str(r["account"]): str(r["name"]) for s in self.sources
+                for r in self.stored(cache, s) if r.get("account") and r.get("name")}  # fmt: skip
+
     def refused(self, cache: Any) -> list[dict[str, Any]]:
         """Stored accounts that cannot be used, and (account "") sources whose last
         discovery failed as a whole (ListAccounts refused)."""

@@ -67,8 +67,12 @@ def statuses(
     kind: str = "workspaces",
     interval: int = 60,
     now: float | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[TargetStatus]:
     """One line per target for `kind`: ok, stale (older than 2 intervals), error, pending.
+
+    `names`: account -> name (from Organizations discovery): a discovered target's
+    PROFILE cell is "org:NAME" (else "org:ROLE").
 
     A target whose account is not resolved yet is matched by (profile, region) to the
     cache's unresolved-failure row (which carries the account it last resolved to, if
@@ -93,7 +97,7 @@ def statuses(
             # A discovered target names its account in its role ARN before STS confirms it.
             account = str((row or {}).get("account") or _arn_account(role_arn))
         covered.add((account, t.region))
-        out.append(_one(_shown_profile(t), account, t.region, row, interval, now))
+        out.append(_one(_shown_profile(t, names), account, t.region, row, interval, now))
     for key, row in sorted(mine.items()):
         if key not in covered:
             line = _one(None, key[0], key[1], row, interval, now)
@@ -106,11 +110,13 @@ def _arn_account(role_arn: str) -> str:
     return parts[4] if len(parts) > 5 else ""
 
 
-def _shown_profile(t: Any) -> str | None:
-    """The PROFILE cell: the profile, or "org:ROLE" for a target found by discovery."""
+def _shown_profile(t: Any, names: Mapping[str, str] | None = None) -> str | None:
+    """The PROFILE cell: the profile, or "org:NAME" (the account's name in the
+    Organization, else the role's) for a target found by discovery."""
     role_arn = str(getattr(t, "role_arn", "") or "")
     if role_arn:
-        return f"org:{role_arn.rsplit('/', 1)[-1]}"
+        name = (names or {}).get(_arn_account(role_arn))
+        return f"org:{name or role_arn.rsplit('/', 1)[-1]}"
     return t.profile  # type: ignore[no-any-return]
 
 
@@ -120,7 +126,8 @@ def refused_statuses(refused: Iterable[Mapping[str, Any]]) -> list[TargetStatus]
     reason -- never silently skipped. Account "" is a discovery that failed as a whole."""
     out = []
     for r in refused:
-        who, account = f"org:{r.get('role') or '?'}", str(r.get("account") or "")
+        who = f"org:{r.get('name') or r.get('role') or '?'}"
+        account = str(r.get("account") or "")
         reason = str(r.get("error") or "")
         out.append(TargetStatus(who, account, "-", "error", reason, 0, None, r.get("at")))
     return out

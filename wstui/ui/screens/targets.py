@@ -87,13 +87,18 @@ class TargetsScreen(Screen):
             info = watch.current(ctx.cache, time.time())
         except Exception:  # cache busy: keep what is shown
             return
-        self.lines = statuses(rows, self._targets(), self.kind, resolve(self.kind).interval, now)
         discovery = getattr(ctx.refresher, "discovery", None)
+        names: dict[str, str] = {}
+        refused = []
         if discovery:  # accounts that refused the role: shown with the reason, not skipped
             try:
-                self.lines += refused_statuses(discovery.refused(ctx.cache))
+                names = discovery.names(ctx.cache)
+                refused = refused_statuses(discovery.refused(ctx.cache))
             except Exception:  # cache busy: the next load shows them
                 pass
+        interval = resolve(self.kind).interval
+        self.lines = statuses(rows, self._targets(), self.kind, interval, now, names=names)
+        self.lines += refused
         counts = {k: sum(1 for s in self.lines if s.status == k) for k in STYLES}
         summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         self.query_one(HeaderBar).show(
