@@ -1036,7 +1036,8 @@ def _discover(args: argparse.Namespace, opts: Options, cache: Any) -> int:
         raise CliError('no organization target in the config: add [[targets]] with '
                        'organization = true and role = "NAME"', EXIT_USAGE)  # fmt: skip
     clients = opts.make_clients()
-    found, failed = [], 0
+    found: list[tuple[Any, Any]] = []  # (source, core.org.Found)
+    failed = 0
     for source in discovery.sources:
         try:
             found.extend((source, f) for f in discovery.run(cache, clients, source))

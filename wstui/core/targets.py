@@ -117,7 +117,7 @@ def _shown_profile(t: Any, names: Mapping[str, str] | None = None) -> str | None
     if role_arn:
         name = (names or {}).get(_arn_account(role_arn))
         return f"org:{name or role_arn.rsplit('/', 1)[-1]}"
-    return t.profile  # type: ignore[no-any-return]
+    return t.profile
 
 
 def refused_statuses(refused: Iterable[Mapping[str, Any]]) -> list[TargetStatus]:

@@ -93,7 +93,7 @@ def install() -> None:
             )
         return original(self, region_name, role_session_name, role_arn, **kwargs)
 
-    STSBackend.assume_role = assume_role  # type: ignore[method-assign]
+    STSBackend.assume_role = assume_role  # type: ignore[method-assign,assignment]
     _installed = True
 
 
