@@ -985,8 +985,6 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR
 
 
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # -- wstui targets [discover] (core.targets, core.org) -----------------------------------
@@ -1059,3 +1057,7 @@ def _discover(args: argparse.Namespace, opts: Options, cache: Any) -> int:
     if failed == len(discovery.sources):
         return EXIT_ERROR
     return EXIT_PARTIAL if failed or any(f.error for _, f in found) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
