@@ -72,3 +72,20 @@ async def test_summary_reload_reads_the_cache_again(make_app, ctx) -> None:
         await pilot.press("r")
         await wait_for(pilot, lambda: screen.data.total == before - len(gone))
         assert f"Summary ({before - len(gone):,} WorkSpaces)" in screen_text(app)
+
+
+async def test_summary_with_no_color_sends_no_colour_and_keeps_its_bars(
+    make_app, monkeypatch
+) -> None:
+    from tests.ui.test_nocolor import _coloured, _frame_segments
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        app.run_command("summary")
+        await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
+        await wait_for(pilot, lambda: app.screen.data is not None)
+        await pilot.pause(0.1)
+        assert _coloured(_frame_segments(app)) == []
+        text = screen_text(app)
+        assert "WorkSpaces by state" in text and text.count("█") > 40  # bars are characters
