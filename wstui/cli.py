@@ -65,8 +65,9 @@ class Options:
         from wstui.core.aws import targets_from
         from wstui.core.targets import expand
 
-        found = self.discovery().targets(cache) if cache is not None else []
-        if not (self.profiles or self.regions or self.config.targets) and self.config.organizations:
+        flags = bool(self.profiles or self.regions)  # they replace the config's targets
+        found = self.discovery().targets(cache) if cache is not None and not flags else []
+        if not (flags or self.config.targets) and self.config.organizations:
             return found  # only organization targets: not also the default profile
         # region "all" (config or --region all) = every WorkSpaces region
         static = expand(targets_from(self.profiles, self.regions, self.config.targets))
@@ -128,7 +129,8 @@ class Options:
             intervals=self.config.intervals,
             on_event=on_event,
             tags_every=self.config.tags_every,
-            discovery=self.discovery(),
+            # --profile/--region replace the config's targets, organizations included
+            discovery=None if (self.profiles or self.regions) else self.discovery(),
         )
 
 

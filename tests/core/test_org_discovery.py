@@ -233,6 +233,10 @@ def test_organization_config_parsed(tmp_path: Path) -> None:
     assert config.discovery_interval == 7200
     # Only an organization target: the default profile is not also a target.
     assert Options(config=config).targets() == []
+    # --region replaces the config's targets, the organization's too.
+    flagged = Options(config=config, regions=["eu-west-1"])
+    assert [(t.region, t.role_arn) for t in flagged.targets()] == [("eu-west-1", "")]
+    assert flagged.make_refresher(Cache(tmp_path / "c.sqlite"), Clients()).discovery is None
 
 
 def test_discover_without_organization_config_is_a_usage_error(
