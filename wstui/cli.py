@@ -54,17 +54,30 @@ class Options:
     size: int = 2000  # demo
     seed: int = 7  # demo
     speed: float = 30.0  # demo: virtual seconds per real second
+    org: bool = False  # demo: an AWS Organization of several accounts, found by discovery
 
     @property
     def protect_tag(self) -> str:
         return self.config.protect_tag
 
-    def targets(self) -> list[Any]:
+    def targets(self, cache: Any = None) -> list[Any]:
+        """The selected targets; with `cache`, plus those Organizations discovery stored."""
         from wstui.core.aws import targets_from
         from wstui.core.targets import expand
 
+        flags = bool(self.profiles or self.regions)  # they replace the config's targets
+        found = self.discovery().targets(cache) if cache is not None and not flags else []
+        if not (flags or self.config.targets) and self.config.organizations:
+            return found  # only organization targets: not also the default profile
         # region "all" (config or --region all) = every WorkSpaces region
-        return expand(targets_from(self.profiles, self.regions, self.config.targets))
+        static = expand(targets_from(self.profiles, self.regions, self.config.targets))
+        return static + [t for t in found if t not in static]
+
+    def discovery(self) -> Any:
+        """Organizations discovery of the config's `organization = true` targets."""
+        from wstui.core.org import Discovery
+
+        return Discovery(self.config.organizations, self.config.discovery_interval)
 
     def make_clients(self) -> Any:
         from wstui.core.aws import Clients
@@ -103,7 +116,7 @@ class Options:
         """The one way to send a mutation: policy, the selected targets' scope, protect tag."""
         from wstui.core.act import Gateway, Scope
 
-        return Gateway(self.policy(), Scope(self.targets(), clients), clients, cache,
+        return Gateway(self.policy(), Scope(self.targets(cache), clients), clients, cache,
                        protect_tag=self.protect_tag)  # fmt: skip
 
     def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
@@ -112,10 +125,12 @@ class Options:
         return Refresher(
             cache,
             clients,
-            self.targets(),
+            self.targets(),  # discovery adds its own (core.refresh)
             intervals=self.config.intervals,
             on_event=on_event,
             tags_every=self.config.tags_every,
+            # --profile/--region replace the config's targets, organizations included
+            discovery=None if (self.profiles or self.regions) else self.discovery(),
         )
 
 
@@ -131,7 +146,7 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
         read_only=bool(args.read_only),
         theme=args.theme or config.theme,
     )
-    for name in ("size", "seed", "speed"):
+    for name in ("size", "seed", "speed", "org"):
         if getattr(args, name, None) is not None:
             setattr(opts, name, getattr(args, name))
     return opts, list(config.errors)
@@ -286,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=int, help="number of simulated WorkSpaces")
     demo.add_argument("--seed", type=int, help="random seed")
     demo.add_argument("--speed", type=float, help="virtual seconds per real second")
+    demo.add_argument("--org", action="store_true", default=None,
+                      help="an AWS Organization of 5 accounts (one refuses the role), "
+                           "found by Organizations discovery")  # fmt: skip
     demo.set_defaults(func=cmd_demo)
 
     _add_sim(sub)
@@ -328,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.set_defaults(func=cmd_log)
     _add_op(sub)
     _add_create_csv(sub)
+    _add_targets(sub)
 
     comp = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
     comp.add_argument("shell", choices=("bash", "zsh"))
@@ -904,8 +923,11 @@ def _op_target(opts: Options, row: dict | None) -> Any:
 
     if row is not None and row.get("region"):
         return Target(None, str(row["region"]), str(row.get("account") or ""))
-    first = opts.targets()[0]
-    return Target(first.profile, first.region)
+    targets = opts.targets()
+    if not targets:
+        raise CliError("no target selected: pass --region (and --profile)", EXIT_USAGE)
+    first = targets[0]
+    return Target(first.profile, first.region, role_arn=first.role_arn)
 
 
 def _cached(cache: Any, kind: str, key: str) -> dict | None:
@@ -963,6 +985,80 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     if counts["pending"] + counts["exists"] == len(outcomes):
         return EXIT_OK
     return EXIT_PARTIAL if counts["pending"] else EXIT_ERROR
+
+
+
+
+# -- wstui targets [discover] (core.targets, core.org) -----------------------------------
+def _add_targets(sub: Any) -> None:
+    t = sub.add_parser("targets", help="each target's refresh status; `discover`: find the "
+                                       "accounts of an AWS Organization")  # fmt: skip
+    t.add_argument("what", nargs="?", choices=("discover",), metavar="discover",
+                   help="run Organizations discovery now ([[targets]] organization = true)")  # fmt: skip
+    t.add_argument("--output", "-o", dest="format", choices=("table", "json"), default="table")
+    t.set_defaults(func=cmd_targets)
+
+
+def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
+    cache = opts.make_cache()
+    if args.what == "discover":
+        return _discover(args, opts, cache)
+    from wstui.core.kinds import resolve
+    from wstui.core.targets import refused_statuses, statuses
+
+    interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
+    discovery = opts.discovery()
+    targets = cache.known_accounts(opts.targets(cache))  # accounts as last resolved (no STS)
+    lines = statuses(cache.status(), targets, "workspaces", interval,
+                     names=discovery.names(cache))  # fmt: skip
+    lines += refused_statuses(discovery.refused(cache))
+    if args.format == "json":
+        keys = ("status", "profile", "account", "region", "rows", "last_success", "reason")
+        out = [{k: getattr(s, k) for k in keys} | {"profile": s.profile_text} for s in lines]
+        json.dump(out, sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_table(
+            [[s.status.upper(), s.profile_text, s.account or "?", s.region, s.rows,
+              _fmt_ts(s.last_success) if s.last_success else "never", s.reason]
+             for s in lines],
+            ["STATUS", "PROFILE", "ACCOUNT", "REGION", "ROWS", "LAST OK (UTC)", "REASON"],
+            sys.stdout, 1000,  # the reason in full: it is the last column
+        )  # fmt: skip
+    return EXIT_ERROR if any(s.status == "error" for s in lines) else EXIT_OK
+
+
+def _discover(args: argparse.Namespace, opts: Options, cache: Any) -> int:
+    from wstui.core.org import DiscoveryFailed
+
+    discovery = opts.discovery()
+    if not discovery:
+        raise CliError('no organization target in the config: add [[targets]] with '
+                       'organization = true and role = "NAME"', EXIT_USAGE)  # fmt: skip
+    clients = opts.make_clients()
+    found: list[tuple[Any, Any]] = []  # (source, core.org.Found)
+    failed = 0
+    for source in discovery.sources:
+        try:
+            found.extend((source, f) for f in discovery.run(cache, clients, source))
+        except DiscoveryFailed as exc:
+            failed += 1
+            who = f"profile {source.profile}" if source.profile else "the default profile"
+            print(f"wstui: discovery with {safe(who)}: {safe(exc)}", file=sys.stderr)
+    if args.format == "json":
+        out = [{"profile": s.profile, **f.row(), "status": "error" if f.error else "ok"}
+               for s, f in found]  # fmt: skip
+        json.dump(out, sys.stdout, indent=1, default=str)
+        sys.stdout.write("\n")
+    else:
+        print_table(
+            [["ERROR" if f.error else "OK", f.account, f.name, f.role,
+              ",".join(f.regions) or "-", f.error or ""] for _, f in found],
+            ["STATUS", "ACCOUNT", "NAME", "ROLE", "REGIONS", "REASON"], sys.stdout, 1000,
+        )  # fmt: skip
+    if failed == len(discovery.sources):
+        return EXIT_ERROR
+    return EXIT_PARTIAL if failed or any(f.error for _, f in found) else EXIT_OK
 
 
 if __name__ == "__main__":

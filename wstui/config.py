@@ -58,10 +58,33 @@ class View:
     kind: str = "workspaces"
 
 
+# IAM's roleNameType (botocore's iam model): 1-64 of these characters.
+ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+DISCOVERY_INTERVAL = 86400  # Organizations re-discovery, seconds ([refresh] discovery)
+
+
+@dataclass(frozen=True)
+class OrgSource:
+    """`[[targets]] organization = true`: every ACTIVE account of the Organization that
+    `profile` (the management or a delegated account; None = default chain) can list,
+    through the role `role` in each, in `regions` (empty = every WorkSpaces region)."""
+
+    profile: str | None
+    role: str
+    regions: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How the cache names this source (org_accounts.source)."""
+        return f"{self.profile or ''}|{self.role}"
+
+
 @dataclass
 class Config:
     path: Path | None = None
     targets: list[tuple[str | None, str]] = field(default_factory=list)
+    organizations: list[OrgSource] = field(default_factory=list)
+    discovery_interval: int = DISCOVERY_INTERVAL
     endpoint_url: str | None = None
     retry_mode: str = "standard"
     max_attempts: int = 8
@@ -126,6 +149,7 @@ _KNOWN = {
 
 _AWS_KEYS = {"endpoint_url", "retry_mode", "max_attempts", "profiles", "regions"}
 _TARGET_KEYS = {"region", "profile"}
+_ORG_KEYS = {"organization", "role", "regions", "profile", "region"}  # region: own message
 _VIEW_KEYS = {"query", "sort", "kind", "columns"}
 
 
@@ -162,7 +186,8 @@ def _apply(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
     _unknown_keys(data.get("aws"), _AWS_KEYS, "[aws]", probs)
     targets = data.get("targets")
     for t in targets if isinstance(targets, list) else []:
-        _unknown_keys(t, _TARGET_KEYS, "[[targets]]", probs)
+        org = isinstance(t, dict) and "organization" in t
+        _unknown_keys(t, _ORG_KEYS if org else _TARGET_KEYS, "[[targets]]", probs)
     views = data.get("views")
     for name, v in views.items() if isinstance(views, dict) else []:
         _unknown_keys(v, _VIEW_KEYS, f"[views.{name}]", probs)
@@ -223,6 +248,9 @@ def _apply_targets(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
         probs.add("targets", "targets must be an array of tables: [[targets]]")
         return
     for t in targets:
+        if isinstance(t, dict) and "organization" in t:
+            _apply_org_target(cfg, t, probs)
+            continue
         if not isinstance(t, dict) or not isinstance(t.get("region"), str):
             probs.add("targets", 'each [[targets]] needs region = "..." (and optional profile)')
             continue
@@ -234,6 +262,35 @@ def _apply_targets(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
             cfg.targets.append((profile, t["region"]))
 
 
+def _apply_org_target(cfg: Config, t: dict[str, Any], probs: _Problems) -> None:
+    """`[[targets]] organization = true, role = "NAME"` (+ optional regions, profile)."""
+    if t.get("organization") is not True:
+        if t.get("organization") is not False:
+            probs.add("organization", "organization must be true or false")
+        return
+    role = t.get("role")
+    if not isinstance(role, str) or not role:
+        probs.add("organization", 'organization = true needs role = "NAME" (the IAM role '
+                                  "to assume in each account, e.g. OrganizationAccountAccessRole)")  # fmt: skip
+        return
+    if not ROLE_NAME.fullmatch(role):
+        probs.add("role", f"role {role!r} is not an IAM role name (1-64 of letters, digits "
+                          "and +=,.@_-; the name only, not an ARN)")  # fmt: skip
+        return
+    profile = t.get("profile")
+    if profile is not None and not (isinstance(profile, str) and profile):
+        probs.add("profile", "target profile must be a non-empty string")
+        return
+    regions = _str_list(t.get("regions", []), "regions", probs) if "regions" in t else []
+    if "region" in t:
+        probs.add("region", 'an organization target takes regions = [...] (or none: every '
+                            "region with WorkSpaces), not region")  # fmt: skip
+        return
+    source = OrgSource(profile, role, tuple(dict.fromkeys(regions)))
+    if source not in cfg.organizations:
+        cfg.organizations.append(source)
+
+
 def _apply_refresh(cfg: Config, refresh: Any, probs: _Problems) -> None:
     if not isinstance(refresh, dict):
         probs.add("refresh", "[refresh] must be a table of kind = seconds")
@@ -243,6 +300,8 @@ def _apply_refresh(cfg: Config, refresh: Any, probs: _Problems) -> None:
             probs.add(key, f"refresh.{key} must be a positive integer (seconds)")
         elif key == "tags_every":
             cfg.tags_every = value
+        elif key == "discovery":  # Organizations re-discovery; at least a minute
+            cfg.discovery_interval = max(60, value)
         else:
             cfg.intervals[key] = max(5, value)
 

@@ -18,6 +18,7 @@ from wstui.ui.screens.details import DetailsScreen
 from wstui.ui.screens.plan import PlanScreen
 from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.results import ResultsScreen
+from wstui.ui.screens.summary import SummaryScreen
 from wstui.ui.screens.targets import TargetsScreen
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "tui.md"
@@ -28,7 +29,7 @@ KEY_NAMES = {
     "esc": "escape", "?": "question_mark", ":": "colon", "/": "slash", "*": "asterisk",
     "ctrl+\\": "ctrl+backslash",
 }  # fmt: skip
-SCREENS = ("details", "plan", "results", "log", "targets")
+SCREENS = ("details", "plan", "results", "log", "targets", "summary")
 
 
 def documented_keys() -> dict[str, set[str]]:
@@ -67,6 +68,7 @@ def test_the_docs_table_is_parsed() -> None:
     assert {"r", "enter", "escape"} <= documented["results"]
     assert {"enter", "j", "k", "escape"} <= documented["log"]
     assert {"j", "k", "space", "a"} <= documented["targets"]
+    assert {"j", "k", "g", "G", "r", "escape"} <= documented["summary"]
 
 
 async def test_every_documented_key_is_bound_on_its_screen(make_app, ctx, sim) -> None:
@@ -80,6 +82,7 @@ async def test_every_documented_key_is_bound_on_its_screen(make_app, ctx, sim) -
         "results": lambda: ResultsScreen(plan, resolve("workspaces")),
         "log": AuditScreen,
         "targets": TargetsScreen,
+        "summary": SummaryScreen,
     }
     missing: dict[str, set[str]] = {}
     app = make_app()

@@ -55,6 +55,9 @@ class TestScreens:
     def test_plan(self, snap_compare, snap_app, size):
         assert snap_compare(snap_app, terminal_size=size, run_before=run("plan"))
 
+    def test_summary(self, snap_compare, snap_app, size):
+        assert snap_compare(snap_app, terminal_size=size, run_before=run("summary"))
+
     def test_plan_destructive(self, snap_compare, snap_app, size):
         assert snap_compare(snap_app, terminal_size=size, run_before=run("plan-destructive"))
 

@@ -97,19 +97,40 @@ _CREDENTIAL_CODES = frozenset(
 
 @dataclass(frozen=True)
 class Target:
-    """One place wstui manages: a credentials profile in one region."""
+    """One place wstui manages: a credentials profile in one region.
+
+    `role_arn` set (Organizations discovery, core.org): the credentials are that role,
+    assumed with the profile's credentials (boto3's chain) as the source.
+    """
 
     profile: str | None
     region: str
     account: str = ""
+    role_arn: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.account}/{self.region}"
 
     @property
+    def principal(self) -> str | None:
+        """Whose credentials: the profile (None = default chain), or the role assumed from it.
+        Everything keyed by a target's credentials (clients, status rows) uses this."""
+        if not self.role_arn:
+            return self.profile
+        return f"{self.role_arn}<{self.profile or 'default'}"
+
+    @property
     def label(self) -> str:
+        if self.role_arn:
+            return f"{role_label(self.role_arn)}@{self.region}"
         return f"{self.profile or 'default'}@{self.region}"
+
+
+def role_label(role_arn: str) -> str:
+    """ "arn:aws:iam::111122223333:role/Admin" -> "111122223333/Admin" (short, for tables)."""
+    head, _, name = role_arn.partition(":role/")
+    return f"{head.rsplit(':', 1)[-1]}/{name.rsplit('/', 1)[-1]}"
 
 
 class CredentialsProblem(RuntimeError):
@@ -237,7 +258,7 @@ class Clients:
         self._config: Any = None
         self._lock = threading.Lock()
         self._create_lock = threading.Lock()  # guards sessions and clients
-        self._sessions: dict[str | None, boto3.Session] = {}
+        self._sessions: dict[str | None, boto3.Session] = {}  # by Target.principal
         self._clients: dict[tuple[str | None, str, str], Any] = {}
         self._resolved: dict[tuple[str | None, str], Target] = {}
         self._callers: dict[tuple[str | None, str], str] = {}
@@ -262,22 +283,77 @@ class Clients:
                 session = boto3.Session(profile_name=profile)
             except bex.ProfileNotFound as exc:
                 raise CredentialsProblem(profile, "profile not found in ~/.aws/config") from exc
-            # Timestamps as ISO 8601 UTC text: botocore's default builds a datetime in the
-            # local zone through dateutil for every field (a sixth of a listing's client CPU),
-            # and the cache stores text and epoch seconds anyway.
-            factory = session._session.get_component("response_parser_factory")
-            factory.set_parser_defaults(timestamp_parser=iso_timestamp)
+            _iso_timestamps(session)
             self._sessions[profile] = session
         return self._sessions[profile]
 
+    def _session_of(self, target: Target) -> boto3.Session:
+        """The session whose credentials are the target's (called with _create_lock held)."""
+        if not target.role_arn:
+            return self._session(target.profile)
+        key = target.principal
+        if key not in self._sessions:
+            self._sessions[key] = self._role_session(target)
+        return self._sessions[key]
+
+    def _role_session(self, target: Target) -> boto3.Session:
+        """A session on `target.role_arn`, assumed with the profile's credentials.
+
+        botocore's own assume-role machinery (what a `role_arn` + `source_profile` profile
+        uses): AssumeRoleCredentialFetcher + DeferredRefreshableCredentials, so the role is
+        assumed on first use and re-assumed before the credentials expire. Nothing stored.
+        """
+        import boto3
+        import botocore.session
+        from botocore.credentials import (
+            AssumeRoleCredentialFetcher,
+            CredentialProvider,
+            CredentialResolver,
+            DeferredRefreshableCredentials,
+        )
+
+        source = self._session(target.profile)
+        source_creds = source._session.get_credentials()
+        if source_creds is None:
+            raise CredentialsProblem(target.profile, "no credentials found")
+        sts_url = endpoint_for("sts", self.endpoint_url, self.config_endpoint_url)
+        config = self.config
+
+        def client_creator(service: str, **kwargs: Any) -> Any:
+            kwargs.setdefault("region_name", target.region)
+            kwargs.setdefault("config", config)
+            if sts_url:
+                kwargs.setdefault("endpoint_url", sts_url)
+            return source._session.create_client(service, **kwargs)
+
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator, source_creds, target.role_arn,
+            extra_args={"RoleSessionName": f"wstui-{__version__}".replace("+", "-")[:64]},
+        )  # fmt: skip
+        creds = DeferredRefreshableCredentials(
+            method="assume-role", refresh_using=fetcher.fetch_credentials
+        )
+
+        class _Role(CredentialProvider):  # the only provider: never another chain's keys
+            METHOD = CANONICAL_NAME = "wstui-assume-role"
+
+            def load(self) -> Any:
+                return creds
+
+        core = botocore.session.Session()
+        core.register_component("credential_provider", CredentialResolver([_Role()]))
+        session = boto3.Session(botocore_session=core, region_name=target.region)
+        _iso_timestamps(session)
+        return session
+
     def client(self, service: str, target: Target) -> Any:
-        key = (target.profile, target.region, service)
+        key = (target.principal, target.region, service)
         client = self._clients.get(key)
         if client is not None:
             return client
         with self._create_lock:
             if key not in self._clients:
-                client = self._session(target.profile).client(
+                client = self._session_of(target).client(
                     service,
                     region_name=target.region,
                     endpoint_url=endpoint_for(service, self.endpoint_url, self.config_endpoint_url),
@@ -300,7 +376,7 @@ class Clients:
     # -- identity ------------------------------------------------------------
     def resolve_account(self, target: Target) -> Target:
         """Fill target.account through STS GetCallerIdentity, once per (profile, region)."""
-        key = (target.profile, target.region)
+        key = (target.principal, target.region)
         with self._lock:
             known = self._resolved.get(key)
         if known is not None:
@@ -321,11 +397,11 @@ class Clients:
     def known(self, target: Target) -> Target | None:
         """The target with its account if already resolved (never calls STS)."""
         with self._lock:
-            return self._resolved.get((target.profile, target.region))
+            return self._resolved.get((target.principal, target.region))
 
     def caller_arn(self, target: Target) -> str:
         with self._lock:
-            return self._callers.get((target.profile, target.region), "")
+            return self._callers.get((target.principal, target.region), "")
 
     def target_for(self, account: str, region: str) -> Target | None:
         """The resolved target that owns (account, region), if any."""
@@ -340,7 +416,15 @@ class Clients:
         with self._lock:
             for t in targets:
                 if t.account:
-                    self._resolved.setdefault((t.profile, t.region), t)
+                    self._resolved.setdefault((t.principal, t.region), t)
+
+
+def _iso_timestamps(session: Any) -> None:
+    # Timestamps as ISO 8601 UTC text: botocore's default builds a datetime in the local
+    # zone through dateutil for every field (a sixth of a listing's client CPU), and the
+    # cache stores text and epoch seconds anyway.
+    factory = session._session.get_component("response_parser_factory")
+    factory.set_parser_defaults(timestamp_parser=iso_timestamp)
 
 
 def endpoint_for(
@@ -435,5 +519,5 @@ def targets_from(
 def _dedupe(targets: Iterable[Target]) -> list[Target]:
     seen: dict[tuple[str | None, str], Target] = {}
     for t in targets:
-        seen.setdefault((t.profile, t.region), t)
+        seen.setdefault((t.principal, t.region), t)
     return list(seen.values())

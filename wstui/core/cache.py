@@ -15,10 +15,11 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,7 +30,7 @@ from wstui.core.query import search_column, search_text
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -235,8 +236,26 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
 
 
+def _v8(conn: sqlite3.Connection) -> None:
+    """Accounts found by AWS Organizations discovery (core.org), per discovery source
+    (management profile + role): the regions with WorkSpaces, or why the account cannot be
+    used (the role refused). Targets are rebuilt from it at start-up without AWS calls,
+    and refused accounts stay visible in `:targets` / `wstui targets`."""
+    _script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS org_accounts (
+            source TEXT NOT NULL, account TEXT NOT NULL, name TEXT, role TEXT NOT NULL,
+            regions TEXT NOT NULL DEFAULT '[]', error TEXT, at REAL,
+            PRIMARY KEY (source, account));
+        """,
+    )
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -1067,6 +1086,132 @@ class Cache:
                 row.update(last_attempt=attempt, last_error=error, last_error_at=error_at)
         return rows
 
+    def replace_org_accounts(self, source: str, accounts: Iterable[Mapping[str, Any]]) -> None:
+        """Store one discovery's result for `source` (all of it, atomically: a discovery
+        that did not complete is never stored -- core.org raises before calling this)."""
+        rows = [
+            (source, str(a["account"]), str(a.get("name") or ""), str(a["role"]),
+             json.dumps(sorted(a.get("regions") or ())), a.get("error"), float(a["at"]))
+            for a in accounts
+        ]  # fmt: skip
+        with self._tx() as conn:
+            conn.execute("DELETE FROM org_accounts WHERE source = ?", (source,))
+            conn.executemany(
+                "INSERT INTO org_accounts (source, account, name, role, regions, error, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    # -- summary (core.summary): grouped counts over a kind's cached rows ----------------
+    def table_columns(self, kind: Kind | str) -> set[str]:
+        """The columns the kind's cache table has now (another feature may add some)."""
+        table = resolve(kind).table
+        return {str(r[1]) for r in self.conn.execute(f"PRAGMA table_info({_q(table)})")}
+
+    def grouped(
+        self,
+        kind: Kind | str,
+        by: Sequence[str],
+        total: str | None = None,
+        where: str = "1",
+        params: Sequence[Any] = (),
+    ) -> list[dict[str, Any]]:
+        """count(*) (and sum(`total`)) per distinct `by`, largest count first. Column
+        names must be columns of the table (table_columns): they are quoted, not bound."""
+        kind = resolve(kind)
+        present = self.table_columns(kind)
+        unknown = [c for c in (*by, *([total] if total else [])) if c not in present]
+        if unknown:
+            raise KeyError(f"{kind.table} has no column {', '.join(unknown)}")
+        cols = ", ".join(f"coalesce({_q(c)}, '') AS {_q(c)}" for c in by)
+        extra = f", sum({_q(total)}) AS total" if total else ""
+        group = ", ".join(str(i + 1) for i in range(len(by)))
+        cur = self.conn.execute(
+            f"SELECT {cols}, count(*) AS n{extra} FROM {_q(kind.table)} WHERE {where} "
+            f"GROUP BY {group} ORDER BY n DESC, {group}",
+            tuple(params),
+        )
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    def histogram(
+        self, kind: Kind | str, column: str, edges: Sequence[float], where: str = "1",
+        params: Sequence[Any] = (),
+    ) -> tuple[list[int], int]:
+        """Counts of `column` in the len(edges) + 1 buckets (-inf, e0], (e0, e1], ...,
+        (e_last, +inf) for increasing `edges`, and the count of NULLs; one SQL pass."""
+        kind = resolve(kind)
+        if column not in self.table_columns(kind):
+            raise KeyError(f"{kind.table} has no column {column}")
+        col = _q(column)
+        conds = [f"{col} <= ?"]
+        conds += [f"{col} > ? AND {col} <= ?" for _ in edges[1:]]
+        conds += [f"{col} > ?", f"{col} IS NULL"]
+        bounds = [edges[0], *(v for pair in pairwise(edges) for v in pair), edges[-1]]
+        sums = ", ".join(f"sum(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conds)
+        row = self.conn.execute(
+            f"SELECT {sums} FROM {_q(kind.table)} WHERE {where}", (*bounds, *params)
+        ).fetchone()
+        counts = [int(v or 0) for v in row]
+        return counts[:-1], counts[-1]
+
+    def top_rows(
+        self, kind: Kind | str, expr_columns: Sequence[str], limit: int = 5,
+        show: Sequence[str] = ("id", "user", "account", "region"),
+    ) -> list[dict[str, Any]]:
+        """The rows with the largest max(`expr_columns`) (NULLs ignored), largest first."""
+        kind = resolve(kind)
+        present = self.table_columns(kind)
+        cols = [c for c in expr_columns if c in present]
+        if not cols:
+            return []
+        value = (f"max({', '.join(f'coalesce({_q(c)}, -1e308)' for c in cols)})"
+                 if len(cols) > 1 else _q(cols[0]))  # fmt: skip
+        shown = ", ".join(_q(c) for c in show if c in present)
+        cur = self.conn.execute(
+            f"SELECT {shown}, {value} AS value FROM {_q(kind.table)} "
+            f"WHERE value IS NOT NULL AND value > -1e308 ORDER BY value DESC LIMIT ?",
+            (int(limit),),
+        )
+        return [self._row_dict(cur, r) for r in cur.fetchall()]
+
+    def known_accounts(self, targets: Iterable[TargetLike]) -> list[TargetLike]:
+        """`targets` with the account each last resolved to (target_accounts), where
+        unknown: so a command that makes no STS call still shows each target's rows."""
+        from dataclasses import replace
+
+        known = {(p, r): a for p, r, a in self.conn.execute(
+            "SELECT profile, region, account FROM target_accounts")}  # fmt: skip
+        out = []
+        for t in targets:
+            account = known.get((_profile_of(t), str(t.region)))
+            out.append(replace(t, account=account) if account and not t.account else t)  # type: ignore[type-var]
+        return out
+
+    def note_org_failure(self, source: str, role: str, error: str, at: float) -> None:
+        """A discovery of `source` failed as a whole: one row with account '' says why,
+        beside the accounts found last time (kept: they are still targets)."""
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO org_accounts (source, account, name, role, regions, "
+                "error, at) VALUES (?, '', '', ?, '[]', ?, ?)",
+                (source, role, error, at),
+            )
+
+    def org_accounts(self, source: str | None = None) -> list[dict[str, Any]]:
+        """Discovered accounts (of one source, or all), regions decoded, by account."""
+        sql = "SELECT source, account, name, role, regions, error, at FROM org_accounts"
+        cur = self.conn.execute(
+            sql + (" WHERE source = ?" if source is not None else "") + " ORDER BY source, account",
+            (source,) if source is not None else (),
+        )
+        out = [self._row_dict(cur, r) for r in cur.fetchall()]
+        for row in out:
+            try:
+                row["regions"] = [str(r) for r in json.loads(row["regions"] or "[]")]
+            except (TypeError, ValueError):
+                row["regions"] = []
+        return out
+
     def history(
         self,
         kind: Kind | str | None = None,
@@ -1221,8 +1366,10 @@ class Cache:
 
 
 def _profile_of(target: TargetLike) -> str:
-    """The target's profile as stored ('' = boto3's default chain)."""
-    return str(getattr(target, "profile", None) or "")
+    """The target's credentials as stored: its profile ('' = boto3's default chain), or
+    the role it assumes from it (Target.principal)."""
+    who = getattr(target, "principal", None) if getattr(target, "role_arn", "") else None
+    return str(who or getattr(target, "profile", None) or "")
 
 
 def _target_resolved(conn: sqlite3.Connection, target: TargetLike, now: float) -> None:

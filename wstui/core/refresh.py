@@ -125,11 +125,17 @@ class Refresher:
         follow_interval: float = 5.0,
         kinds: Iterable[str] | None = None,
         tag_source: str = "tagging",
+        discovery: Any = None,
     ) -> None:
         self.cache = cache
+        # Organizations discovery (core.org.Discovery): its targets join `targets`, and it
+        # is re-run when due at the start of a pass (on this refresher's thread).
+        self.discovery = discovery if discovery else None
+        self.static_targets = list(targets)
+        self._discovery_checked = float("-inf")
         self.tag_source = tag_source  # see listers.list_workspaces
         self.clients = clients
-        self.targets = list(targets)
+        self.targets = list(targets) + self._discovered()
         self.kinds = [resolve(k).name for k in kinds] if kinds else list(KINDS)
         self.intervals = {k.name: k.interval for k in KINDS.values()}
         self.intervals.update(intervals or {})
@@ -170,6 +176,31 @@ class Refresher:
                 pass  # a broken listener must not stop the refresher
 
     # -- targets -----------------------------------------------------------
+    def _discovered(self) -> list[Target]:
+        if self.discovery is None:
+            return []
+        try:
+            found = self.discovery.targets(self.cache)
+        except Exception:  # cache busy or damaged: the configured targets still work
+            return []
+        return [t for t in found if t not in self.static_targets]
+
+    def discover_if_due(self, every: float = 60.0) -> bool:
+        """Re-run Organizations discovery if it is due (checked at most every `every`
+        seconds); then the targets are the configured ones plus those discovered, with
+        the accounts already resolved kept. True if the targets changed."""
+        if self.discovery is None or time.monotonic() - self._discovery_checked < every:
+            return False
+        self._discovery_checked = time.monotonic()
+        if not self.discovery.refresh_if_due(self.cache, self.clients):
+            return False
+        known = {(t.principal, t.region): t for t in self.targets}
+        fresh = self.static_targets + self._discovered()
+        targets = [known.get((t.principal, t.region), t) for t in fresh]
+        changed = targets != self.targets
+        self.targets = targets
+        return changed
+
     def _resolve(self, target: Target) -> Target:
         return target if target.account else self.clients.resolve_account(target)
 
@@ -198,6 +229,7 @@ class Refresher:
         """One pass: every target x kind, in parallel (bounded). Returns one result each."""
         names = [resolve(k).name for k in kinds] if kinds else list(self.kinds)
         with self._run_lock:
+            self.discover_if_due(every=0.0)
             return self._run_pass(names, None)
 
     def due(self, now: float | None = None) -> list[tuple[Target, str]]:
@@ -205,7 +237,7 @@ class Refresher:
         out = []
         for t in self.targets:
             for k in self.kinds:
-                last = self._last_run.get((t.profile, t.region, k))
+                last = self._last_run.get((t.principal, t.region, k))
                 if last is None or now - last >= self.intervals.get(k, 300):
                     out.append((t, k))
         return out
@@ -216,10 +248,10 @@ class Refresher:
         resolved = self._resolve_all()
         results: list[RefreshResult] = []
         jobs: list[tuple[Target, str]] = []
-        wanted = {(t.profile, t.region, k) for t, k in only} if only is not None else None
+        wanted = {(t.principal, t.region, k) for t, k in only} if only is not None else None
         for target, error in resolved:
             for name in names:
-                if wanted is not None and (target.profile, target.region, name) not in wanted:
+                if wanted is not None and (target.principal, target.region, name) not in wanted:
                     continue
                 if error is not None:
                     results.append(self._failed(target, name, error, 0.0))
@@ -233,7 +265,7 @@ class Refresher:
     def _failed(self, target: Target, kind: str, error: str, seconds: float) -> RefreshDone:
         with self._cache_lock:
             self.cache.record_attempt(kind, target, error)
-        self._last_run[(target.profile, target.region, kind)] = time.monotonic()
+        self._last_run[(target.principal, target.region, kind)] = time.monotonic()
         done = RefreshDone(target, kind, None, error, 0, seconds)
         self._emit(done)
         return done
@@ -250,7 +282,7 @@ class Refresher:
             )
         with self._cache_lock:
             changes = self.cache.replace_snapshot(kind_name, target, items)
-        self._last_run[(target.profile, target.region, kind_name)] = time.monotonic()
+        self._last_run[(target.principal, target.region, kind_name)] = time.monotonic()
         done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
         self._emit(done)
         return done
@@ -259,7 +291,7 @@ class Refresher:
         lister = getattr(listers, kind.lister)
         if kind.name != WORKSPACES:
             return lister(self.clients, target)
-        key = (target.profile, target.region)
+        key = (target.principal, target.region)
         n = self._passes.get(key, 0)
         memo = self._tag_memo(target)
         # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
@@ -411,6 +443,10 @@ class Refresher:
 
     def _loop(self, tick: float) -> None:
         while not self._stop.is_set():
+            try:
+                self.discover_if_due()
+            except Exception:
+                pass  # stored by core.org (shown in :targets); the known targets go on
             due = self.due()
             if due:
                 with self._run_lock:  # the next pass starts only after this one ends

@@ -32,7 +32,7 @@ def expand(targets: Iterable[Any]) -> list[Any]:
     for t in targets:
         regions = workspaces_regions() if str(t.region).lower() == ALL else (t.region,)
         for region in regions:
-            out.setdefault((t.profile, region), replace(t, region=region))
+            out.setdefault((getattr(t, "principal", t.profile), region), replace(t, region=region))
     return list(out.values())
 
 
@@ -67,8 +67,12 @@ def statuses(
     kind: str = "workspaces",
     interval: int = 60,
     now: float | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[TargetStatus]:
     """One line per target for `kind`: ok, stale (older than 2 intervals), error, pending.
+
+    `names`: account -> name (from Organizations discovery): a discovered target's
+    PROFILE cell is "org:NAME" (else "org:ROLE").
 
     A target whose account is not resolved yet is matched by (profile, region) to the
     cache's unresolved-failure row (which carries the account it last resolved to, if
@@ -84,17 +88,48 @@ def statuses(
     covered: set[tuple[str, str]] = set()
     for t in targets:
         account = str(getattr(t, "account", "") or "")
+        role_arn = str(getattr(t, "role_arn", "") or "")
         if account:
             row = mine.get((account, t.region))
         else:
-            row = unresolved.get((t.profile or None, t.region))
-            account = str((row or {}).get("account") or "")
+            who = getattr(t, "principal", t.profile) if role_arn else t.profile
+            row = unresolved.get((who or None, t.region))
+            # A discovered target names its account in its role ARN before STS confirms it.
+            account = str((row or {}).get("account") or _arn_account(role_arn))
         covered.add((account, t.region))
-        out.append(_one(t.profile, account, t.region, row, interval, now))
+        out.append(_one(_shown_profile(t, names), account, t.region, row, interval, now))
     for key, row in sorted(mine.items()):
         if key not in covered:
             line = _one(None, key[0], key[1], row, interval, now)
             out.append(replace(line, configured=False))
+    return out
+
+
+def _arn_account(role_arn: str) -> str:
+    parts = role_arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _shown_profile(t: Any, names: Mapping[str, str] | None = None) -> str | None:
+    """The PROFILE cell: the profile, or "org:NAME" (the account's name in the
+    Organization, else the role's) for a target found by discovery."""
+    role_arn = str(getattr(t, "role_arn", "") or "")
+    if role_arn:
+        name = (names or {}).get(_arn_account(role_arn))
+        return f"org:{name or role_arn.rsplit('/', 1)[-1]}"
+    return t.profile
+
+
+def refused_statuses(refused: Iterable[Mapping[str, Any]]) -> list[TargetStatus]:
+    """Accounts Organizations discovery found but could not use (the role refused, or no
+    region answered), from the cache's org_accounts rows: one error line each, with the
+    reason -- never silently skipped. Account "" is a discovery that failed as a whole."""
+    out = []
+    for r in refused:
+        who = f"org:{r.get('name') or r.get('role') or '?'}"
+        account = str(r.get("account") or "")
+        reason = str(r.get("error") or "")
+        out.append(TargetStatus(who, account, "-", "error", reason, 0, None, r.get("at")))
     return out
 
 

@@ -50,8 +50,14 @@ class AppContext:
 
             policy = self.policy or Policy(("--read-only",) if self.read_only else ())
             protect = getattr(self.config, "protect_tag", None) or "wstui:protect"
-            self._gateway = Gateway(policy, Scope(self.targets, self.clients), self.clients,
-                                    self.cache, protect_tag=protect)  # fmt: skip
+            # Targets found by Organizations discovery join the selection as the
+            # refresher (re-)discovers them.
+            discovered = None
+            if getattr(self.refresher, "discovery", None) is not None:
+                discovered = lambda: list(self.refresher.targets)  # noqa: E731
+            scope = Scope(self.targets, self.clients, discovered)
+            self._gateway = Gateway(policy, scope, self.clients, self.cache,
+                                    protect_tag=protect)  # fmt: skip
         return self._gateway
 
     @property
@@ -412,6 +418,12 @@ def run_tui(options: Any) -> int:
 
 
 DEMO_REGIONS = ("us-east-1", "eu-west-1")
+# `wstui demo --org`: members of the simulated Organization (name, share of --size,
+# regions, role assumable); the management account keeps the main fleet.
+DEMO_ORG = (("Prod", 0.5, ("us-east-1", "eu-west-1"), True),
+            ("Dev", 0.15, ("eu-west-1",), True),
+            ("Sandbox", 0.1, ("us-east-1",), False),
+            ("Data", 0.2, ("ap-southeast-2",), True))  # fmt: skip
 # Real seconds between demo refreshes: short, so the fast clock's transitions show.
 DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
                   "ipgroups": 120, "aliases": 120, "pools": 60}  # fmt: skip
@@ -438,8 +450,12 @@ def demo_context(options: Any) -> Iterator[AppContext]:
         cache = Cache(Path(tmp.name) / "cache.sqlite")
         clients = Clients(endpoint_url=url)
         targets = [Target(None, region) for region in DEMO_REGIONS]
+        discovery = _demo_organization(sim, int(options.size)) if options.org else None
+        if discovery is not None:
+            targets = []  # every account, the management one too, comes from discovery
         refresher = Refresher(
-            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0
+            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0,
+            discovery=discovery,
         )
         policy = options.policy()
         yield AppContext(
@@ -457,6 +473,20 @@ def demo_context(options: Any) -> Iterator[AppContext]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _demo_organization(sim: Any, size: int) -> Any:
+    """Seed the demo's Organization; the Discovery that finds it (on the refresher's
+    thread, at its first pass: the first frame does not wait for it)."""
+    from wstui.config import OrgSource
+    from wstui.core.org import Discovery
+    from wstui.sim.org import ROLE, seed_organization
+
+    members = [(name, max(1, int(size * share)), regions, ok)
+               for name, share, regions, ok in DEMO_ORG]  # fmt: skip
+    seed_organization(seed=sim.seed_value, now=sim.clock.now(), members=members)
+    regions = tuple(sorted({r for *_, rs, _ in DEMO_ORG for r in rs} | set(DEMO_REGIONS)))
+    return Discovery([OrgSource(None, ROLE, regions)])
 
 
 def _user_theme_dir() -> Path:

@@ -20,7 +20,9 @@ from wstui.core import export, watch
 from wstui.core.query import QueryError
 from wstui.core.query import compile as compile_query
 
-COMMANDS = frozenset({"targets", "target", "ctx", "view", "views", "changes", "export"})
+COMMANDS = frozenset(
+    {"targets", "target", "ctx", "view", "views", "changes", "export", "summary"}
+)
 WATCH_POLL = 2.0
 
 _TRIAGE = ("id", "user", "state", "running_mode", "last_connected", "idle_days", "account", "region")  # fmt: skip
@@ -74,6 +76,10 @@ def command(app: Any, words: list[str]) -> None:
         app.push_screen(ChangesScreen(rest[0] if rest else "24h"))
     elif head == "export":
         export_current(app, rest[0] if rest else None)
+    elif head == "summary":
+        from wstui.ui.screens.summary import SummaryScreen
+
+        app.push_screen(SummaryScreen())
 
 
 # ------------------------------------------------------------------------- views
@@ -174,6 +180,8 @@ def palette_commands(app: Any) -> list[tuple[str, Any, str]]:
                     view.query or "all rows"))  # fmt: skip
     out.append(("Targets: status and narrow (:targets)", partial(command, app, ["targets"]),
                 "accounts and regions"))  # fmt: skip
+    out.append(("Summary: states, idle days, directories, bundles (:summary)",
+                partial(command, app, ["summary"]), "the estate in pictures"))  # fmt: skip
     for since in ("1h", "24h", "7d"):
         out.append((f"Changes in the last {since} (:changes {since})",
                     partial(command, app, ["changes", since]), "from the history"))  # fmt: skip

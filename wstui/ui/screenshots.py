@@ -222,6 +222,11 @@ async def _running_mode(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _summary(pilot: Any) -> None:
+    await pilot.press("colon", *"summary", "enter")
+    await _until(pilot, lambda s: getattr(s, "data", None) is not None)
+
+
 def _steady(step: Step) -> Step:
     """Run a step, then stop cursor blinking so the frame does not depend on timing."""
 
@@ -251,6 +256,7 @@ _STEPS: dict[str, Step] = {
     "directories": _directories,
     "columns": _columns,
     "running-mode": _running_mode,
+    "summary": _summary,
 }
 SCREENS: dict[str, Step] = {name: _steady(step) for name, step in _STEPS.items()}
 

@@ -8,7 +8,7 @@ so matching a row's account against it is also the caller-identity check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wstui.core.aws import Target
@@ -17,9 +17,25 @@ OUTSIDE = "outside the selected targets"
 
 
 class Scope:
-    def __init__(self, targets: Sequence[Target], clients: Any) -> None:
-        self.targets = list(dict.fromkeys(Target(t.profile, t.region) for t in targets))
+    """`discovered`: the targets Organizations discovery found (config `organization =
+    true`), read at each check -- a re-discovery adds or drops accounts while running."""
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        clients: Any,
+        discovered: Callable[[], Sequence[Target]] | None = None,
+    ) -> None:
+        self._selected = _bare(targets)
+        self._discovered = discovered
         self.clients = clients
+
+    @property
+    def targets(self) -> list[Target]:
+        if self._discovered is None:
+            return self._selected
+        found = [t for t in _bare(self._discovered()) if t.role_arn]  # discovery's own only
+        return list(dict.fromkeys([*self._selected, *found]))
 
     def _known(self, t: Target) -> Target | None:
         return self.clients.known(t) if self.clients is not None else None
@@ -76,3 +92,8 @@ class Scope:
                 return t
         unverified = f"; unverified: {'; '.join(problems)}" if problems else ""
         raise Refused(f"{OUTSIDE} (account {account} not selected){unverified}")
+
+
+def _bare(targets: Sequence[Target]) -> list[Target]:
+    """Who and where only: the account is always what STS answers for the credentials."""
+    return list(dict.fromkeys(Target(t.profile, t.region, role_arn=t.role_arn) for t in targets))

@@ -40,7 +40,7 @@ def prompt_words() -> list[str]:
     words: list[str] = []
     for kind in KINDS.values():
         words += [kind.name, *kind.aliases]
-    return [*sorted(set(words)), "log", "help", "q"]
+    return [*sorted(set(words)), "log", "help", "summary", "targets", "q"]
 
 
 class ResourceScreen(Screen):

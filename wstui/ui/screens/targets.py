@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from wstui.core import watch
-from wstui.core.targets import TargetStatus, narrow_query, statuses
+from wstui.core.targets import TargetStatus, narrow_query, refused_statuses, statuses
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
@@ -63,6 +63,7 @@ class TargetsScreen(Screen):
         yield HeaderBar(id="header")
         yield Static(id="who")
         yield ListTable(id="targets-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="target-reason")  # the cursor line's reason, whole (80 columns)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -86,7 +87,18 @@ class TargetsScreen(Screen):
             info = watch.current(ctx.cache, time.time())
         except Exception:  # cache busy: keep what is shown
             return
-        self.lines = statuses(rows, self._targets(), self.kind, resolve(self.kind).interval, now)
+        discovery = getattr(ctx.refresher, "discovery", None)
+        names: dict[str, str] = {}
+        refused = []
+        if discovery:  # accounts that refused the role: shown with the reason, not skipped
+            try:
+                names = discovery.names(ctx.cache)
+                refused = refused_statuses(discovery.refused(ctx.cache))
+            except Exception:  # cache busy: the next load shows them
+                pass
+        interval = resolve(self.kind).interval
+        self.lines = statuses(rows, self._targets(), self.kind, interval, now, names=names)
+        self.lines += refused
         counts = {k: sum(1 for s in self.lines if s.status == k) for k in STYLES}
         summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
         self.query_one(HeaderBar).show(
@@ -109,6 +121,15 @@ class TargetsScreen(Screen):
             table.add_row(*status_cells(s, (s.account, s.region) in self.picked))
         if self.lines:
             table.move_cursor(row=min(cursor, len(self.lines) - 1))
+        self._show_reason()
+
+    @on(DataTable.RowHighlighted)
+    def _show_reason(self) -> None:
+        line = self._cursor_line()
+        reason = f"{line.status.upper()}: {line.reason}" if line and line.reason else ""
+        box = self.query_one("#target-reason", Static)
+        box.update(safe_text(reason))
+        box.display = bool(reason)
 
     def _cursor_line(self) -> TargetStatus | None:
         row = self.query_one(DataTable).cursor_row
@@ -126,10 +147,10 @@ class TargetsScreen(Screen):
             table.move_cursor(row=table.cursor_row + 1)
 
     def action_narrow(self) -> None:
-        keys = set(self.picked)
+        keys = {k for k in self.picked if k[1] != "-"}  # "-": an account not usable
         if not keys:
             line = self._cursor_line()
-            if line is None:
+            if line is None or line.region == "-":
                 return
             keys = {(line.account, line.region)}
         self._apply(narrow_query(keys))
