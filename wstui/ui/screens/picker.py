@@ -75,13 +75,11 @@ class PickerScreen(ModalScreen[str | None]):
         self.rows: list[dict] = []
 
     def compose(self) -> ComposeResult:
-        where = f"{self.aws_account or '?'}/{self.aws_region}"
         with Vertical(classes="dialog", id="picker-box"):
             yield Static(
-                Content.assemble((f"{self.field}: pick a {self.kind.title} ", "bold"),
-                                 (f"({clean(where)}, from the cache)", "$text-muted")),
+                Content.styled(f"Pick {self.kind.title} for {clean(self.field)}", "bold"),
                 classes="dialog-title",
-            )  # fmt: skip
+            )
             yield Input(placeholder="type to filter (id, name…)", id="picker-filter")
             yield OptionList(id="picker-list")
             yield Static("", id="picker-count")
@@ -107,9 +105,10 @@ class PickerScreen(ModalScreen[str | None]):
         options.add_options([Option(picker_label(r), id=str(r["id"])) for r in self.rows])
         if self.rows:
             options.highlighted = 0
-        more = " (first 500: filter to narrow)" if len(self.rows) >= MAX_LISTED else ""
-        count = f"{len(self.rows):,} {self.kind.title.lower()}{more}" if self.rows else (
-            f"no cached {self.kind.title.lower()} in {self.aws_account or '?'}/{self.aws_region} match")  # fmt: skip
+        where = f"{self.aws_account or '?'}/{self.aws_region}"
+        more = ", the first 500: type to narrow" if len(self.rows) >= MAX_LISTED else ""
+        count = (f"{len(self.rows):,} cached in {where}{more}" if self.rows
+                 else f"none cached in {where} match")  # fmt: skip
         self.query_one("#picker-count", Static).update(Content.styled(count, "$text-muted"))
 
     @on(Input.Changed, "#picker-filter")

@@ -28,7 +28,7 @@ from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
-PLAN_COLUMNS = (("RESOURCE", 16), ("NAME", 18), ("CHANGES", 38))
+PLAN_COLUMNS = (("RESOURCE", 15), ("NAME", 16), ("CHANGES", 32))  # 69 cells with padding: fits at 80
 MAX_REFUSED_SHOWN = 5
 
 
@@ -174,8 +174,8 @@ class TagPlanScreen(ModalScreen[bool]):
         for title, width in PLAN_COLUMNS:
             table.add_column(title, width=width)
         for c in self.plan.changes[:1000]:
-            table.add_row(safe_text(c.id, max_cells=16), safe_text(c.name, max_cells=18),
-                          safe_text(c.describe(), max_cells=200))  # fmt: skip
+            table.add_row(safe_text(c.id, max_cells=15), safe_text(c.name, max_cells=16),
+                          safe_text(c.describe(), max_cells=PLAN_COLUMNS[2][1]))  # fmt: skip
         # Not focusable: Enter must confirm, not select a row; the screen's keys scroll it.
         table.can_focus = False
 
