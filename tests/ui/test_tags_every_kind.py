@@ -85,3 +85,15 @@ async def test_tags_of_directory_ipgroup_image_show_in_details_and_filter(
             assert f"team-{short}" in screen_text(app) and "Owner" in screen_text(app)
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, DetailsScreen))
+
+
+async def test_a_pool_says_its_tags_are_not_read(make_app: Any, ctx: Any) -> None:
+    """Pools are not a DescribeTags resource type: never "Tags (0)" for tags never read."""
+    app = make_app(start_kind="pools")
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: getattr(app.screen, "kind", None) is not None)
+        await wait_for(pilot, lambda: app.screen.table.cursor_key is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen))
+        await wait_for(pilot, lambda: "Tags (not read)" in screen_text(app))
+        assert "Tags (0)" not in screen_text(app)
