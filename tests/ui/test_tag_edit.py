@@ -186,3 +186,15 @@ def test_plan_skips_what_the_api_would_refuse() -> None:
     assert plan_tags("bundles", bundles, parse_edit("A=1")).skipped[0].reason == "Amazon's public bundles take no tags"  # fmt: skip
     pools = [{"account": "1", "region": US, "id": "wspool-1", "tags": {}}]
     assert "CreateTags" in plan_tags("pools", pools, parse_edit("A=1")).skipped[0].reason
+
+
+async def test_the_palette_opens_the_tag_editor(make_app, ctx) -> None:
+    from wstui.ui.screens.palette import WstuiCommands
+
+    app = make_app()
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+        entry = next(cb for t, cb, _ in WstuiCommands(app.screen, None)._commands()
+                     if t == "Edit tags of marked WorkSpaces (T)")  # fmt: skip
+        entry()
+        await wait_for(pilot, lambda: isinstance(app.screen, TagEditorScreen))
