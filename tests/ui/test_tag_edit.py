@@ -194,7 +194,12 @@ async def test_the_palette_opens_the_tag_editor(make_app, ctx) -> None:
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
-        entry = next(cb for t, cb, _ in WstuiCommands(app.screen, None)._commands()
-                     if t == "Edit tags of marked WorkSpaces (T)")  # fmt: skip
-        entry()
+        titles = [t for t, _, _ in WstuiCommands(app.screen, None)._commands()]
+        assert "Edit tags of marked WorkSpaces (T)" in titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await type_text(pilot, "Edit tags of marked")
+        await wait_for(pilot, lambda: "WorkSpaces (T)" in screen_text(app))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, TagEditorScreen))
+        await wait_for(pilot, lambda: getattr(app.focused, "id", None) == "tag-set")

@@ -86,10 +86,12 @@ class PickerScreen(ModalScreen[str | None]):
             yield Static(Content.styled("↑↓ PgUp PgDn: move   enter: choose   esc: cancel",
                                         "$text-muted"), id="picker-hint")  # fmt: skip
 
+    AUTO_FOCUS = "#picker-filter"
+
     def on_mount(self) -> None:
-        self.load("")
-        self.query_one("#picker-filter", Input).focus()
-        self.call_after_refresh(self._fit)
+        if self.query("#picker-list"):  # not when the app is closing under it
+            self.load("")
+            self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit)

@@ -71,6 +71,7 @@ class TagEditorScreen(ModalScreen[TagEdit | None]):
     """Two fields: tags to set, keys to remove. Enter plans; a bad entry is explained."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="wstui.tags.cancel")]
+    AUTO_FOCUS = "#tag-set"
 
     def __init__(self, kind: Any, count: int) -> None:
         super().__init__(classes="modal")
@@ -92,9 +93,6 @@ class TagEditorScreen(ModalScreen[TagEdit | None]):
                 Content("Enter: plan   Tab: next field   esc: cancel   (a comma separates tags)"),
                 classes="hint",
             )
-
-    def on_mount(self) -> None:
-        self.query_one("#tag-set", Input).focus()
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
