@@ -98,7 +98,10 @@ def list_workspaces(
     `tag_source` is "tagging" (Resource Groups Tagging API, DescribeTags if denied) or
     "describe" (DescribeTags only).
     """
-    directories = [d["DirectoryId"] for d in list_directories(clients, target)]
+    directories = [
+        d["DirectoryId"]
+        for d in _paginate(clients, target, "describe_workspace_directories", "Directories")
+    ]
     # Two pools of `workers`: one walks the directories' page chains (and, for a small
     # region, the region-wide connection-status chain); the other reads by id as the
     # directory pages arrive -- connection status 25 ids per call once the region proves
@@ -295,30 +298,70 @@ def describe_workspaces_by_ids(clients: Clients, target: Target, ids: list[str])
 
 
 # -- other kinds -----------------------------------------------------------
+# DescribeTags takes "WorkSpaces, registered directories, images, custom bundles, IP access
+# control groups, and connection aliases" (API Reference, CreateTags/DescribeTags): one
+# call per resource. These kinds count tens of resources and refresh every 10-60 minutes,
+# so at most OTHER_TAG_BUDGET calls per listing stay cheap.
+OTHER_TAG_BUDGET = 500
+
+
+def _with_tags(
+    clients: Clients, target: Target, items: list[dict], id_field: str,
+    taggable: Callable[[dict], bool] = lambda _item: True,
+) -> list[dict]:
+    """Merge each item's DescribeTags answer under "Tags" (in parallel, bounded).
+
+    An item whose tags could not be read (denied, gone meanwhile, over budget) gets no
+    "Tags" key: unknown, never mistaken for "no tags".
+    """
+    from botocore.exceptions import ClientError
+
+    wanted = [i for i in items if taggable(i) and i.get(id_field)][:OTHER_TAG_BUDGET]
+
+    def tags(item: dict) -> TagList | None:
+        try:
+            resp = clients.workspaces(target).describe_tags(ResourceId=str(item[id_field]))
+        except ClientError:
+            return None
+        return list(resp.get("TagList") or [])
+
+    for item, found in zip(wanted, _parallel(tags, wanted), strict=True):
+        if found is not None:
+            item["Tags"] = found
+    return items
+
+
 def list_directories(clients: Clients, target: Target) -> list[dict]:
-    return _paginate(clients, target, "describe_workspace_directories", "Directories")
+    items = _paginate(clients, target, "describe_workspace_directories", "Directories")
+    return _with_tags(clients, target, items, "DirectoryId")
+
+
+def _custom_bundle(bundle: dict) -> bool:
+    return str(bundle.get("Owner") or "").upper() != "AMAZON"  # public bundles take no tags
 
 
 def list_bundles(clients: Clients, target: Target) -> list[dict]:
-    """The account's own bundles and the AMAZON public ones."""
+    """The account's own bundles (with their tags) and the AMAZON public ones."""
     own = _paginate(clients, target, "describe_workspace_bundles", "Bundles")
     amazon = _paginate(clients, target, "describe_workspace_bundles", "Bundles", Owner="AMAZON")
     seen: dict[str, dict] = {}
     for b in [*own, *amazon]:
         seen.setdefault(b["BundleId"], b)
-    return list(seen.values())
+    return _with_tags(clients, target, list(seen.values()), "BundleId", _custom_bundle)
 
 
 def list_images(clients: Clients, target: Target) -> list[dict]:
-    return _paginate(clients, target, "describe_workspace_images", "Images")
+    items = _paginate(clients, target, "describe_workspace_images", "Images")
+    return _with_tags(clients, target, items, "ImageId")
 
 
 def list_ip_groups(clients: Clients, target: Target) -> list[dict]:
-    return _paginate(clients, target, "describe_ip_groups", "Result")
+    items = _paginate(clients, target, "describe_ip_groups", "Result")
+    return _with_tags(clients, target, items, "groupId")
 
 
 def list_connection_aliases(clients: Clients, target: Target) -> list[dict]:
-    """Aliases with "ConnectionAliasPermissions" (who they are shared with) merged in."""
+    """Aliases with "ConnectionAliasPermissions" (who they are shared with) and "Tags"."""
     client = clients.workspaces(target)
     aliases = _next_token_loop(client.describe_connection_aliases, "ConnectionAliases")
 
@@ -331,9 +374,10 @@ def list_connection_aliases(clients: Clients, target: Target) -> list[dict]:
     perms = _parallel(permissions, [a["AliasId"] for a in aliases])
     for alias, p in zip(aliases, perms, strict=True):
         alias["ConnectionAliasPermissions"] = p
-    return aliases
+    return _with_tags(clients, target, aliases, "AliasId")
 
 
 def list_pools(clients: Clients, target: Target) -> list[dict]:
+    # Pools are not among DescribeTags' documented resource types: their tags are not read.
     client = clients.workspaces(target)
     return _next_token_loop(client.describe_workspaces_pools, "WorkspacesPools")

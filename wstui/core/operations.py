@@ -31,6 +31,12 @@ SCREENS = (
 # Kinds whose resources take tags (CreateTags/DeleteTags/DescribeTags ResourceId).
 TAGGABLE = ("workspaces", "directories", "bundles", "images", "ipgroups", "aliases", "pools")
 MAX_TAGS = 50
+# botocore shape of an id -> the kind whose cached rows a form's picker lists.
+PICK_SHAPES = {
+    "DirectoryId": "directories", "BundleId": "bundles", "WorkspaceImageId": "images",
+    "IpGroupId": "ipgroups", "ConnectionAliasId": "aliases", "WorkspacesPoolId": "pools",
+    "WorkspaceId": "workspaces",
+}  # fmt: skip
 
 
 @cache
@@ -290,6 +296,25 @@ class Field:
     @property
     def enum(self) -> tuple[str, ...]:
         return tuple(self.shape.enum or ()) if self.type == "string" else ()
+
+    def pick_kind(self, screen: str = "") -> str | None:
+        """The resource kind whose cached ids may fill this field, else None.
+
+        One rule for every form: the botocore shape of the value (of its items, for a
+        list) names the kind -- DirectoryId, BundleId, WorkspaceImageId, IpGroupId, ... --
+        so ResourceId typed DirectoryId picks directories. The tag operations' ResourceId
+        (NonEmptyString, "the WorkSpaces resource") picks from the screen's own kind; an
+        untyped ResourceId documented as a directory id picks directories.
+        """
+        shape = self.shape.member if self.type == "list" else self.shape
+        kind = PICK_SHAPES.get(str(shape.name))
+        if kind is None and self.path[-1] in ("ResourceId", "ResourceIds"):
+            # Untyped ResourceId: the model's own words say what it names.
+            if "directory" in self.doc.lower():
+                kind = "directories"
+            elif "WorkSpaces resource" in self.doc and screen in TAGGABLE:
+                kind = screen
+        return kind
 
     @property
     def syntax(self) -> str:

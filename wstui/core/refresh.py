@@ -351,6 +351,31 @@ class Refresher:
                 _delete_items(self.cache, target, gone)
         return states
 
+    def refresh_tags(self, kind: str, target: Target, ids: Sequence[str]) -> dict[str, list]:
+        """Re-read the tags of these resources (DescribeTags, one call each) into the cache,
+        after a tag edit: the kind's next listing may be an hour away. id -> tags read."""
+        kind_name = resolve(kind).name
+        target = self._resolve(target)
+        client = self.clients.workspaces(target)
+        fresh: dict[str, list] = {}
+        for rid in dict.fromkeys(ids):
+            try:
+                fresh[rid] = list(client.describe_tags(ResourceId=rid).get("TagList") or [])
+            except Exception:  # gone or denied: the next listing settles it
+                continue
+        items = []
+        with self._cache_lock:
+            for rid, tags in fresh.items():
+                row = self.cache.get(kind_name, (str(target.account), target.region, rid))
+                if row is not None:
+                    items.append({**raw_of(row), "Tags": tags})
+            if items:
+                self.cache.upsert_items(kind_name, target, items)
+        if kind_name == WORKSPACES:
+            memo = self._tags.setdefault((target.account, target.region), {})
+            memo.update(fresh)
+        return fresh
+
     def follow(
         self,
         keys: Iterable[Key],

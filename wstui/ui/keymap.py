@@ -76,6 +76,7 @@ RESOURCE_BINDINGS: list[Binding] = [
     _b("ctrl+r", "refresh_now", "Refresh", "refresh", show=False),
     _b("q", "quit", "Quit", "quit.q", show=False),
     _b("o", "app.operations", "Ops", "operations"),  # every API operation of the kind
+    _b("T", "edit_tags", "Edit tags", "tags", show=False),  # marked rows, planned + audited
     *(
         _b(key, f"act('{name}')", ACTION_TITLES[name], name, show=name in FOOTER_ACTIONS)
         for name, key in MUTATION_KEYS.items()

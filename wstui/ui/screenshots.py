@@ -227,6 +227,81 @@ async def _summary(pilot: Any) -> None:
     await _until(pilot, lambda s: getattr(s, "data", None) is not None)
 
 
+async def _screen_is(pilot: Any, name: str, timeout: float = 10.0) -> None:
+    await _until(pilot, lambda s: type(s).__name__ == name, timeout)
+
+
+async def _targets(pilot: Any) -> None:
+    await pilot.press("colon", *"targets", "enter")
+    await _screen_is(pilot, "TargetsScreen")
+
+
+async def _changes(pilot: Any) -> None:
+    await pilot.press("colon", *"changes", "enter")
+    await _screen_is(pilot, "ChangesScreen")
+
+
+async def _ops_picker(pilot: Any) -> None:
+    await pilot.press("o")
+    await _screen_is(pilot, "OperationsScreen")
+
+
+async def _form_picker(pilot: Any) -> None:
+    """Associate an alias with a directory: the form, its ResourceId picker open on it."""
+    await pilot.press("colon", *"alias", "enter")
+    await _until(pilot, lambda s: getattr(getattr(s, "kind", None), "name", "") == "aliases")
+    await pilot.press("o")
+    await _screen_is(pilot, "OperationsScreen")
+    await pilot.press("a")
+    await _screen_is(pilot, "FormScreen")
+    await pilot.press("tab")  # AliasId -> ResourceId (the directory)
+    await pilot.press("ctrl+o")
+    await _screen_is(pilot, "PickerScreen")
+
+
+async def _ip_rules(pilot: Any) -> None:
+    await pilot.press("colon", *"ipgroup", "enter")
+    await _until(pilot, lambda s: getattr(getattr(s, "kind", None), "name", "") == "ipgroups")
+    await pilot.press("o")
+    await _screen_is(pilot, "OperationsScreen")
+    await pilot.press("e")
+    await _screen_is(pilot, "IpRulesScreen")
+
+
+async def _csv_create(pilot: Any) -> None:
+    await pilot.press("o")
+    await _screen_is(pilot, "OperationsScreen")
+    await pilot.press("V")
+    await _screen_is(pilot, "CsvCreateScreen")
+
+
+async def _tag_plan(pilot: Any) -> None:
+    await pilot.press("space", "space", "space", "T")
+    await _screen_is(pilot, "TagEditorScreen")
+    await pilot.press(*"Project=apollo, Tier=gold", "tab", *"Team", "enter")
+    await _screen_is(pilot, "TagPlanScreen")
+
+
+async def _results(pilot: Any) -> None:
+    """Reboot three marked WorkSpaces (sent to the in-process simulator), followed until
+    settled: the simulator's clock is moved past the reboot."""
+    await pilot.press("slash", *"state=AVAILABLE", "enter")
+    await _until(pilot, lambda s: getattr(s, "query_text", "") == "state=AVAILABLE")
+    await pilot.press("space", "space", "space", "b")
+    await _screen_is(pilot, "PlanScreen")
+    await pilot.press("enter")
+    await _until(pilot, lambda s: getattr(s, "finished", False), 20)
+    sim = getattr(pilot.app.ctx, "screenshot_sim", None)
+    if sim is not None:
+        sim.clock.advance(600)
+    await _until(pilot, lambda s: getattr(s, "followed", False), 20)
+
+
+async def _audit_log(pilot: Any) -> None:
+    await pilot.press("colon", *"log", "enter")
+    await _until(pilot, lambda s: type(s).__name__ == "AuditScreen" and bool(s.rows))
+
+
 def _steady(step: Step) -> Step:
     """Run a step, then stop cursor blinking so the frame does not depend on timing."""
 
@@ -257,8 +332,18 @@ _STEPS: dict[str, Step] = {
     "columns": _columns,
     "running-mode": _running_mode,
     "summary": _summary,
+
+    "targets": _targets,
+    "ops-picker": _ops_picker,
+    "form-picker": _form_picker,
+    "ip-rules": _ip_rules,
+    "csv-create": _csv_create,
+    "tag-plan": _tag_plan,
 }
-SCREENS: dict[str, Step] = {name: _steady(step) for name, step in _STEPS.items()}
+# These send calls: each size gets a freshly seeded cache and simulator, shot in order
+# (the audit log and the changes show the reboot the results screen sent).
+_SENDING: dict[str, Step] = {"results": _results, "audit-log": _audit_log, "changes": _changes}
+SCREENS: dict[str, Step] = {name: _steady(step) for name, step in {**_STEPS, **_SENDING}.items()}
 
 
 async def shoot(ctx: AppContext, name: str, size: tuple[int, int], out: Path) -> Path:
@@ -276,7 +361,24 @@ async def _shoot_all(ctx: AppContext, out: Path) -> list[Path]:
     paths = []
     for size in SIZES:
         for name in SCREENS:
-            paths.append(await shoot(ctx, name, size, out))
+            if name not in _SENDING:
+                paths.append(await shoot(ctx, name, size, out))
+    return paths
+
+
+def _shoot_sending(out: Path) -> list[Path]:
+    paths = []
+    for size in SIZES:
+        with (
+            tempfile.TemporaryDirectory(prefix="wstui-shots-") as tmp,
+            seeded_context(Path(tmp)) as (ctx, sim),
+        ):
+            ctx.screenshot_sim = sim  # type: ignore[attr-defined]  # _results moves its clock
+            try:
+                for name in _SENDING:
+                    paths.append(asyncio.run(shoot(ctx, name, size, out)))
+            finally:
+                ctx.refresher.stop()
     return paths
 
 
@@ -290,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         frozen_cache_clock(),
     ):
         paths = asyncio.run(_shoot_all(ctx, out))
+        paths += _shoot_sending(out)
     for path in paths:
         print(path)
     return 0

@@ -99,6 +99,15 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
     return sorted(tags_of_row(row).items())
 
 
+def tags_unread_reason(kind: str, raw: dict) -> str:
+    """Why a row has no known tags (so "Tags (0)" is never shown for tags never read)."""
+    if kind == "pools":
+        return "pools are not a DescribeTags resource type (API Reference): not read"
+    if kind == "bundles" and str(raw.get("Owner") or "").upper() == "AMAZON":
+        return "Amazon's public bundles take no tags"
+    return "not read yet (they are read on this kind's next refresh)"
+
+
 class DetailsScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [*DETAILS_BINDINGS]
 
@@ -154,9 +163,11 @@ class DetailsScreen(Screen):
         if seen:
             lines.append(field_line("SEEN", format_value(seen, "ts")))
         tags = row_tags(cache, self.kind.name, self.key, row)
-        lines += [Content(""), Content.styled(f"Tags ({len(tags)})", "bold $accent")]
+        unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind.name, raw)
+        title = "Tags (not read)" if unread else f"Tags ({len(tags)})"
+        lines += [Content(""), Content.styled(title, "bold $accent")]
         lines += [ln for k, v in tags for ln in field_lines(k, clean(v))] or [
-            Content.styled("none", "$text-muted")
+            Content.styled(unread or "none", "$text-muted")
         ]
         api = {k: v for k, v in raw.items() if k != USAGE_KEY}
         lines += [Content(""), Content.styled("All API fields", "bold $accent")]

@@ -29,6 +29,8 @@ from wstui.ui.screens._text import clean, multiline
 
 FORM_BINDINGS = [
     Binding("ctrl+s", "submit", "Send", id="wstui.form.submit", priority=True),
+    # On an id field: pick from the cached rows of its kind (wstui.ui.screens.picker).
+    Binding("ctrl+o,f4", "pick", "Pick id", id="wstui.form.pick", priority=True),
     Binding("escape", "cancel", "Close", id="wstui.form.cancel"),
 ]
 MAX_PROBLEMS = 6  # lines of problems above the fields; the rest are counted
@@ -143,14 +145,18 @@ class FormScreen(ModalScreen["ops.Result | None"]):
                 for i, f in enumerate(self.fields):
                     mark = " *" if f.required else ""
                     yield Static(Content.assemble((f.name, "bold"), mark), classes="field-label")
-                    if f.syntax:
-                        yield Static(Content(clean(f.syntax)), classes="field-hint")
+                    hint = f.syntax
+                    if f.pick_kind(self.screen_name):
+                        hint = f"{hint}  " if hint else ""
+                        hint += f"ctrl+o/F4: pick from the cached {f.pick_kind(self.screen_name)}"
+                    if hint:
+                        yield Static(Content(clean(hint)), classes="field-hint")
                     yield Input(
                         value=self.initial.get(f.name, ""), id=f"field-{i}",
                         placeholder=clean(f.doc[:80]) if f.doc else f.type,
                         select_on_focus=False,  # typing adds to a prefilled value
                     )  # fmt: skip
-            hint = "ctrl+s: send  esc: close  tab: next field  pgup/pgdn: scroll  * required"
+            hint = "ctrl+s: send  esc: close  tab: next  ctrl+o: pick id  pgup/pgdn  * required"
             yield Static(Content.styled(hint, "$text-muted"), id="form-hint")
 
     def on_mount(self) -> None:
@@ -191,6 +197,34 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     def set_value(self, name: str, value: str) -> None:
         i = next(i for i, f in enumerate(self.fields) if f.name == name)
         self.query_one(f"#field-{i}", Input).value = value
+
+    def action_pick(self) -> None:
+        """Open the picker for the focused field, if its value is an id of a cached kind."""
+        focused = self.focused
+        if not isinstance(focused, Input) or not (focused.id or "").startswith("field-"):
+            return
+        f = self.fields[int(str(focused.id)[len("field-"):])]
+        kind = f.pick_kind(self.screen_name)
+        if kind is None:
+            self.notify(f"{f.name} takes no id of a listed kind: type it", severity="warning")
+            return
+        from wstui.ui.screens.picker import PickerScreen
+
+        account = str(getattr(self.target, "account", "") or "")
+        region = str(getattr(self.target, "region", "") or "")
+
+        def picked(value: str | None) -> None:
+            if not value:
+                return
+            if f.type == "list":  # GroupIds, ...: add to the ids already there
+                have = [v.strip() for v in focused.value.split(",") if v.strip()]
+                focused.value = ", ".join(have if value in have else [*have, value])
+            else:
+                focused.value = value
+            focused.cursor_position = len(focused.value)
+            self.set_focus(focused)
+
+        self.app.push_screen(PickerScreen(self.ctx.cache, kind, account, region, f.name), picked)
 
     def show_problems(self, lines: list[str], title: str = "") -> None:
         parts: list[Content] = []

@@ -503,6 +503,12 @@ class ResourceScreen(Screen):
 
         start_action(self, name)
 
+    def action_edit_tags(self) -> None:
+        """Bulk tag edit of the marked rows (or the cursor row): wstui.ui.screens.tag_edit."""
+        from wstui.ui.screens.tag_edit import start_tag_edit
+
+        start_tag_edit(self)
+
     def target_rows(self) -> tuple[list[dict], int]:
         """The marked rows (or the cursor row), and how many marks the filter hides."""
         cache, kind = self.ctx.cache, self.kind.name
