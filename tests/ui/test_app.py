@@ -57,7 +57,8 @@ class TestFilter:
             await apply_filter(pilot, "state=STOPPED")
             before = state_rows(screen_text(app))
             await pilot.press(*" and (")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: getattr(app.screen, "rejected_text", None)
+                           == "state=STOPPED and (")  # fmt: skip
             text = screen_text(app)
             assert "✗ at " in text and "expected" in text
             assert state_rows(text) == before

@@ -159,7 +159,8 @@ async def _filter_error(pilot: Any) -> None:
     await pilot.press("slash", *"state=STOPPED")
     await _until(pilot, lambda s: s.query_text == "state=STOPPED")
     await pilot.press(*" and (")
-    await _until(pilot, lambda s: bool(str(s.query_one("#query-error").render()).strip()))
+    # The debounce may first reject a prefix ("... and"): wait for the whole text's error.
+    await _until(pilot, lambda s: getattr(s, "rejected_text", None) == "state=STOPPED and (")
 
 
 async def _until(pilot: Any, ready: Any, timeout: float = 5.0) -> None:

@@ -287,8 +287,10 @@ class ResourceScreen(Screen):
         except QueryError as exc:
             # The message carries the position: "at 14: expected a value".
             error.update(Content.styled(f"✗ {clean(exc)}", "bold $error"))
+            self.rejected_text: str | None = text  # what the error line is about
             return False
         error.update("")
+        self.rejected_text = None
         self.query_text, self.where, self.params = text, where, list(params)
         self.source.set_filter(where, params)
         self.table.set_source(self.table.source)  # recount and re-place the cursor
