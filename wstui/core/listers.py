@@ -92,12 +92,16 @@ def list_workspaces(
     workers: int = MAX_WORKERS,
     tag_budget: int = TAG_BUDGET,
     tag_source: str = "tagging",
+    on_call: Callable[[int], None] | None = None,
 ) -> list[dict]:
     """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in.
 
     `tag_source` is "tagging" (Resource Groups Tagging API, DescribeTags if denied) or
-    "describe" (DescribeTags only).
+    "describe" (DescribeTags only). `on_call(n)` is called (from worker threads) after
+    each call that returned: n WorkSpaces listed by a DescribeWorkspaces page, 0 for the
+    other reads (connection status, tags) -- live progress (core.progress).
     """
+    counted = _counting(on_call)
     directories = [
         d["DirectoryId"]
         for d in _paginate(clients, target, "describe_workspace_directories", "Directories")
@@ -120,7 +124,7 @@ def list_workspaces(
 
     def read_tags(ids: list[str]) -> None:
         for chunk in _chunks(ids, TAGGING_PAGE):
-            tag_reads.append(by_ids.submit(_tags_by_arn, clients, target, chunk))
+            tag_reads.append(by_ids.submit(counted(_tags_by_arn), clients, target, chunk))
 
     def listed_page(ids: list[str], last: bool = False) -> None:
         with lock:
@@ -138,7 +142,7 @@ def list_workspaces(
                 ids, backlog[:] = [*backlog, *ids], []
         todo = [i for i in ids if i not in status]
         for chunk in _chunks(todo, IDS_PER_DESCRIBE):
-            status_reads.append(by_ids.submit(_status_by_ids, clients, target, chunk))
+            status_reads.append(by_ids.submit(counted(_status_by_ids), clients, target, chunk))
 
     def one_directory(directory_id: str) -> list[dict]:
         client = clients.workspaces(target)
@@ -151,6 +155,8 @@ def list_workspaces(
             batch = page.get("Workspaces") or []
             got.extend(batch)
             listed_page([w["WorkspaceId"] for w in batch])
+            if on_call is not None:
+                on_call(len(batch))
             token = page.get("NextToken")
             if not token:
                 return got
@@ -164,6 +170,8 @@ def list_workspaces(
             )
             for s in page.get("WorkspacesConnectionStatus") or []:
                 status[s.get("WorkspaceId")] = s
+            if on_call is not None:
+                on_call(0)
             token = page.get("NextToken")
             if not token:
                 break
@@ -185,7 +193,7 @@ def list_workspaces(
     missing = [w["WorkspaceId"] for w in items if w["WorkspaceId"] not in status]
     if cut.is_set() and missing:  # ids the chain and the pipelined reads both missed
         for found in _parallel(
-            lambda ids: _status_by_ids(clients, target, ids),
+            lambda ids: counted(_status_by_ids)(clients, target, ids),
             list(_chunks(missing, IDS_PER_DESCRIBE)),
             workers,
         ):
@@ -198,8 +206,25 @@ def list_workspaces(
         for ws in items:
             ws["Tags"] = list(tagged.get(ws["WorkspaceId"], []))
     else:
-        _merge_tags(clients, target, items, known_tags, workers, tag_budget)
+        _merge_tags(clients, target, items, known_tags, workers, tag_budget, on_call)
     return items
+
+
+def _counting(on_call: Callable[[int], None] | None) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Wraps a by-id read so that each call that returned is reported as one call."""
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        if on_call is None:
+            return fn
+
+        def counted(*args: Any) -> T:
+            result = fn(*args)
+            on_call(0)
+            return result
+
+        return counted
+
+    return wrap
 
 
 def _partition(region: str) -> str:
@@ -257,12 +282,15 @@ def _merge_tags(
     known: dict[str, TagList] | None,
     workers: int,
     budget: int,
+    on_call: Callable[[int], None] | None = None,
 ) -> None:
     known = known or {}
     missing = [ws["WorkspaceId"] for ws in items if ws["WorkspaceId"] not in known][:budget]
 
     def tags(resource_id: str) -> TagList:
         resp = clients.workspaces(target).describe_tags(ResourceId=resource_id)
+        if on_call is not None:
+            on_call(0)
         return list(resp.get("TagList") or [])
 
     fetched = dict(zip(missing, _parallel(tags, missing, workers), strict=True))

@@ -20,6 +20,7 @@ from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
 from wstui.core.kinds import KINDS, Kind, resolve
+from wstui.core.progress import DEFAULT_INTERVAL, ProgressSnapshot, RefreshProgress
 
 TRANSITIONAL = frozenset(
     {
@@ -95,7 +96,14 @@ class Followed:
     error: str | None = None
 
 
-Event = RefreshStarted | RefreshDone | Followed
+@dataclass(frozen=True)
+class Progressed:
+    """How far the running pass is (rate-limited by core.progress; the last is inactive)."""
+
+    snapshot: ProgressSnapshot
+
+
+Event = RefreshStarted | RefreshDone | Followed | Progressed
 
 
 def describe_error(exc: BaseException, target: Target) -> str:
@@ -126,6 +134,7 @@ class Refresher:
         kinds: Iterable[str] | None = None,
         tag_source: str = "tagging",
         discovery: Any = None,
+        progress_interval: float = DEFAULT_INTERVAL,
     ) -> None:
         self.cache = cache
         # Organizations discovery (core.org.Discovery): its targets join `targets`, and it
@@ -152,6 +161,9 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
+        self.progress = RefreshProgress(
+            lambda snap: self._emit(Progressed(snap)), interval=progress_interval
+        )
 
     def _pool(self) -> ThreadPoolExecutor:
         """The workers every pass runs on, kept across passes.
@@ -274,29 +286,55 @@ class Refresher:
         kind = KINDS[kind_name]
         self._emit(RefreshStarted(target, kind_name))
         t0 = time.monotonic()
+        self.progress.start(target.key, kind_name, self._expected(target, kind_name))
         try:
             items = self._list(kind, target)
         except Exception as exc:  # any failure: record it and change no row
+            self.progress.finish(target.key, kind_name)
             return self._failed(
                 target, kind_name, describe_error(exc, target), time.monotonic() - t0
             )
-        with self._cache_lock:
-            changes = self.cache.replace_snapshot(kind_name, target, items)
+        try:
+            with self._cache_lock:
+                changes = self.cache.replace_snapshot(kind_name, target, items)
+        finally:
+            self.progress.finish(target.key, kind_name, len(items))
         self._last_run[(target.principal, target.region, kind_name)] = time.monotonic()
         done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
         self._emit(done)
         return done
 
+    def _expected(self, target: Target, kind: str) -> int | None:
+        """Rows the last complete listing of (target, kind) left: None if never listed."""
+        try:
+            with self._cache_lock:
+                status = self.cache.status()
+        except Exception:
+            return None
+        for row in status:
+            if (row.get("kind"), row.get("account"), row.get("region")) == (
+                kind, target.account, target.region,
+            ) and row.get("last_success"):  # fmt: skip
+                return int(row.get("rows") or 0)
+        return None
+
     def _list(self, kind: Kind, target: Target) -> list[dict]:
         lister = getattr(listers, kind.lister)
         if kind.name != WORKSPACES:
             return lister(self.clients, target)
+        tkey = target.key
+
+        def on_call(items: int) -> None:
+            self.progress.page(tkey, WORKSPACES, items)
+
         key = (target.principal, target.region)
         n = self._passes.get(key, 0)
         memo = self._tag_memo(target)
         # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
         known = None if n % self.tags_every == 0 and n > 0 else memo
-        items = lister(self.clients, target, known_tags=known, tag_source=self.tag_source)
+        items = lister(
+            self.clients, target, known_tags=known, tag_source=self.tag_source, on_call=on_call
+        )
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
             w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
