@@ -210,7 +210,9 @@ def list_workspaces(
     return items
 
 
-def _counting(on_call: Callable[[int], None] | None) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def _counting(
+    on_call: Callable[[int], None] | None,
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Wraps a by-id read so that each call that returned is reported as one call."""
 
     def wrap(fn: Callable[..., T]) -> Callable[..., T]:

@@ -205,7 +205,7 @@ class SendProgress:
         return max(0, self.total - self.done) * per_call
 
     def line(self) -> str:
-        """"12/40 calls · ETA 5s" ("ETA" only once a call has returned)."""
+        """ "12/40 calls · ETA 5s" ("ETA" only once a call has returned)."""
         text = f"{self.done:,}/{self.total:,} calls"
         eta = self.eta
         if eta is not None and self.done < self.total:
