@@ -15,7 +15,8 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -518,8 +519,14 @@ def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
     if kinds:
         refresher.kinds = kinds
     if args.watch:
-        return _watch(refresher, cache)
-    results = refresher.refresh(kinds)
+        try:
+            return _watch(refresher, cache)
+        finally:
+            report.status.clear()
+    try:
+        results = refresher.refresh(kinds)
+    finally:
+        report.status.clear()
     report.summary()
     failed = sum(1 for r in results if r.error)
     if failed == 0:
@@ -546,11 +553,16 @@ def _watch(refresher: Any, cache: Any) -> int:
 
 class _RefreshReport:
     """Prints each refresh result: rows on stdout, failures on stderr, and one error that
-    repeats for every kind of a target (no credentials, say) once for that target."""
+    repeats for every kind of a target (no credentials, say) once for that target.
+
+    While a pass runs, a status line on stderr (a TTY only) says how far it is."""
 
     def __init__(self, done_type: type[Any]) -> None:
         import threading
 
+        from wstui.status_line import StatusLine
+
+        self.status = StatusLine(sys.stderr)
         self._done_type = done_type
         self._lock = threading.Lock()  # called from the refresher's worker threads
         # (profile, region) -> error text -> the kinds it failed
@@ -558,10 +570,14 @@ class _RefreshReport:
         self._labels: dict[tuple[str | None, str], str] = {}
 
     def __call__(self, event: Any) -> None:
+        snapshot = getattr(event, "snapshot", None)
+        if snapshot is not None:  # a Progressed event (rate-limited by core.progress)
+            self.status.show(snapshot.line())
+            return
         if not isinstance(event, self._done_type):
             return
         who = (event.target.profile, event.target.region)
-        with self._lock:
+        with self._lock, self.status.above():
             if event.error:
                 self._labels[who] = event.target.label
                 kinds = self._failed.setdefault(who, {}).setdefault(str(event.error), [])
@@ -777,7 +793,10 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
             file=sys.stderr,
         )
         return EXIT_UNCONFIRMED
-    outcomes = actions.execute(the_plan, gateway, on_progress=_progress)
+    with _send_progress(len(the_plan.calls)) as progress:
+        outcomes = actions.execute(
+            the_plan, gateway, on_progress=lambda done, _total, _result: progress(done)
+        )
     return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
 
 
@@ -791,9 +810,28 @@ def safe_block(text: str) -> str:
     return "\n".join(safe(line) for line in text.splitlines())
 
 
-def _progress(done: int, total: int, result: list[Any]) -> None:
-    if total > 1 and sys.stderr.isatty():
-        print(f"\r{done}/{total} calls", end="" if done < total else "\n", file=sys.stderr)
+@contextmanager
+def _send_progress(total: int) -> Iterator[Callable[..., None]]:
+    """A bulk send's "12/40 calls · ETA 7s" on stderr (a TTY only), erased at the end.
+
+    Yields `progress(done, total=None)`, to call after each call returned."""
+    from wstui.core.progress import SendProgress
+    from wstui.status_line import StatusLine
+
+    status = StatusLine(sys.stderr, enabled=None if total > 1 else False)
+    counter = SendProgress(total)
+
+    def progress(done: int, total: int | None = None) -> None:
+        if total is not None:  # fewer calls than planned (rows created earlier)
+            counter.total = total
+        counter.call_done(done)
+        status.show(f"sending {counter.line()}")
+
+    status.show(f"sending {counter.line()}")
+    try:
+        yield progress
+    finally:
+        status.clear()
 
 
 def _report_outcomes(
@@ -974,7 +1012,9 @@ def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     cache = opts.make_cache()
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    outcomes = cc.send_rows(plan, gateway, _op_target(opts, None))
+    with _send_progress(len(batches)) as progress:
+        outcomes = cc.send_rows(plan, gateway, _op_target(opts, None),
+                                on_call=progress)  # fmt: skip
     table = [[o.line, o.user, o.directory, o.status.upper(),
               o.workspace_id or f"{o.code}: {o.message}"] for o in outcomes]  # fmt: skip
     print_table(table, ["LINE", "USER", "DIRECTORY", "RESULT", "WORKSPACE / ERROR"], sys.stdout, 60)

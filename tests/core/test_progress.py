@@ -99,6 +99,33 @@ def test_a_new_pass_starts_from_zero_and_a_failed_listing_keeps_its_count() -> N
     assert sent[-1].items == 0
 
 
+def test_heartbeat_while_nothing_returns_then_the_end_clears_the_line() -> None:
+    # Writing a big listing to the cache is one transaction: no call returns meanwhile.
+    clock, sent = FakeClock(), []
+    progress = RefreshProgress(sent.append, interval=0.25, clock=clock, heartbeat=1.0)
+    progress.heartbeat = None  # no thread: this test calls tick() on its fake clock
+    progress.begin()
+    progress.heartbeat = 1.0
+    progress.start("t", "workspaces")
+    progress.page("t", "workspaces", 5_000)
+    progress.saving("t", "workspaces", 5_000)
+    assert "saving 1 to the cache" in sent[-1].line()
+    before = len(sent)
+    for _ in range(12):  # 3 s of simulated time in quarter seconds
+        clock.now += 0.25
+        progress.tick()
+    beats = sent[before:]
+    assert len(beats) == 3 and all(b.active and b.saving == 1 for b in beats)
+    assert [b.line().rsplit(" · ", 1)[1] for b in beats] == ["1s", "2s", "3s"]
+    progress.finish("t", "workspaces", 5_000)
+    assert sent[-1].active  # the pass is still open: more listings may follow
+    progress.end()
+    assert not sent[-1].active and sent[-1].items == 5_000
+    clock.now += 5
+    progress.tick()
+    assert not sent[-1].active  # no heartbeat after the end
+
+
 def test_a_broken_consumer_does_not_stop_the_listing() -> None:
     def broken(_: ProgressSnapshot) -> None:
         raise RuntimeError("boom")
@@ -165,6 +192,8 @@ def test_refresher_reports_pages_as_they_land_then_the_end(big_sim: Any, tmp_pat
     events.clear()
     refresher.refresh()  # the second pass expects what the first one listed
     snaps = [e.snapshot for e in events if isinstance(e, Progressed)]
-    assert snaps[0].active and snaps[0].expected == total
+    assert snaps[0].active and snaps[0].line().startswith("refreshing: starting")
+    listing = [s for s in snaps if s.total]
+    assert listing[0].active and listing[0].expected == total
     assert any("/ ~300" in s.line() for s in snaps if s.active)
     cache.close()

@@ -206,8 +206,12 @@ def _tags(text: str) -> list[dict[str, str]] | str:
     return out
 
 
-def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) -> list[RowOutcome]:  # fmt: skip
+def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None,
+              on_call: Any = None) -> list[RowOutcome]:  # fmt: skip
     """One CreateWorkspaces per 25 rows through the gateway; each row's answer, in file order.
+
+    `on_batch(outcomes so far)` and `on_call(calls done, calls in all)` follow each call
+    (refused ones too): the progress of a long file.
 
     Each call is audited under its rows' "DirectoryId/UserName" keys. Rows whose last
     create has an unknown outcome (a lost response) are re-read from the service first:
@@ -221,7 +225,10 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
     except Refused as exc:  # outside the selected targets: nothing is read or sent
         return [RowOutcome(r.line, r.key[1], r.key[0], "refused", code="Refused", message=str(exc))
                 for r in plan.rows]  # fmt: skip
+    calls = -(-len(rows) // PER_CALL)  # rows found created earlier are not sent again
     for start in range(0, len(rows), PER_CALL):
+        if on_call is not None:
+            on_call(start // PER_CALL, calls)
         batch = rows[start : start + PER_CALL]
         request = {"Workspaces": [r.request for r in batch]}
         m = Mutation(op.name, str(target.account or ""), target.region, request,
@@ -245,6 +252,8 @@ def send_rows(plan: CsvPlan, gateway: Any, target: Any, on_batch: Any = None) ->
         outcomes += _match(batch, reply)
         if on_batch is not None:
             on_batch(outcomes)
+    if on_call is not None and rows:
+        on_call(calls, calls)
     return sorted(outcomes, key=lambda o: o.line)
 
 

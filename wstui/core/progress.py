@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 Clock = Callable[[], float]
 DEFAULT_INTERVAL = 0.25  # seconds between two snapshots handed to the consumer
+DEFAULT_HEARTBEAT = 1.0  # at least one snapshot this often while a pass is open
 
 
 def duration(seconds: float) -> str:
@@ -42,6 +43,7 @@ class ProgressSnapshot:
     elapsed: float
     done: int  # listings ended
     total: int  # listings started
+    saving: int = 0  # running listings that are complete and being written to the cache
 
     @property
     def rate(self) -> float:
@@ -67,9 +69,14 @@ class ProgressSnapshot:
         """For a terminal status line: what, how many, how fast, how long still."""
         if not self.active:
             return ""
-        parts = [f"refreshing {self._what()}: {self._count()} listed",
-                 f"{self.targets} target{'s' if self.targets != 1 else ''}",
-                 f"{self.calls:,} calls", f"{self.rate:,.0f}/s"]  # fmt: skip
+        if not self.total:
+            return f"refreshing: starting · {duration(self.elapsed)}"
+        parts = [f"refreshing {self._what()}: {self._count()} listed"]
+        if self.targets:  # 0 between two listings
+            parts.append(f"{self.targets} target{'s' if self.targets != 1 else ''}")
+        parts += [f"{self.calls:,} calls", f"{self.rate:,.0f}/s"]
+        if self.saving:
+            parts.append(f"saving {self.saving} to the cache")
         eta = self.eta
         parts.append(f"ETA {duration(eta)}" if eta is not None else duration(self.elapsed))
         return " · ".join(parts)
@@ -78,9 +85,13 @@ class ProgressSnapshot:
         """For the TUI header (80 columns hold it next to the kind and the cache age)."""
         if not self.active:
             return ""
+        if not self.total:
+            return "starting"
         text = f"{self._what()} {self._count()}"
         if self.targets > 1:
             text += f" · {self.targets} targets"
+        if self.saving and self.saving == self.total - self.done:
+            text += " · saving"
         eta = self.eta
         return text + (f" · ETA {duration(eta)}" if eta is not None else "")
 
@@ -91,13 +102,18 @@ class _Listing:
     items: int = 0
     calls: int = 0
     running: bool = True
+    saving: bool = False
 
 
 class RefreshProgress:
     """Thread-safe progress of one refresh pass at a time.
 
-    A pass begins when a listing starts while none is running, and ends when the last
-    running listing ends: the snapshot then has `active=False`.
+    The refresher opens a pass with `begin()` and closes it with `end()` (the snapshot
+    then has `active=False`); without them, a pass is from the first listing started
+    while none runs to the last one's end. While a pass is open, a snapshot goes out at
+    least every `heartbeat` seconds even when no call returns -- writing a big listing
+    to the cache is one transaction with nothing to count inside it, and its elapsed
+    time still shows the refresh is alive.
     """
 
     def __init__(
@@ -105,21 +121,64 @@ class RefreshProgress:
         on_update: Callable[[ProgressSnapshot], None],
         interval: float = DEFAULT_INTERVAL,
         clock: Clock = time.monotonic,
+        heartbeat: float | None = DEFAULT_HEARTBEAT,
     ) -> None:
         self.on_update = on_update
         self.interval = interval
         self.clock = clock
+        self.heartbeat = heartbeat
         self._lock = threading.Lock()
         self._listings: dict[tuple[str, str], _Listing] = {}  # (target key, kind)
         self._t0 = 0.0
         self._last_sent: float | None = None
+        self._open = False
+        self._beat_stop: threading.Event | None = None
+        self._deliver_lock = threading.Lock()
+        self._made = self._delivered = 0  # snapshot sequence numbers
+
+    def begin(self) -> None:
+        """A pass starts: counts from zero; the heartbeat runs until `end()`."""
+        with self._lock:
+            self._reset()
+            self._open = True
+            if self.heartbeat is not None:
+                self._beat_stop = threading.Event()
+                threading.Thread(target=self._beat, args=(self._beat_stop, self.heartbeat),
+                                 name="wstui-progress", daemon=True).start()  # fmt: skip
+        self._maybe_send(force=True)
+
+    def end(self) -> None:
+        with self._lock:
+            self._open = False
+            if self._beat_stop is not None:
+                self._beat_stop.set()
+                self._beat_stop = None
+            for job in self._listings.values():
+                job.running = False
+        self._maybe_send(force=True)
+
+    def tick(self) -> None:
+        """Send the current snapshot if a pass is open and nothing went out for a heartbeat."""
+        with self._lock:
+            if not self._open or self.heartbeat is None:
+                return
+            due = self._last_sent is None or self.clock() - self._last_sent >= self.heartbeat
+        if due:
+            self._maybe_send(force=True)
+
+    def _beat(self, stop: threading.Event, every: float) -> None:
+        while not stop.wait(every / 4):
+            self.tick()
+
+    def _reset(self) -> None:
+        self._listings.clear()
+        self._t0 = self.clock()
+        self._last_sent = None
 
     def start(self, target: str, kind: str, expected: int | None = None) -> None:
         with self._lock:
-            if not any(job.running for job in self._listings.values()):
-                self._listings.clear()
-                self._t0 = self.clock()
-                self._last_sent = None
+            if not self._open and not any(job.running for job in self._listings.values()):
+                self._reset()
             self._listings[(target, kind)] = _Listing(expected)
         self._maybe_send(force=False)
 
@@ -132,6 +191,15 @@ class RefreshProgress:
             job.items += items
             job.calls += calls
         self._maybe_send(force=False)
+
+    def saving(self, target: str, kind: str, items: int) -> None:
+        """The listing is complete (`items` in all); its rows are being written."""
+        with self._lock:
+            job = self._listings.get((target, kind))
+            if job is None or not job.running:
+                return
+            job.items, job.saving = items, True
+        self._maybe_send(force=True)
 
     def finish(self, target: str, kind: str, items: int | None = None) -> None:
         """The listing ended; `items` is its final count (None: it failed)."""
@@ -152,37 +220,49 @@ class RefreshProgress:
         jobs = self._listings
         running = {key: job for key, job in jobs.items() if job.running}
         by_kind: dict[str, int] = {}
-        for (_, kind), job in running.items():
+        for (_, kind), job in (running or jobs).items():  # between listings: all of them
             by_kind[kind] = by_kind.get(kind, 0) + job.items
+        # Counts are of the kinds still listing (every target's listing of them, ended
+        # ones included): "workspaces: 20,000" must not include the bundles listed.
+        counted = [job for (_, kind), job in jobs.items() if kind in by_kind]
         expected = None
-        if jobs and all(job.expected is not None for job in jobs.values()):
-            expected = sum(job.expected or 0 for job in jobs.values())
+        if counted and all(job.expected is not None for job in counted):
+            expected = sum(job.expected or 0 for job in counted)
         return ProgressSnapshot(
-            active=bool(running),
+            active=self._open or bool(running),
             kinds=tuple(sorted(by_kind, key=lambda k: -by_kind[k])),
             targets=len({target for target, _ in running}),
-            items=sum(job.items for job in jobs.values()),
+            items=sum(job.items for job in counted),
             expected=expected or None,
             calls=sum(job.calls for job in jobs.values()),
             elapsed=max(0.0, now - self._t0),
             done=sum(1 for job in jobs.values() if not job.running),
             total=len(jobs),
+            saving=sum(1 for job in running.values() if job.saving),
         )
 
     def _maybe_send(self, force: bool) -> None:
         with self._lock:
             now = self.clock()
-            snap = self._snapshot(now)
             # The first snapshot of a pass and its end always go out; in between at most
             # one per interval. A listing ending while others run is sent too (its count
             # becomes final), but is rare: one per (target, kind).
             if not force and self._last_sent is not None and now - self._last_sent < self.interval:
                 return
             self._last_sent = now
-        try:
-            self.on_update(snap)
-        except Exception:
-            pass  # a broken consumer must not stop the listing
+            snap = self._snapshot(now)
+            self._made += 1
+            seq = self._made
+        # Delivered in the order made, never an older one after a newer one: a worker
+        # thread's snapshot overtaken by the pass's end must not bring the line back.
+        with self._deliver_lock:
+            if seq < self._delivered:
+                return
+            self._delivered = seq
+            try:
+                self.on_update(snap)
+            except Exception:
+                pass  # a broken consumer must not stop the listing
 
 
 class SendProgress:

@@ -20,7 +20,12 @@ from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
 from wstui.core.kinds import KINDS, Kind, resolve
-from wstui.core.progress import DEFAULT_INTERVAL, ProgressSnapshot, RefreshProgress
+from wstui.core.progress import (
+    DEFAULT_HEARTBEAT,
+    DEFAULT_INTERVAL,
+    ProgressSnapshot,
+    RefreshProgress,
+)
 
 TRANSITIONAL = frozenset(
     {
@@ -135,6 +140,7 @@ class Refresher:
         tag_source: str = "tagging",
         discovery: Any = None,
         progress_interval: float = DEFAULT_INTERVAL,
+        progress_heartbeat: float | None = DEFAULT_HEARTBEAT,
     ) -> None:
         self.cache = cache
         # Organizations discovery (core.org.Discovery): its targets join `targets`, and it
@@ -162,7 +168,9 @@ class Refresher:
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
         self.progress = RefreshProgress(
-            lambda snap: self._emit(Progressed(snap)), interval=progress_interval
+            lambda snap: self._emit(Progressed(snap)),
+            interval=progress_interval,
+            heartbeat=progress_heartbeat,
         )
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -257,6 +265,15 @@ class Refresher:
     def _run_pass(
         self, names: list[str], only: list[tuple[Target, str]] | None
     ) -> list[RefreshResult]:
+        self.progress.begin()
+        try:
+            return self._run_jobs(names, only)
+        finally:
+            self.progress.end()
+
+    def _run_jobs(
+        self, names: list[str], only: list[tuple[Target, str]] | None
+    ) -> list[RefreshResult]:
         resolved = self._resolve_all()
         results: list[RefreshResult] = []
         jobs: list[tuple[Target, str]] = []
@@ -294,6 +311,7 @@ class Refresher:
             return self._failed(
                 target, kind_name, describe_error(exc, target), time.monotonic() - t0
             )
+        self.progress.saving(target.key, kind_name, len(items))
         try:
             with self._cache_lock:
                 changes = self.cache.replace_snapshot(kind_name, target, items)
