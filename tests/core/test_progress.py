@@ -73,15 +73,17 @@ def test_eta_from_expected_count_and_rate() -> None:
 
 def test_first_refresh_has_no_expected_count_and_no_eta() -> None:
     clock, sent = FakeClock(), []
-    progress = RefreshProgress(sent.append, interval=0.0, clock=clock)
-    progress.start("a/us-east-1", "workspaces", expected=None)
+    progress = RefreshProgress(sent.append, interval=0.0, clock=clock, lead="workspaces")
     progress.start("a/us-east-1", "bundles", expected=10)
+    progress.page("a/us-east-1", "bundles", 10)
+    progress.start("a/us-east-1", "workspaces", expected=None)
     clock.now += 2.0
     progress.page("a/us-east-1", "workspaces", 500)
     snap = sent[-1]
+    assert snap.kind == "workspaces" and snap.items == 500  # the bundles are not counted
     assert snap.expected is None and snap.eta is None
     assert snap.line() == (
-        "refreshing workspaces, bundles: 500 listed · 1 target · 1 calls · 250/s · 2s"
+        "refreshing workspaces (+1 more): 500 listed · 1 target · 2 calls · 250/s · 2s"
     )
 
 

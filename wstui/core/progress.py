@@ -35,10 +35,11 @@ class ProgressSnapshot:
     """One refresh pass so far, over every (target, kind) listing it started."""
 
     active: bool  # False: the pass ended (the consumer clears its line)
-    kinds: tuple[str, ...]  # kinds still listing, the biggest first
+    kind: str  # the kind counted (WorkSpaces when the pass lists them)
+    kinds: tuple[str, ...]  # kinds still listing
     targets: int  # targets with a listing still running
-    items: int  # items listed so far by the running and ended listings of this pass
-    expected: int | None  # items the last complete listings held, when all of them are known
+    items: int  # `kind` items listed so far in this pass, over every target
+    expected: int | None  # `kind` items the last complete listings held (None: not known)
     calls: int  # API calls answered so far (pages and by-id reads)
     elapsed: float
     done: int  # listings ended
@@ -58,8 +59,8 @@ class ProgressSnapshot:
         return max(0.0, (self.expected - self.items) / self.rate)
 
     def _what(self) -> str:
-        kinds = list(self.kinds[:2]) + ([f"+{len(self.kinds) - 2}"] if len(self.kinds) > 2 else [])
-        return ", ".join(kinds) or "cache"
+        others = len([k for k in self.kinds if k != self.kind])
+        return self.kind + (f" (+{others} more)" if others else "")
 
     def _count(self) -> str:
         # "~": the expected count is last pass's; the fleet may have grown or shrunk since.
@@ -122,8 +123,10 @@ class RefreshProgress:
         interval: float = DEFAULT_INTERVAL,
         clock: Clock = time.monotonic,
         heartbeat: float | None = DEFAULT_HEARTBEAT,
+        lead: str | None = None,
     ) -> None:
         self.on_update = on_update
+        self.lead = lead  # the kind counted when the pass lists it (else the biggest)
         self.interval = interval
         self.clock = clock
         self.heartbeat = heartbeat
@@ -220,17 +223,18 @@ class RefreshProgress:
         jobs = self._listings
         running = {key: job for key, job in jobs.items() if job.running}
         by_kind: dict[str, int] = {}
-        for (_, kind), job in (running or jobs).items():  # between listings: all of them
+        for (_, kind), job in jobs.items():
             by_kind[kind] = by_kind.get(kind, 0) + job.items
-        # Counts are of the kinds still listing (every target's listing of them, ended
-        # ones included): "workspaces: 20,000" must not include the bundles listed.
-        counted = [job for (_, kind), job in jobs.items() if kind in by_kind]
+        # One kind is counted ("workspaces: 20,000" must not add the bundles listed).
+        lead = self.lead if self.lead in by_kind else max(by_kind, key=by_kind.get, default="")
+        counted = [job for (_, kind), job in jobs.items() if kind == lead]
         expected = None
         if counted and all(job.expected is not None for job in counted):
             expected = sum(job.expected or 0 for job in counted)
         return ProgressSnapshot(
             active=self._open or bool(running),
-            kinds=tuple(sorted(by_kind, key=lambda k: -by_kind[k])),
+            kind=lead,
+            kinds=tuple(sorted({kind for _, kind in running})),
             targets=len({target for target, _ in running}),
             items=sum(job.items for job in counted),
             expected=expected or None,

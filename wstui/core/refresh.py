@@ -171,6 +171,7 @@ class Refresher:
             lambda snap: self._emit(Progressed(snap)),
             interval=progress_interval,
             heartbeat=progress_heartbeat,
+            lead=WORKSPACES,
         )
 
     def _pool(self) -> ThreadPoolExecutor:
