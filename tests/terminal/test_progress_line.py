@@ -74,7 +74,7 @@ def states(stderr: bytes) -> list[str]:
 
 @pytest.mark.slow
 def test_refresh_on_a_tty_shows_changing_progress_then_clears_it(slow_sim, tmp_path) -> None:
-    sim, url = slow_sim
+    _sim, url = slow_sim
     env = child_env(tmp_path, url)
     out = tmp_path / "out.txt"
     stderr = run_on_pty(["--cache", str(tmp_path / "c.sqlite"), "refresh"], env, out)
@@ -100,7 +100,7 @@ def test_refresh_on_a_tty_shows_changing_progress_then_clears_it(slow_sim, tmp_p
 
 @pytest.mark.slow
 def test_refresh_without_a_tty_writes_only_the_normal_output(slow_sim, tmp_path) -> None:
-    sim, url = slow_sim
+    _sim, url = slow_sim
     env = child_env(tmp_path, url)
     done = subprocess.run([*WSTUI, "--cache", str(tmp_path / "c.sqlite"), "refresh"], env=env,
                           capture_output=True, timeout=120, stdin=subprocess.DEVNULL)  # fmt: skip
