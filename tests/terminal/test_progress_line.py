@@ -21,17 +21,17 @@ pyte = pytest.importorskip("pyte")
 ROOT = Path(__file__).resolve().parents[2]
 US = "us-east-1"
 WSTUI = [sys.executable, "-c", "import sys; from wstui.cli import main; sys.exit(main())"]
-LATENCY_MS = 50
+LATENCY_MS = 100
 
 
 @pytest.fixture
 def slow_sim(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    """300 WorkSpaces in 2 directories (12 pages of 25), 50 ms added to every call."""
+    """300 WorkSpaces in one directory (12 pages of 25 in a row), 100 ms added to every call."""
     from wstui.sim import Simulator
 
     sim = Simulator(seed=14, speed=0.0)
     with sim.running():
-        sim.seed(size=300, regions=(US,), directories_per_region=2)
+        sim.seed(size=300, regions=(US,), directories_per_region=1)
         sim.faults.configure(latency_ms=LATENCY_MS)
         url, stop = sim.serve_in_thread(port=0)
         try:

@@ -88,7 +88,7 @@ class ProgressSnapshot:
             return ""
         if not self.total:
             return "starting"
-        text = f"{self._what()} {self._count()}"
+        text = f"{self.kind} {self._count()}"  # the other kinds are quick: not named here
         if self.targets > 1:
             text += f" · {self.targets} targets"
         if self.saving and self.saving == self.total - self.done:

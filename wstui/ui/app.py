@@ -22,7 +22,7 @@ from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
-from wstui.ui.messages import CacheChanged, RefreshActivity
+from wstui.ui.messages import CacheChanged, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
 
@@ -237,12 +237,14 @@ class WstuiApp(App):
         """Called on a refresher thread: turn its events into messages for the screen."""
         name = type(event).__name__
         target = getattr(event, "target", None)
-        where = getattr(target, "key", "")
         messages: list[Any] = []
-        if name == "RefreshStarted":
-            messages.append(RefreshActivity(f"{event.kind} {where}", busy=True))
-        elif name == "RefreshDone":
-            messages.append(RefreshActivity("", busy=False))
+        if name == "Progressed":
+            # A few a second (core.progress limits them), posted without waiting: a
+            # listing thread must not stall on a busy UI. The header shows the text.
+            snapshot = event.snapshot
+            self.post_message(RefreshProgressed(snapshot.short(), snapshot.active))
+            return
+        if name == "RefreshDone":
             changes = getattr(event, "changes", None)
             keys = getattr(changes, "changed_keys", None)
             if changes is not None and getattr(changes, "total", True):
@@ -258,6 +260,11 @@ class WstuiApp(App):
                 self.call_from_thread(self._deliver, message)
             except RuntimeError:
                 return  # the app is shutting down
+
+    def on_refresh_progressed(self, message: RefreshProgressed) -> None:
+        text = message.text if message.active else ""
+        if text != self.refresh_activity:
+            self._deliver(RefreshActivity(text, busy=message.active))
 
     def _deliver(self, message: Any) -> None:
         if isinstance(message, RefreshActivity):

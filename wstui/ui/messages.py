@@ -34,6 +34,19 @@ class RefreshActivity(Message):
         return isinstance(message, RefreshActivity)
 
 
+class RefreshProgressed(Message):
+    """How far the running refresh pass is (core.progress), posted to the app from the
+    refresher's threads; the app shows `text` in the header while `active`."""
+
+    def __init__(self, text: str, active: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.active = active
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshProgressed)  # only the latest matters
+
+
 class ActionFinished(Message):
     """An executed plan came back; outcomes as returned by core.actions.execute."""
 

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from wstui.core import create_csv as cc
+from wstui.core.progress import SendProgress
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.form import refresh_after, target_label
 from wstui.ui.widgets.list_table import ListTable
@@ -152,12 +153,19 @@ class CsvCreateScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="csv-create")
     def _send(self, plan: cc.CsvPlan) -> None:
         ctx = self.ctx
+        calls = SendProgress(len(plan.batches()))
+        rows = [0]
 
-        def progress(outcomes: list[cc.RowOutcome]) -> None:
-            self.app.call_from_thread(self._progress, len(outcomes), len(plan.rows))
+        def batch(outcomes: list[cc.RowOutcome]) -> None:
+            rows[0] = len(outcomes)
+
+        def call(done: int, total: int) -> None:
+            calls.total = total  # fewer than planned when rows were created earlier
+            calls.call_done(done)
+            self.app.call_from_thread(self._progress, rows[0], len(plan.rows), calls.line())
 
         try:
-            outcomes = cc.send_rows(plan, ctx.gateway, self.target, on_batch=progress)
+            outcomes = cc.send_rows(plan, ctx.gateway, self.target, on_batch=batch, on_call=call)
         except Exception as exc:  # read-only, audit failure: say exactly what went out
             report = getattr(exc, "report", None)
             text = "\n".join(report()) if callable(report) else f"{type(exc).__name__}: {exc}"
@@ -165,8 +173,10 @@ class CsvCreateScreen(ModalScreen[None]):
             return
         self.app.call_from_thread(self._done, outcomes)
 
-    def _progress(self, done: int, total: int) -> None:
-        self.query_one("#csv-plan", Static).update(Content(f"sent {done} of {total} row(s)…"))
+    def _progress(self, done: int, total: int, calls: str) -> None:
+        self.query_one("#csv-plan", Static).update(
+            Content(f"sent {done} of {total} row(s)… {calls}")
+        )
 
     def _failed(self, message: str) -> None:
         self.sending = False

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from wstui.core.progress import SendProgress
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
@@ -50,6 +51,7 @@ class ResultsScreen(Screen):
         self.states: dict[Key, str] = {}
         self.users: dict[Key, str] = {}  # kept: a terminated row leaves the cache
         self.sent_calls = 0
+        self.sending = SendProgress(len(plan.calls))  # calls done / total, ETA
         self.finished = False
         self.followed = False
         self.error: str | None = None
@@ -133,6 +135,7 @@ class ResultsScreen(Screen):
 
     def _progress(self, n: int, result: list) -> None:
         self.sent_calls = n
+        self.sending.call_done(n)
         for outcome in result:
             self.outcomes[outcome.id] = outcome
         self._show_outcomes(result)
@@ -212,7 +215,7 @@ class ResultsScreen(Screen):
         moving = sum(n for s, n in states.items() if s in TRANSITIONAL)
         head = f"{self.plan.spec.title}: {len(self.keys):,} WorkSpace(s) in {len(self.plan.calls)} call(s)"
         if not self.finished:
-            head += f" — sending {self.sent_calls}/{len(self.plan.calls)}"
+            head += f" — sending {self.sending.line()}"
         parts: list[Content | str | tuple[str, str]] = [(head, "bold"), "\n"]
         parts.append(f"sent {counts.get('sent', 0):,}")
         if counts.get("failed"):
