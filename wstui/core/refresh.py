@@ -266,11 +266,14 @@ class Refresher:
     def _run_pass(
         self, names: list[str], only: list[tuple[Target, str]] | None
     ) -> list[RefreshResult]:
-        self.progress.begin()
-        try:
-            return self._run_jobs(names, only)
-        finally:
-            self.progress.end()
+        # The whole pass, its first and last progress events included, runs with the
+        # collector paused (see gc_paused); listeners see one state from start to end.
+        with gc_paused():
+            self.progress.begin()
+            try:
+                return self._run_jobs(names, only)
+            finally:
+                self.progress.end()
 
     def _run_jobs(
         self, names: list[str], only: list[tuple[Target, str]] | None

@@ -22,7 +22,7 @@ from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
-from wstui.ui.messages import CacheChanged, RefreshActivity, RefreshProgressed
+from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
 
@@ -256,10 +256,12 @@ class WstuiApp(App):
             changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
             messages.append(CacheChanged("workspaces", changed))
         for message in messages:
-            try:
-                self.call_from_thread(self._deliver, message)
-            except RuntimeError:
-                return  # the app is shutting down
+            # Posted, not call_from_thread: a refresher thread waiting for the UI loop
+            # deadlocked with a UI thread waiting for the refresher (stop() at exit).
+            self.post_message(ForScreens(message))
+
+    def on_for_screens(self, message: ForScreens) -> None:
+        self._deliver(message.message)
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
         text = message.text if message.active else ""

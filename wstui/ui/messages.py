@@ -34,6 +34,15 @@ class RefreshActivity(Message):
         return isinstance(message, RefreshActivity)
 
 
+class ForScreens(Message):
+    """A message from the refresher's threads, posted to the app, which hands it to the
+    screens on its own thread (the refresher never waits for the UI)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__()
+        self.message = message
+
+
 class RefreshProgressed(Message):
     """How far the running refresh pass is (core.progress), posted to the app from the
     refresher's threads; the app shows `text` in the header while `active`."""
