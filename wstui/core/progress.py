@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 Clock = Callable[[], float]
 DEFAULT_INTERVAL = 0.25  # seconds between two snapshots handed to the consumer
-DEFAULT_HEARTBEAT = 1.0  # at least one snapshot this often while a pass is open
+DEFAULT_HEARTBEAT = 0.5  # at most this long (+ a quarter) between snapshots while a pass is open
 
 
 def duration(seconds: float) -> str:
