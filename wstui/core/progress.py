@@ -226,7 +226,7 @@ class RefreshProgress:
         for (_, kind), job in jobs.items():
             by_kind[kind] = by_kind.get(kind, 0) + job.items
         # One kind is counted ("workspaces: 20,000" must not add the bundles listed).
-        lead = self.lead if self.lead in by_kind else max(by_kind, key=by_kind.get, default="")
+        lead = self.lead if self.lead in by_kind else max(by_kind, key=lambda k: by_kind[k], default="")
         counted = [job for (_, kind), job in jobs.items() if kind == lead]
         expected = None
         if counted and all(job.expected is not None for job in counted):
