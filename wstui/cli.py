@@ -583,7 +583,14 @@ def _compile(text: str, kind: Any) -> tuple[str, list]:
         where, params = compile(text, kind)
     except QueryError as exc:
         pos = getattr(exc, "pos", None)
-        caret = f"\n  {text}\n  {' ' * pos}^" if isinstance(pos, int) else ""
+        caret = ""
+        if isinstance(pos, int):
+            # A pasted 50,000-character filter is echoed as a window around the error.
+            start = max(0, pos - 30)
+            shown = text[start : start + 70]
+            lead = "…" if start else ""
+            tail = "…" if start + 70 < len(text) else ""
+            caret = f"\n  {lead}{shown}{tail}\n  {' ' * (len(lead) + pos - start)}^"
         raise CliError(f"bad filter: {exc}{caret}", EXIT_USAGE) from None
     return where, list(params)
 
