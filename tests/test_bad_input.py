@@ -118,7 +118,7 @@ def test_deep_theme_file_is_refused_and_others_still_load(tmp_path: Path) -> Non
         'name = "deep"\nprimary = "#ff0000"\n' + DEEP["inline tables"].replace("x =", "variables =")
     )
     (tmp_path / "ok.toml").write_text('name = "ok"\nprimary = "#00ff00"\n')
-    with pytest.raises(ThemeError, match="deep.toml: tables or arrays nested too deeply"):
+    with pytest.raises(ThemeError, match=r"deep\.toml: tables or arrays nested too deeply"):
         load_theme_file(tmp_path / "deep.toml")
     loaded = load_themes([tmp_path])
     assert [t.name for t in loaded.themes] == ["ok"]
@@ -131,7 +131,7 @@ def test_deep_theme_file_is_refused_and_others_still_load(tmp_path: Path) -> Non
 def test_theme_names_are_plain_identifiers(tmp_path: Path, name: str) -> None:
     import json
 
-    (tmp_path / "t.toml").write_text(f"name = {json.dumps(name)}\nprimary = \"#ff0000\"\n")
+    (tmp_path / "t.toml").write_text(f'name = {json.dumps(name)}\nprimary = "#ff0000"\n')
     with pytest.raises(ThemeError, match="'name'") as exc:
         load_theme_file(tmp_path / "t.toml")
     assert "\x1b" not in str(exc.value) and "\x07" not in str(exc.value)

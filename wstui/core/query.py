@@ -184,7 +184,9 @@ class _Parser:
         """The bound LIKE pattern for `value`, refused when SQLite would find it too long."""
         pattern = value.like_pattern(contains)
         if len(pattern.encode("utf-8", "surrogatepass")) > MAX_PATTERN_BYTES:
-            raise self.error(f"a shorter value here (at most {MAX_PATTERN_BYTES:,} bytes)", value.pos)
+            raise self.error(
+                f"a shorter value here (at most {MAX_PATTERN_BYTES:,} bytes)", value.pos
+            )
         return self.bind(pattern)
 
     # ---- grammar
@@ -385,9 +387,7 @@ class _Parser:
             if not alt.chars:
                 parts.append(f"({self.col_sql(col)} IS NULL OR {self.col_sql(col)} = '')")
             elif alt.has_glob:
-                parts.append(
-                    f"{self.col_sql(col)} LIKE {self.like(alt)} ESCAPE '\\'"
-                )
+                parts.append(f"{self.col_sql(col)} LIKE {self.like(alt)} ESCAPE '\\'")
             else:
                 parts.append(f"{self.col_sql(col)} = {self.bind(alt.text)} COLLATE NOCASE")
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"

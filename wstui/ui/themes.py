@@ -60,7 +60,7 @@ def parse_theme(data: dict, source: str) -> Theme:
         # The name is shown in the palette, notices and `:theme`; markup ("[b]") or an
         # escape sequence (an OSC title change) in it must never reach the screen.
         raise ThemeError(
-            f"{source}: 'name' {ascii(name[:40])} must be 1-64 letters, digits, '-', '_' or '.'"
+            f"{source}: 'name' {name[:40]!a} must be 1-64 letters, digits, '-', '_' or '.'"
         )
     if "primary" not in data:
         raise ThemeError(f"{source}: missing 'primary'")
