@@ -135,3 +135,32 @@ def test_theme_names_are_plain_identifiers(tmp_path: Path, name: str) -> None:
     with pytest.raises(ThemeError, match="'name'") as exc:
         load_theme_file(tmp_path / "t.toml")
     assert "\x1b" not in str(exc.value) and "\x07" not in str(exc.value)
+
+
+# -- long numbers and durations: linear, not quadratic, in what was typed ---------------
+# 200,000 characters: linear parsing takes well under a second; the quadratic regex scan
+# this replaced took ~2.5 s for 8,000 and would take hours here (the timeout is a hang
+# guard, not a speed target).
+HUGE = 200_000
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("text", ["idle>" + "9" * HUGE + "x", "idle>" + "9" * HUGE,
+                                  "root_gb>" + "9" * HUGE + "x"], ids=["duration", "number", "size"])  # fmt: skip
+def test_a_huge_number_or_duration_is_a_query_error(text: str) -> None:
+    with pytest.raises(QueryError, match=r"expected a (duration|size)"):
+        compile(text, "ws")
+
+
+@pytest.mark.timeout(120)
+def test_since_with_huge_input_is_an_error_or_everything() -> None:
+    from wstui.core.insight import parse_since
+
+    now = 1_700_000_000.0
+    for text in ("9" * HUGE, "9" * HUGE + "x", "1e300", "inf", "-5"):
+        with pytest.raises(ValueError, match="expected a time span") as exc:
+            parse_since(text, now)
+        assert len(str(exc.value)) < 200
+    assert parse_since("9" * HUGE + "d", now) == 0.0  # further back than 1970: everything
+    assert parse_since("1d 12h", now) == now - 36 * 3600
+    assert parse_since("2024-05-01", now) == 1_714_521_600.0

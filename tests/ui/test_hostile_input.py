@@ -11,6 +11,7 @@ from textual import events
 from textual.widgets import Input
 
 from tests.ui.conftest import screen_ansi, screen_text, wait_for
+from tests.ui.test_forms import dialog_text, focus_row
 from wstui.ui.screens.form import FormScreen
 from wstui.ui.screens.operations import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
@@ -132,3 +133,60 @@ async def test_theme_file_with_markup_or_osc_in_its_name_is_refused_and_shown_in
         assert not any("\x1b" in t or "[b]" in t for t in app.available_themes)
         frame = screen_ansi(app)
         assert "\x1b]0;" not in frame and "\x1b]52;" not in frame and "\x07" not in frame
+
+
+async def test_a_50000_character_csv_path_is_an_error_in_the_dialog(make_app, sim) -> None:
+    from wstui.ui.screens.create_csv import CsvCreateScreen
+
+    app = make_app(start_kind="workspaces")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("o", "V")
+        await wait_for(pilot, lambda: isinstance(app.screen, CsvCreateScreen))
+        dialog = app.screen
+        await paste(pilot, app, "/" + "p" * 49_999)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "name too long" in dialog_text(app).lower())
+        assert app.screen is dialog and app.is_running
+        assert sim.calls_to("CreateWorkspaces") == []
+
+
+async def test_a_50000_character_ip_rule_is_refused_inline(make_app, sim) -> None:
+    from tests.ui.test_resource_tools import group_id
+    from wstui.ui.screens.ip_rules import IpRulesScreen
+
+    app = make_app(start_kind="ipgroups")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await focus_row(pilot, group_id(app, "unused"))
+        await pilot.press("o", "e")
+        await wait_for(pilot, lambda: isinstance(app.screen, IpRulesScreen))
+        editor = app.screen
+        before = [r.cidr for r in editor.rules]
+        await pilot.press("a")
+        await paste(pilot, app, "1" * 50_000)
+        await pilot.press("enter", "enter")  # CIDR, then description: add the rule
+        await wait_for(pilot, lambda: "is not a CIDR block" in dialog_text(app))
+        assert [r.cidr for r in editor.rules] == before and app.is_running
+        assert sim.calls_to("AuthorizeIpRules") == []
+
+
+async def test_a_50000_character_since_is_an_error_and_keeps_the_changes(make_app) -> None:
+    from wstui.ui.screens.changes import ChangesScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.run_command("changes 1h")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: "(1h)" in screen.summary)
+        summary = screen.summary
+        for pasted in ("9" * 50_000, "9" * 50_000 + "d"):  # a number too big; a span too long
+            await pilot.press("slash", "ctrl+u")
+            await paste(pilot, app, pasted)
+            await pilot.press("enter")
+            if pasted.endswith("d"):  # as far back as can be: every change the cache holds
+                await wait_for(pilot, lambda: "Since 1970-01-01" in screen.summary)
+            else:
+                await wait_for(pilot, lambda: "expected a time span" in notices(app))
+                assert screen.summary == summary  # the 1h listing stays
+            assert app.is_running and app.screen is screen
+        assert len(notices(app)) < 1_000
