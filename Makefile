@@ -27,7 +27,8 @@ test: lint
 check: test
 
 # The core, CLI and simulator tests on another CPython (requires-python says >=3.11; CI
-# runs 3.11): `make test-python PYTHON=python3.13`. Its own venv, .venv-python3.13.
+# runs 3.11): `make test-python PYTHON=python3.13`. Its own venv, .venv-python3.13. On
+# Debian 12, a python3.13 comes from a `debootstrap trixie` chroot or from pyenv.
 PYTHON ?= python3.13
 PYVENV := .venv-$(notdir $(PYTHON))
 test-python:
