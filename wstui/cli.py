@@ -9,6 +9,7 @@ Output: data, plans and results on stdout; problems, refusals and progress on st
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import re
@@ -48,6 +49,7 @@ class Options:
     regions: list[str] = field(default_factory=list)
     endpoint_url: str | None = None
     cache_path: Path = field(default_factory=default_cache_path)
+    own_cache_dir: bool = False  # the cache is in wstui's cache directory (no --cache)
     config: Config = field(default_factory=Config)
     read_only: bool = False
     theme: str | None = None
@@ -93,8 +95,14 @@ class Options:
     def make_cache(self) -> Any:
         # A corrupt cache is moved aside and rebuilt; an unwritable one runs from memory,
         # read-only (wstui.core.recovery). Notices go to stderr and to the TUI.
+        from wstui.core.files import private_dir
         from wstui.core.recovery import open_cache
 
+        if self.own_cache_dir:
+            # wstui's own cache directory: 0700 even if an older version or the umask
+            # left it 0755. A directory named with --cache keeps the mode the user gave it.
+            with contextlib.suppress(OSError):  # unwritable: open_cache says so
+                private_dir(self.cache_path.parent)
         opened = open_cache(self.cache_path)
         for notice in opened.notices:
             print(f"wstui: {safe(notice)}", file=sys.stderr)
@@ -143,6 +151,7 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
         regions=list(args.region or []),
         endpoint_url=args.endpoint_url,
         cache_path=Path(args.cache).expanduser() if args.cache else default_cache_path(),
+        own_cache_dir=not args.cache,
         config=config,
         read_only=bool(args.read_only),
         theme=args.theme or config.theme,
@@ -618,7 +627,14 @@ def _compile(text: str, kind: Any) -> tuple[str, list]:
         where, params = compile(text, kind)
     except QueryError as exc:
         pos = getattr(exc, "pos", None)
-        caret = f"\n  {text}\n  {' ' * pos}^" if isinstance(pos, int) else ""
+        caret = ""
+        if isinstance(pos, int):
+            # A pasted 50,000-character filter is echoed as a window around the error.
+            start = max(0, pos - 30)
+            shown = text[start : start + 70]
+            lead = "…" if start else ""
+            tail = "…" if start + 70 < len(text) else ""
+            caret = f"\n  {lead}{shown}{tail}\n  {' ' * (len(lead) + pos - start)}^"
         raise CliError(f"bad filter: {exc}{caret}", EXIT_USAGE) from None
     return where, list(params)
 
@@ -719,8 +735,10 @@ def _export_ls(
     if not args.out_file:
         export.write(sys.stdout, fmt, kind, source, names, iso_times=True)
         return EXIT_OK
+    from wstui.core.files import atomic_text
+
     path = Path(args.out_file).expanduser()
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    with atomic_text(path) as out:  # 0600, renamed into place: never half-written
         n = export.write(out, fmt, kind, source, names, iso_times=True)
     print(f"wrote {n} rows to {safe(path)}", file=sys.stderr)
     return EXIT_OK

@@ -136,10 +136,23 @@ def load_config(path: str | Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         cfg.errors.append(f"{p}: invalid TOML: {exc}; using defaults")
         return cfg
+    except RecursionError:  # tomllib recurses per nested array/inline table
+        cfg.errors.append(f"{p}: {TOO_DEEP}; using defaults")
+        return cfg
     probs = _Problems(p, text)
-    _apply(cfg, data, probs)
+    try:
+        _apply(cfg, data, probs)
+    except RecursionError:  # a dotted [a.b.c...] header thousands of parts deep
+        fresh = Config(path=p)
+        fresh.errors.append(f"{p}: {TOO_DEEP}; using defaults")
+        return fresh
     cfg.errors.extend(probs.items)
     return cfg
+
+
+# A config error makes the read-only policy fail closed (core/act/policy.py), so a
+# file too deep to read still refuses mutations.
+TOO_DEEP = "tables or arrays nested too deeply to read"
 
 
 _KNOWN = {

@@ -28,7 +28,7 @@ from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
 
 if TYPE_CHECKING:
-    import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
+    import sqlite_utils  # `Cache.db` only (dev extra): see README "Why plain sqlite3"
 
 SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
@@ -481,7 +481,8 @@ class Cache:
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """sqlite-utils view of this thread's connection (introspection, ad-hoc reads)."""
+        """sqlite-utils view of this thread's connection, for ad-hoc inspection from a
+        REPL or a test (needs the `dev` extra; nothing in the app calls it)."""
         import sqlite_utils
 
         return sqlite_utils.Database(self.conn)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from wstui.core.files import atomic_text
 from wstui.core.kinds import Kind, resolve
 
 FORMATS = ("csv", "json")
@@ -134,9 +135,6 @@ def export_view(
     """Export every row of a view to a file (0600: it lists users and hosts)."""
     path = Path(path).expanduser()
     fmt = fmt or format_for(path)
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as out:
-        tmp.chmod(0o600)
+    with atomic_text(path) as out:  # 0600, renamed into place: never half-written
         n = write(out, fmt, kind, rows(cache, kind, where, params, order_by, desc, now), columns)
-    tmp.replace(path)  # a reader never sees a half-written file
     return n

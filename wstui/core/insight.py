@@ -306,12 +306,38 @@ def parse_since(text: str, now: float) -> float:
     from wstui.core.timefmt import parse_datetime
 
     text = text.strip()
-    spans = _SPAN.findall(text)
-    if spans and _SPAN.sub("", text).strip() == "":
-        return now - sum(int(n) * _UNIT[u.lower()] for n, u in spans)
+    spans = _spans(text)
+    if spans:
+        try:
+            seconds: float = sum(int(n) * _UNIT[u.lower()] for n, u in spans)
+        except ValueError:  # more digits than int() converts (a pasted 50,000 "9"s)
+            seconds = math.inf
+        return max(0.0, now - seconds)  # before 1970 = everything the cache recorded
     at = parse_datetime(text)
-    if at is None:
+    # float("9" * 400) is inf and 1e300 is no date: both would crash the "Since ..." line.
+    if at is None or not math.isfinite(at) or not 0.0 <= at <= _LAST_EPOCH:
+        shown = text if len(text) <= 40 else text[:40] + "…"
         raise ValueError(
-            f"expected a time span such as 2h or 7d, or a date such as 2024-05-01, not {text!r}"
+            f"expected a time span such as 2h or 7d, or a date such as 2024-05-01, not {shown!r}"
         )
     return at
+
+
+def _spans(text: str) -> list[tuple[str, str]]:
+    """("1", "d"), ("12", "h") for "1d 12h"; [] unless the whole text is spans.
+
+    Matched one after another from the start: findall would retry from every digit of a
+    pasted "999...9", quadratic in its length (minutes for 50,000 characters)."""
+    spans, pos = [], 0
+    while pos < len(text):
+        match = _SPAN.match(text, pos)
+        if match is None:
+            return []
+        spans.append((match.group(1), match.group(2)))
+        pos = match.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return spans
+
+
+_LAST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z, the last second datetime can show

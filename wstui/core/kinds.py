@@ -138,7 +138,8 @@ def _unknown(what: str, name: str, choices: Iterable[str]) -> str:
     hint = (
         f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(sorted(choices))}"
     )
-    return f"unknown {what} {name!r}{hint}"
+    shown = name if len(name) <= 60 else name[:60] + "…"  # a pasted 50,000 characters
+    return f"unknown {what} {shown!r}{hint}"
 
 
 # ----------------------------------------------------------------- extractor helpers

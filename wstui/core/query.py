@@ -30,6 +30,10 @@ from wstui.core.timefmt import parse_datetime, parse_duration
 
 MAX_DEPTH = 32  # nested parentheses
 MAX_ATOMS = 256  # terms + alternatives: keeps SQL under SQLite's expression/variable limits
+# SQLite refuses a LIKE pattern over SQLITE_MAX_LIKE_PATTERN_LENGTH bytes (50,000 by
+# default, lower in some builds) at run time with "pattern too complex"; refuse long
+# glob values here, with a position, well below any build's limit.
+MAX_PATTERN_BYTES = 10_000
 _FIELD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPS = ("!=", ">=", "<=", ":", "=", ">", "<")
 _STOP = set(" \t\r\n\f\v()|")
@@ -178,6 +182,15 @@ class _Parser:
         self.params.append(value)
         return "?"
 
+    def like(self, value: _Value, contains: bool = False) -> str:
+        """The bound LIKE pattern for `value`, refused when SQLite would find it too long."""
+        pattern = value.like_pattern(contains)
+        if len(pattern.encode("utf-8", "surrogatepass")) > MAX_PATTERN_BYTES:
+            raise self.error(
+                f"a shorter value here (at most {MAX_PATTERN_BYTES:,} bytes)", value.pos
+            )
+        return self.bind(pattern)
+
     # ---- grammar
 
     def parse(self) -> str:
@@ -321,11 +334,13 @@ class _Parser:
             # of one search column; instr() on the precomputed text is one test per row.
             word = text.translate(_ASCII_LOWER)
             return f"instr({self.col_sql(search)}, {self.bind(word)}) > 0"
-        pattern = value.like_pattern(contains=True)
         cols = search_columns(self.kind)
         return (
             "("
-            + " OR ".join(f"{self.col_sql(c)} LIKE {self.bind(pattern)} ESCAPE '\\'" for c in cols)
+            + " OR ".join(
+                f"{self.col_sql(c)} LIKE {self.like(value, contains=True)} ESCAPE '\\'"
+                for c in cols
+            )
             + ")"
         )
 
@@ -374,9 +389,7 @@ class _Parser:
             if not alt.chars:
                 parts.append(f"({self.col_sql(col)} IS NULL OR {self.col_sql(col)} = '')")
             elif alt.has_glob:
-                parts.append(
-                    f"{self.col_sql(col)} LIKE {self.bind(alt.like_pattern())} ESCAPE '\\'"
-                )
+                parts.append(f"{self.col_sql(col)} LIKE {self.like(alt)} ESCAPE '\\'")
             else:
                 parts.append(f"{self.col_sql(col)} = {self.bind(alt.text)} COLLATE NOCASE")
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
@@ -476,14 +489,14 @@ class _Parser:
             f" AND tags.id = {self.table}.id"
         )
         if key.has_glob:
-            sub += f" AND tags.key LIKE {self.bind(key.like_pattern())} ESCAPE '\\'"
+            sub += f" AND tags.key LIKE {self.like(key)} ESCAPE '\\'"
         else:
             sub += f" AND tags.key = {self.bind(key.text)} COLLATE NOCASE"
         if wanted is not None:
             alts = []
             for alt in self.alternatives(wanted):
                 if alt.has_glob:
-                    alts.append(f"tags.value LIKE {self.bind(alt.like_pattern())} ESCAPE '\\'")
+                    alts.append(f"tags.value LIKE {self.like(alt)} ESCAPE '\\'")
                 else:
                     alts.append(f"tags.value = {self.bind(alt.text)} COLLATE NOCASE")
             sub += " AND (" + " OR ".join(alts) + ")"

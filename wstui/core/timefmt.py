@@ -56,12 +56,15 @@ def parse_duration(text: str) -> float | None:
         return None
     pos = 0
     total = 0.0
-    for match in _DURATION_RE.finditer(text):
-        if match.start() != pos:
+    # Each span is matched where the previous one ended: finditer would retry from every
+    # digit of "999...9x", quadratic in a pasted 50,000 characters (minutes, not ms).
+    while pos < len(text):
+        match = _DURATION_RE.match(text, pos)
+        if match is None:
             return None
         total += float(match.group(1)) * DURATION_UNITS[match.group(2).lower()]
         pos = match.end()
-    return total if pos == len(text) else None
+    return total
 
 
 def format_duration(seconds: float | None) -> str:

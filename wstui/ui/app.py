@@ -287,6 +287,18 @@ class WstuiApp(App):
 
     # -- global actions -------------------------------------------------------------
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit. Textual's own hint is markup ("Press [b]q[/b]"), which
+        the plain-text `notify` above would show raw; this is the same hint as plain text."""
+        keys = [
+            self.get_key_display(active.binding)
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        if keys:
+            self.notify(f"Press {' or '.join(dict.fromkeys(keys))} to quit the app",
+                        title="Do you want to quit?")  # fmt: skip
+
     def action_help(self) -> None:
         from wstui.ui.screens.help import HelpScreen
 

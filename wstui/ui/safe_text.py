@@ -96,6 +96,16 @@ def fit(value: object, width: int, *, justify: str = "left") -> str:
     return set_cell_size(text, width - 1) + ELLIPSIS
 
 
+def short(value: object, limit: int = 80) -> str:
+    """`clean(value)`, its middle elided past `limit` characters: a 50,000-character paste
+    named in a message keeps its start, its end and the message's other words on screen."""
+    text = "" if value is None else (value if isinstance(value, str) else str(value))
+    if len(text) > limit:
+        head = (limit - 1) // 2
+        text = text[:head] + ELLIPSIS + text[len(text) - (limit - 1 - head) :]
+    return clean(text)
+
+
 def safe_text(value: object, style: str | Style = "", *, max_cells: int | None = None) -> Text:
     """A Rich `Text` showing `value` literally (no markup), safe for any widget.
 

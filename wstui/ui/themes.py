@@ -8,6 +8,7 @@ the app keeps its default theme.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ _COLOUR_FIELDS = (
     "panel",
     "boost",
 )
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _OTHER_FIELDS = {"name", "dark", "ansi", "variables", "luminosity_spread", "text_alpha"}
 
 
@@ -54,6 +56,12 @@ def parse_theme(data: dict, source: str) -> Theme:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ThemeError(f"{source}: missing 'name'")
+    if not _NAME_RE.fullmatch(name.strip()):
+        # The name is shown in the palette, notices and `:theme`; markup ("[b]") or an
+        # escape sequence (an OSC title change) in it must never reach the screen.
+        raise ThemeError(
+            f"{source}: 'name' {name[:40]!a} must be 1-64 letters, digits, '-', '_' or '.'"
+        )
     if "primary" not in data:
         raise ThemeError(f"{source}: missing 'primary'")
     colours: dict[str, str] = {}
@@ -89,6 +97,8 @@ def load_theme_file(path: Path) -> Theme:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ThemeError(f"{path.name}: {exc}") from None
+    except RecursionError:  # tomllib recurses per nested array/inline table
+        raise ThemeError(f"{path.name}: tables or arrays nested too deeply to read") from None
     return parse_theme(data, path.name)
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from textual.content import Content
 
-from wstui.ui.safe_text import clean, fit
+from wstui.ui.safe_text import clean, fit, short
 
-__all__ = ["clean", "fit", "multiline", "plain"]
+__all__ = ["clean", "fit", "multiline", "plain", "short"]
 
 
 def plain(value: Any, style: str = "") -> Content:

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Static
 
 from wstui.core import create_csv as cc
 from wstui.core.progress import SendProgress
-from wstui.ui.screens._text import clean
+from wstui.ui.screens._text import clean, short
 from wstui.ui.screens.form import refresh_after, target_label
 from wstui.ui.widgets.list_table import ListTable
 
@@ -109,7 +109,7 @@ class CsvCreateScreen(ModalScreen[None]):
         try:
             data = Path(path).expanduser().read_bytes()
         except OSError as exc:
-            problems.update(Content(f"✗ cannot read {clean(path)}: {clean(exc.strerror or exc)}"))
+            problems.update(Content(f"✗ cannot read {short(path)}: {short(exc.strerror or exc)}"))
             return None
         plan = cc.read_rows(data)
         if plan.problems:
