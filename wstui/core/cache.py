@@ -18,21 +18,23 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wstui.core import insight, watch
+from wstui.core.digest import item_digest, kind_salt
+from wstui.core.digest import json_default as _json_default
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
 
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
+DIGEST = "digest"  # the per-row column of core.digest.item_digest (schema v8)
 # Keys the listers merge into raw items from other calls; a targeted re-read
 # (upsert_items) that lacks them keeps the cached ones instead of blanking them.
 MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions", insight.USAGE_KEY)
@@ -235,8 +237,20 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
 
 
+def _v8(conn: sqlite3.Connection) -> None:
+    """A digest per row (``core.digest``): a write leaves rows whose item did not change
+    untouched. NULL (rows written before) compares as changed, so the first write after
+    the upgrade fills it."""
+    for kind in KINDS.values():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+        if present and DIGEST not in present:
+            conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {DIGEST} INTEGER")
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -258,7 +272,7 @@ def _kind_ddl(kind: Kind) -> str:
     search = search_column(kind)
     if search:
         cols.append(f"{_q(search)} TEXT")
-    cols += ["seen_at REAL NOT NULL", "PRIMARY KEY (account, region, id)"]
+    cols += ["seen_at REAL NOT NULL", f"{DIGEST} INTEGER", "PRIMARY KEY (account, region, id)"]
     return f"CREATE TABLE IF NOT EXISTS {_q(kind.table)} ({', '.join(cols)})"
 
 
@@ -267,6 +281,8 @@ def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
     conn.execute(_kind_ddl(kind))
     conn.execute(_raw_ddl(kind))
     present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+    if DIGEST not in present:
+        conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {DIGEST} INTEGER")
     missing = [c for c in kind.stored_columns if c.name not in present]
     for col in missing:
         conn.execute(
@@ -316,16 +332,6 @@ def _backfill_search(conn: sqlite3.Connection, kind: Kind, search: str) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
 
 
 def dumps(item: Any) -> str:
@@ -382,10 +388,10 @@ def _chunks(seq: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
 
 @dataclass
 class _Prepared:
-    keys: list[str]
     rows: dict[str, dict[str, Any]]
     raws: dict[str, str]
     tags: dict[str, list[tuple[str, str]]]
+    search: dict[str, str]
 
 
 # ------------------------------------------------------------------------ the cache
@@ -403,6 +409,7 @@ class Cache:
         self._conns_lock = threading.Lock()
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
+        self._salts: dict[str, bytes] = {}
         self._prepare_files()
         self._migrate()
 
@@ -519,7 +526,7 @@ class Cache:
         }
         for kind in KINDS.values():
             search = search_column(kind)
-            wanted = [*KEY_COLUMNS, *(c.name for c in kind.stored_columns), "seen_at"]
+            wanted = [*KEY_COLUMNS, *(c.name for c in kind.stored_columns), "seen_at", DIGEST]
             wanted += [search] if search else []
             if any((kind.table, name) not in present for name in wanted):
                 return False
@@ -602,46 +609,78 @@ class Cache:
                     (str(error), now, kind.name, target.account, target.region),
                 )
 
-    def _prepare(self, kind: Kind, items: Iterable[dict]) -> _Prepared:
-        prepared = _Prepared([], {}, {}, {})
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            item_id = kind.item_id(item)
-            if item_id is None:
-                continue  # nothing to key it by; the API never sends these
-            if item_id not in prepared.rows:
-                prepared.keys.append(item_id)
-            prepared.rows[item_id] = kind.extract_row(item)
-            prepared.raws[item_id] = dumps(item)
-            prepared.tags[item_id] = tags_of(item)
-        return prepared
+    def _prepare(
+        self, kind: Kind, items: dict[str, dict], ids: Iterable[str], into: _Prepared
+    ) -> _Prepared:
+        """Extract, serialise and tag the given rows (only those a write will store)."""
+        search = search_column(kind)
+        for item_id in ids:
+            item = items[item_id]
+            row = kind.extract_row(item)
+            into.rows[item_id] = row
+            into.raws[item_id] = dumps(item)
+            into.tags[item_id] = tags_of(item)
+            if search:
+                into.search[item_id] = search_text(kind, {**row, "id": item_id})
+        return into
+
+    def _salt(self, kind: Kind) -> bytes:
+        salt = self._salts.get(kind.name)
+        if salt is None:
+            salt = self._salts[kind.name] = kind_salt(kind)
+        return salt
 
     def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
+        """Compare first, then write only what moved, in a short transaction.
+
+        Each item's digest (``core.digest``) is compared with the stored one; rows whose
+        digest did not move are not re-extracted, re-serialised or upserted (only their
+        ``seen_at`` moves). The digests and the rows that did move are prepared before the
+        write lock is taken; inside it the stored digests are read again, so a row another
+        writer changed meanwhile is still diffed against what is stored.
+        """
         account, region = str(target.account), str(target.region)
         now = self.clock()
         cols = [c.name for c in kind.stored_columns]
         table = _q(kind.table)
-        with self._tx() as conn:
-            if not complete:
-                items = self._carry_merged_keys(conn, kind, account, region, items)
-            if kind.name == "workspaces":
-                # Shallow copies: the Usage entry must not leak into the caller's items.
-                items = [dict(i) if isinstance(i, dict) else i for i in items]
+        if not complete:
+            # A partial read (followed ids) lacks what the listers merge in: carry it over.
+            items = self._carry_merged_keys(self.conn, kind, account, region, items)
+        if kind.name == "workspaces":
+            # Shallow copies: the Usage entry must not leak into the caller's items. Use
+            # days go in first, in their own short transaction (they are facts either way).
+            items = [dict(i) if isinstance(i, dict) else i for i in items]
+            with self._tx() as conn:
                 self._usage.apply(conn, account, region, items, now, complete)
-            prep = self._prepare(kind, items)
-            old_rows = self._load_rows(
-                conn, kind, account, region, cols, None if complete else prep.keys
-            )
-            old_tags = self._load_tags(conn, kind, account, region, None if complete else prep.keys)
-            initial = (
-                complete and not old_rows and self._never_succeeded(conn, kind, account, region)
-            )
+        by_id: dict[str, dict] = {}
+        for item in items:
+            if isinstance(item, dict):
+                item_id = kind.item_id(item)
+                if item_id is not None:  # nothing to key it by; the API never sends these
+                    by_id[item_id] = item  # the last one wins, in first-seen order
+        salt = self._salt(kind)
+        digests = {i: item_digest(item, salt) for i, item in by_id.items()}
+        ids = list(by_id)
+        only = None if complete else ids
+        seen = self._load_digests(self.conn, kind, account, region, only)
+        prep = self._prepare(
+            kind, by_id, [i for i in ids if seen.get(i) != digests[i]], _Prepared({}, {}, {}, {})
+        )
+        with self._tx() as conn:
+            stored = self._load_digests(conn, kind, account, region, only)
+            dirty = [i for i in ids if stored.get(i) is None or stored[i] != digests[i]]
+            late = [i for i in dirty if i not in prep.rows]  # another writer moved them
+            self._prepare(kind, by_id, late, prep)
+            present = [i for i in dirty if i in stored]
+            wide = complete and len(present) * 2 > len(stored)
+            old_rows = self._load_rows(conn, kind, account, region, cols, None if wide else present)
+            old_tags = self._load_tags(conn, kind, account, region, None if wide else present)
+            initial = complete and not stored and self._never_succeeded(conn, kind, account, region)
 
             history: list[tuple[Any, ...]] = []
             added: list[str] = []
             changed: list[str] = []
-            for item_id in prep.keys:
+            for item_id in dirty:
                 new = prep.rows[item_id]
                 old = old_rows.get(item_id)
                 if old is None:
@@ -668,13 +707,13 @@ class Cache:
                 if diffs:
                     changed.append(item_id)
                     history.extend(diffs)
-            removed = [i for i in old_rows if i not in prep.rows] if complete else []
+            removed = [i for i in stored if i not in by_id] if complete else []
             history += [
                 (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
             ]
 
             search = search_column(kind)
-            written = [*cols, *([search] if search else []), "seen_at"]
+            written = [*cols, *([search] if search else []), "seen_at", DIGEST]
             placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
             updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
             upsert = (
@@ -686,25 +725,37 @@ class Cache:
                 f"INSERT INTO {raw_table} (account, region, id, raw) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
             )
-
-            def search_of(i: str) -> tuple[str, ...]:
-                return (search_text(kind, {**prep.rows[i], "id": i}),) if search else ()
-
-            for chunk in _chunks(prep.keys):
+            # Rows that did not move were seen now all the same.
+            if complete:
+                conn.execute(
+                    f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ?",
+                    (now, account, region),
+                )
+            else:
+                dirty_set = set(dirty)
+                for chunk in _chunks([i for i in ids if i not in dirty_set], 500):
+                    conn.execute(
+                        f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ? "
+                        f"AND id IN ({', '.join('?' for _ in chunk)})",
+                        (now, account, region, *chunk),
+                    )
+            search_of = (lambda i: (prep.search[i],)) if search else (lambda i: ())
+            for chunk in _chunks(dirty):
                 conn.executemany(
                     upsert,
                     [
-                        (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i), now)
+                        (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i),
+                         now, digests[i])
                         for i in chunk
                     ],
-                )
+                )  # fmt: skip
                 conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
             for gone_from in (table, raw_table):
                 conn.executemany(
                     f"DELETE FROM {gone_from} WHERE account = ? AND region = ? AND id = ?",
                     [(account, region, i) for i in removed],
                 )
-            retag = [i for i in prep.keys if old_tags.get(i, []) != prep.tags[i]]
+            retag = [i for i in dirty if old_tags.get(i, []) != prep.tags[i]]
             conn.executemany(
                 "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
                 [(kind.name, account, region, i) for i in [*retag, *removed]],
@@ -735,6 +786,24 @@ class Cache:
             _store_row_count(conn, kind, (account, region))
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
+
+    def _load_digests(
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        account: str,
+        region: str,
+        ids: list[str] | None,
+    ) -> dict[str, int | None]:
+        """id -> stored digest (None: written before schema v8) for the target's rows."""
+        select = f"SELECT id, {DIGEST} FROM {_q(kind.table)} WHERE account = ? AND region = ?"
+        if ids is None:
+            return dict(conn.execute(select, (account, region)).fetchall())
+        found: dict[str, int | None] = {}
+        for chunk in _chunks(ids, 500):
+            sql = f"{select} AND id IN ({', '.join('?' for _ in chunk)})"
+            found.update(conn.execute(sql, (account, region, *chunk)).fetchall())
+        return found
 
     def _load_rows(
         self,

@@ -126,6 +126,15 @@ def item_advice(item: dict) -> Advice | None:
     return advice
 
 
+def timed_advice(item: dict) -> Advice | None:
+    """The item's advice where it depends on the time (`advise` reads `now` only for
+    ALWAYS_ON WorkSpaces: idle days), else None. Keep it in step with `advise`."""
+    props = item.get("WorkspaceProperties") if isinstance(item, dict) else None
+    if isinstance(props, dict) and props.get("RunningMode") == "ALWAYS_ON":
+        return item_advice(item)
+    return None
+
+
 def _item_advice(item: dict) -> Advice | None:
     if not isinstance(item, dict):
         return None
@@ -155,12 +164,17 @@ def install(conn: sqlite3.Connection) -> None:
 class UsageTracker:
     """Records use days and merges ``Usage`` into listed items (inside the cache's write).
 
-    Remembers what it last wrote per WorkSpace so a steady fleet costs no inserts.
+    Remembers what it last wrote per WorkSpace so a steady fleet costs no inserts, and the
+    figures it last computed per target and UTC day: they move only with the day or with
+    a use day this tracker records, so a steady fleet's pass re-counts nothing (the count
+    over the whole history grew with its days: 3.7 -> 12.7 us per WorkSpace from 1 to 60).
+    Days another process records for the same cache show from the next day.
     """
 
     def __init__(self) -> None:
         self._written: dict[tuple[str, str], dict[str, frozenset[int]]] = {}
         self._observed: dict[tuple[str, str], set[str]] = {}
+        self._figures: dict[tuple[str, str], tuple[int, dict[str, tuple[int, int]]]] = {}
 
     def apply(
         self,
@@ -175,12 +189,14 @@ class UsageTracker:
         today = day_of(now)
         memo = self._written.setdefault((account, region), {})
         rows: list[tuple[str, str, str, int]] = []
+        moved: set[str] = set()
         for item in items:
             wid = str(item["WorkspaceId"])
             days = frozenset(use_days(item, now))
             if days and not days <= memo.get(wid, frozenset()):
                 rows += [(account, region, wid, d) for d in days]
                 memo[wid] = memo.get(wid, frozenset()) | days
+                moved.add(wid)
         conn.executemany("INSERT OR IGNORE INTO connections VALUES (?, ?, ?, ?)", rows)
         if complete:
             seen = self._observed.setdefault((account, region), set())
@@ -190,7 +206,15 @@ class UsageTracker:
                 [(account, region, i, today) for i in new],
             )
             seen.update(new)
-        usage = self.usage(conn, account, region, now, [str(i["WorkspaceId"]) for i in items])
+            moved.update(new)
+        day, usage = self._figures.get((account, region), (today, {}))
+        if day != today:
+            usage = {}
+        ids = [str(i["WorkspaceId"]) for i in items]
+        stale = [i for i in ids if i in moved or i not in usage]
+        if stale:
+            usage.update(self.usage(conn, account, region, now, stale))
+        self._figures[(account, region)] = (today, usage)
         for item in items:
             used, observed = usage.get(str(item["WorkspaceId"]), (0, 1))
             item[USAGE_KEY] = {"DaysUsed30": used, "ObservedDays": observed, "At": now}
@@ -237,9 +261,11 @@ class UsageTracker:
         conn.executemany("DELETE FROM observed WHERE account = ? AND region = ? AND id = ?", keys)
         memo = self._written.get((account, region), {})
         seen = self._observed.get((account, region), set())
+        figures = self._figures.get((account, region), (0, {}))[1]
         for i in ids:
             memo.pop(i, None)
             seen.discard(i)
+            figures.pop(i, None)
 
     @staticmethod
     def prune(conn: sqlite3.Connection, now: float) -> None:
