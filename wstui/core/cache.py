@@ -1048,18 +1048,64 @@ class Cache:
         keys: Iterable[Key],
         now: float | None = None,
         columns: Iterable[str] | None = None,
+        raw: bool = True,
+        tags: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Like `get` for many keys (missing ones skipped), in the order of `keys`.
 
-        The keys go into a temp table joined on the primary key, so 100,000 marked rows
-        cost one pass, not one query (or one IN-list scan) per chunk. ``raw`` stays JSON
-        text here (parse it on demand): 100,000 parsed items would hold ~0.5 GB. With
-        `columns`, rows hold only those stored columns (+ key, seen_at, raw, tags).
+        ``raw`` stays JSON text here (parse it on demand): 100,000 parsed items would hold
+        ~0.5 GB. With `columns`, rows hold only those stored columns (+ key, seen_at, raw,
+        tags); with ``raw=False`` no raw; with `tags`, ``tags`` holds only those keys (a
+        plan reads the protect tag, not every tag of 100,000 rows).
+
+        Keys that are most of the kind's rows (mark all) are found by one scan of the
+        narrow columns, filtered here; fewer go into a temp table joined on the primary key,
+        so they cost one pass, not one query (or one IN-list scan) per chunk.
         """
         kind = resolve(kind)
         now = time.time() if now is None else now
         wanted = list(dict.fromkeys(tuple(k) for k in keys))
+        if not wanted:
+            return []
+        only = None if tags is None else sorted(set(tags))
+        select = f"SELECT {self._select_list(kind, now, raw, columns)} FROM {_q(kind.table)}"
+        tag_sql = "SELECT t.account, t.region, t.id, t.key, t.value FROM tags AS t"
+        tag_where = "t.kind = ?" + (
+            "" if only is None else f" AND t.key IN ({', '.join('?' for _ in only)})"
+        )
+        tag_params = (kind.name, *(only or ()))
         conn = self.conn  # autocommit: the temp table writes hold no lock on the cache
+        scan = len(wanted) * 2 >= self.total(kind)
+        found: dict[Key, dict[str, Any]] = {}
+
+        def collect(cur: sqlite3.Cursor, keep: set[Key] | None) -> None:
+            names = [d[0] for d in cur.description]
+            for values in cur:
+                row = dict(zip(names, values, strict=True))
+                key = (row["account"], row["region"], row["id"])
+                if keep is None or key in keep:
+                    row["tags"] = {}
+                    found[key] = row
+
+        def add_tags(cur: sqlite3.Cursor) -> None:
+            for account, region, item_id, key, value in cur:
+                row = found.get((account, region, item_id))
+                if row is not None:
+                    row["tags"][key] = value
+
+        if scan:
+            # One pass over the table beats 100,000 temp-table inserts and a join.
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN")  # rows and tags from one snapshot
+            try:
+                collect(conn.execute(select), set(wanted))
+                if only != []:
+                    add_tags(conn.execute(f"{tag_sql} WHERE {tag_where} ORDER BY t.key", tag_params))
+            finally:
+                if own:
+                    conn.execute("COMMIT")
+            return [found[k] for k in wanted if k in found]
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS wanted_keys (account TEXT, region TEXT, id TEXT, "
             "PRIMARY KEY (account, region, id)) WITHOUT ROWID"
@@ -1072,26 +1118,21 @@ class Cache:
             conn.execute("DELETE FROM temp.wanted_keys")
             conn.executemany("INSERT OR IGNORE INTO temp.wanted_keys VALUES (?, ?, ?)", wanted)
             conn.execute("RELEASE wanted_keys")
-            cur = conn.execute(
-                f"SELECT {self._select_list(kind, now, True, columns)} FROM {_q(kind.table)} "
-                "WHERE (account, region, id) IN (SELECT account, region, id FROM temp.wanted_keys)"
+            collect(
+                conn.execute(
+                    f"{select} WHERE (account, region, id) IN "
+                    "(SELECT account, region, id FROM temp.wanted_keys)"
+                ),
+                None,
             )
-            names = [d[0] for d in cur.description]
-            found: dict[Key, dict[str, Any]] = {}
-            for values in cur:
-                row = dict(zip(names, values, strict=True))
-                row["tags"] = {}
-                found[(row["account"], row["region"], row["id"])] = row
-            tag_rows = conn.execute(
-                "SELECT t.account, t.region, t.id, t.key, t.value FROM tags AS t "
-                "JOIN temp.wanted_keys AS w ON t.account = w.account AND t.region = w.region "
-                "AND t.id = w.id WHERE t.kind = ? ORDER BY t.key",
-                (kind.name,),
-            )
-            for account, region, item_id, key, value in tag_rows:
-                row = found.get((account, region, item_id))
-                if row is not None:
-                    row["tags"][key] = value
+            if only != []:
+                add_tags(
+                    conn.execute(
+                        f"{tag_sql} JOIN temp.wanted_keys AS w ON t.account = w.account "
+                        f"AND t.region = w.region AND t.id = w.id WHERE {tag_where} ORDER BY t.key",
+                        tag_params,
+                    )
+                )
         finally:
             conn.execute("SAVEPOINT wanted_keys")
             conn.execute("DELETE FROM temp.wanted_keys")
