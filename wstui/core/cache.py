@@ -1272,6 +1272,13 @@ class Cache:
                 out[item_id] = {"action": action, "status": status, "at": at}
         return out
 
+    def acted_on(self, account: str, region: str, since: float) -> set[str]:
+        """Ids of (account, region) named by an audited call made at or after `since`."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT i.id FROM audit AS a JOIN audit_items AS i ON i.audit_id = a.id "
+            "WHERE a.account = ? AND a.region = ? AND a.at >= ?", (account, region, since),
+        )}  # fmt: skip
+
     def tagged(
         self, kind: Kind | str, account: str, region: str, ids: Sequence[str], tag: str
     ) -> set[str]:

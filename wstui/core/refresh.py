@@ -140,6 +140,8 @@ class Refresher:
         self._last_run: dict[tuple[str | None, str, str], float] = {}
         self._passes: dict[tuple[str | None, str], int] = {}
         self._tags: dict[tuple[str, str], dict[str, list]] = {}
+        self._retag: dict[tuple[str, str], set[str]] = {}  # ids whose tags to re-read
+        self._listed_at: dict[tuple[str | None, str], float] = {}  # last listing's start
         self._run_lock = threading.Lock()  # passes never overlap
         self._cache_lock = threading.RLock()
         self._stop = threading.Event()
@@ -242,6 +244,7 @@ class Refresher:
         kind = KINDS[kind_name]
         self._emit(RefreshStarted(target, kind_name))
         t0 = time.monotonic()
+        known_before = set(self._tag_memo(target)) if kind_name == WORKSPACES else set()
         try:
             items = self._list(kind, target)
         except Exception as exc:  # any failure: record it and change no row
@@ -250,6 +253,10 @@ class Refresher:
             )
         with self._cache_lock:
             changes = self.cache.replace_snapshot(kind_name, target, items)
+        if kind_name == WORKSPACES:  # rows that changed get their tags re-read next pass
+            keys = getattr(changes, "changed_keys", ())
+            moved = {i for _, _, i in keys if i in known_before}  # not the ones just added
+            self._retag.setdefault((target.account, target.region), set()).update(moved)
         self._last_run[(target.profile, target.region, kind_name)] = time.monotonic()
         done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
         self._emit(done)
@@ -262,14 +269,34 @@ class Refresher:
         key = (target.profile, target.region)
         n = self._passes.get(key, 0)
         memo = self._tag_memo(target)
-        # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
-        known = None if n % self.tags_every == 0 and n > 0 else memo
+        started = time.time()
+        # Every tags_every-th pass re-reads all tags; otherwise only the tags of new ids and
+        # of ids with a change signal: their row changed on the last pass, or wstui (this
+        # process or another on the same cache) sent a call naming them since the last one.
+        if n % self.tags_every == 0 and n > 0:
+            known = None
+        else:
+            stale = self._retag.pop((target.account, target.region), set())
+            stale |= self._acted_on(target, self._listed_at.get(key, 0.0))
+            known = {i: t for i, t in memo.items() if i not in stale} if stale else memo
         items = lister(self.clients, target, known_tags=known, tag_source=self.tag_source)
+        self._listed_at[key] = started
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
             w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
         }
         return items
+
+    def _acted_on(self, target: Target, since: float) -> set[str]:
+        """Ids wstui sent a call about in this target since `since` (from the audit log)."""
+        acted_on = getattr(self.cache, "acted_on", None)
+        if acted_on is None:
+            return set()
+        try:
+            with self._cache_lock:
+                return set(acted_on(target.account, target.region, since))
+        except Exception:
+            return set()  # unreadable audit: the Nth pass re-reads every tag anyway
 
     def _tag_memo(self, target: Target) -> dict[str, list]:
         """Tags known for the target: from the last listing, else from the cache."""
