@@ -149,3 +149,41 @@ def test_v7_cache_gains_digests_and_its_first_write_changes_nothing(tmp_path: Pa
     assert c.history("ws") == []
     assert None not in {r[0] for r in c.conn.execute('SELECT digest FROM "workspaces"')}
     c.close()
+
+
+def _events(cache: Cache) -> list[tuple[Any, ...]]:
+    return sorted((e["id"], e["event"], e["field"], e["old"], e["new"]) for e in cache.history())
+
+
+def test_many_moved_rows_commit_in_chunks_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second writer waits for one chunk, not the whole listing; the outcome is the same."""
+    from wstui.core import cache as cache_module
+
+    first = [ws(n) for n in range(12)]
+    second = [ws(n, state="STOPPED") if n < 8 else ws(n) for n in range(1, 14)]
+    results = {}
+    for chunk in (1000, 3):
+        monkeypatch.setattr(cache_module, "WRITE_CHUNK", chunk)
+        c = Cache(tmp_path / f"chunk{chunk}.sqlite")
+        c.clock = lambda: NOON
+        c.replace_snapshot("ws", T, first)
+        commits: list[str] = []
+        c.conn.set_trace_callback(
+            lambda sql, seen=commits: seen.append(sql) if sql == "COMMIT" else None
+        )
+        changes = c.replace_snapshot("ws", T, second)
+        c.conn.set_trace_callback(None)
+        rows = [(r["id"], r["state"]) for r in c.query("ws", limit=None)]
+        results[chunk] = (changes, _events(c), rows, len(commits))
+        c.close()
+    (big, big_events, big_rows, big_commits), (small, small_events, small_rows, small_commits) = (
+        results[1000],
+        results[3],
+    )
+    assert small == big and small_events == big_events and small_rows == big_rows
+    assert (big.added, big.changed, big.removed) == (2, 7, 1)
+    # usage + one write; 9 moved rows in chunks of 3: usage + 2 chunks + the final one
+    # (which writes the last chunk with the vanished row and the status)
+    assert (big_commits, small_commits) == (2, 4)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
+# Moved rows written per transaction when a write has many (a first load): another writer
+# (an audit row before a mutation) waits for one chunk, not the target's whole listing.
+WRITE_CHUNK = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
 DIGEST = "digest"  # the per-row column of core.digest.item_digest (schema v8)
 # Keys the listers merge into raw items from other calls; a targeted re-read
@@ -394,6 +397,23 @@ class _Prepared:
     search: dict[str, str]
 
 
+@dataclass
+class _Step:
+    """One write's inputs and what its transactions have done so far."""
+
+    kind: Kind
+    account: str
+    region: str
+    now: float
+    initial: bool
+    items: dict[str, dict]
+    digests: dict[str, int]
+    prep: _Prepared
+    dirty: set[str] = field(default_factory=set)  # ids written (or found unchanged) so far
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+
 # ------------------------------------------------------------------------ the cache
 
 
@@ -631,18 +651,20 @@ class Cache:
         return salt
 
     def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
-        """Compare first, then write only what moved, in a short transaction.
+        """Compare first, then write only what moved, in short transactions.
 
         Each item's digest (``core.digest``) is compared with the stored one; rows whose
         digest did not move are not re-extracted, re-serialised or upserted (only their
         ``seen_at`` moves). The digests and the rows that did move are prepared before the
-        write lock is taken; inside it the stored digests are read again, so a row another
-        writer changed meanwhile is still diffed against what is stored.
+        write lock is taken. Many moved rows (a first load, 25,000 rows) are written
+        WRITE_CHUNK at a time, each chunk its own transaction, so another writer (an audit
+        row before a mutation) waits at most one chunk; the last chunk, the vanished rows
+        and the status go in one final transaction. Each transaction reads the stored
+        digests again, so a row another writer changed meanwhile is still diffed against
+        what is stored.
         """
         account, region = str(target.account), str(target.region)
         now = self.clock()
-        cols = [c.name for c in kind.stored_columns]
-        table = _q(kind.table)
         if not complete:
             # A partial read (followed ids) lacks what the listers merge in: carry it over.
             items = self._carry_merged_keys(self.conn, kind, account, region, items)
@@ -663,68 +685,24 @@ class Cache:
         ids = list(by_id)
         only = None if complete else ids
         seen = self._load_digests(self.conn, kind, account, region, only)
-        prep = self._prepare(
-            kind, by_id, [i for i in ids if seen.get(i) != digests[i]], _Prepared({}, {}, {}, {})
-        )
+        moved = [i for i in ids if seen.get(i) != digests[i]]
+        prep = self._prepare(kind, by_id, moved, _Prepared({}, {}, {}, {}))
+        # A first load of 100,000 rows is not 100,000 "created" events.
+        initial = complete and not seen and self._never_succeeded(self.conn, kind, account, region)
+        step = _Step(kind, account, region, now, initial, by_id, digests, prep)
+        *early, _last = list(_chunks(moved, WRITE_CHUNK)) or [[]]
+        for chunk in early:
+            with self._tx() as conn:
+                stored = self._load_digests(conn, kind, account, region, list(chunk))
+                self._apply(conn, step, list(chunk), stored, wide=False)
+        table = _q(kind.table)
         with self._tx() as conn:
             stored = self._load_digests(conn, kind, account, region, only)
-            dirty = [i for i in ids if stored.get(i) is None or stored[i] != digests[i]]
-            late = [i for i in dirty if i not in prep.rows]  # another writer moved them
-            self._prepare(kind, by_id, late, prep)
-            present = [i for i in dirty if i in stored]
-            wide = complete and len(present) * 2 > len(stored)
-            old_rows = self._load_rows(conn, kind, account, region, cols, None if wide else present)
-            old_tags = self._load_tags(conn, kind, account, region, None if wide else present)
-            initial = complete and not stored and self._never_succeeded(conn, kind, account, region)
-
-            history: list[tuple[Any, ...]] = []
-            added: list[str] = []
-            changed: list[str] = []
-            for item_id in dirty:
-                new = prep.rows[item_id]
-                old = old_rows.get(item_id)
-                if old is None:
-                    added.append(item_id)
-                    if not initial:  # a first load of 100,000 rows is not 100,000 events
-                        history.append(
-                            (kind.name, account, region, item_id, "created", None, None, None, now)
-                        )
-                    continue
-                diffs = [
-                    (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
-                    for i, name in enumerate(cols)
-                    if name not in _NO_HISTORY and old[i] != new[name]
-                ]
-                diffs += _tag_diffs(
-                    kind.name,
-                    account,
-                    region,
-                    item_id,
-                    old_tags.get(item_id, []),
-                    prep.tags[item_id],
-                    now,
-                )
-                if diffs:
-                    changed.append(item_id)
-                    history.extend(diffs)
+            self._apply(conn, step, ids, stored, wide=complete and not early)
             removed = [i for i in stored if i not in by_id] if complete else []
-            history += [
+            history = [
                 (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
             ]
-
-            search = search_column(kind)
-            written = [*cols, *([search] if search else []), "seen_at", DIGEST]
-            placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
-            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
-            upsert = (
-                f"INSERT INTO {table} (account, region, id, {', '.join(map(_q, written))}) "
-                f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
-            )
-            raw_table = _q(_raw_table(kind))
-            upsert_raw = (
-                f"INSERT INTO {raw_table} (account, region, id, raw) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
-            )
             # Rows that did not move were seen now all the same.
             if complete:
                 conn.execute(
@@ -732,37 +710,20 @@ class Cache:
                     (now, account, region),
                 )
             else:
-                dirty_set = set(dirty)
-                for chunk in _chunks([i for i in ids if i not in dirty_set], 500):
+                for chunk in _chunks([i for i in ids if i not in step.dirty], 500):
                     conn.execute(
                         f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ? "
                         f"AND id IN ({', '.join('?' for _ in chunk)})",
                         (now, account, region, *chunk),
                     )
-            search_of = (lambda i: (prep.search[i],)) if search else (lambda i: ())
-            for chunk in _chunks(dirty):
-                conn.executemany(
-                    upsert,
-                    [
-                        (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i),
-                         now, digests[i])
-                        for i in chunk
-                    ],
-                )  # fmt: skip
-                conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
-            for gone_from in (table, raw_table):
+            for gone_from in (table, _q(_raw_table(kind))):
                 conn.executemany(
                     f"DELETE FROM {gone_from} WHERE account = ? AND region = ? AND id = ?",
                     [(account, region, i) for i in removed],
                 )
-            retag = [i for i in dirty if old_tags.get(i, []) != prep.tags[i]]
             conn.executemany(
                 "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
-                [(kind.name, account, region, i) for i in [*retag, *removed]],
-            )
-            conn.executemany(
-                "INSERT INTO tags (kind, account, region, id, key, value) VALUES (?, ?, ?, ?, ?, ?)",
-                [(kind.name, account, region, i, k, v) for i in retag for k, v in prep.tags[i]],
+                [(kind.name, account, region, i) for i in removed],
             )
             conn.executemany(
                 "INSERT INTO history (kind, account, region, id, event, field, old, new, at) "
@@ -784,8 +745,97 @@ class Cache:
                     self._usage.forget(conn, account, region, removed)
                     self._usage.prune(conn, now)
             _store_row_count(conn, kind, (account, region))
+        added, changed = step.added, step.changed
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        step: _Step,
+        candidates: list[str],
+        stored: dict[str, int | None],
+        wide: bool,
+    ) -> None:
+        """Write the candidates whose digest differs from `stored`, with their history.
+
+        `wide`: most of the target's rows moved, so read all its old rows in one scan.
+        """
+        kind, account, region, now = step.kind, step.account, step.region, step.now
+        cols = [c.name for c in kind.stored_columns]
+        digests, prep = step.digests, step.prep
+        dirty = [i for i in candidates if i not in step.dirty and stored.get(i) != digests[i]]
+        if not dirty:
+            return
+        step.dirty.update(dirty)
+        late = [i for i in dirty if i not in prep.rows]  # another writer moved them
+        self._prepare(kind, step.items, late, prep)
+        present = [i for i in dirty if i in stored]
+        wide = wide and len(present) * 2 > len(stored)
+        old_rows = self._load_rows(conn, kind, account, region, cols, None if wide else present)
+        old_tags = self._load_tags(conn, kind, account, region, None if wide else present)
+
+        history: list[tuple[Any, ...]] = []
+        for item_id in dirty:
+            new = prep.rows[item_id]
+            old = old_rows.get(item_id)
+            if old is None:
+                step.added.append(item_id)
+                if not step.initial:
+                    history.append(
+                        (kind.name, account, region, item_id, "created", None, None, None, now)
+                    )
+                continue
+            diffs = [
+                (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
+                for i, name in enumerate(cols)
+                if name not in _NO_HISTORY and old[i] != new[name]
+            ]
+            diffs += _tag_diffs(
+                kind.name, account, region, item_id, old_tags.get(item_id, []),
+                prep.tags[item_id], now,
+            )  # fmt: skip
+            if diffs:
+                step.changed.append(item_id)
+                history.extend(diffs)
+
+        search = search_column(kind)
+        written = [*cols, *([search] if search else []), "seen_at", DIGEST]
+        placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
+        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
+        upsert = (
+            f"INSERT INTO {_q(kind.table)} (account, region, id, {', '.join(map(_q, written))}) "
+            f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
+        )
+        upsert_raw = (
+            f"INSERT INTO {_q(_raw_table(kind))} (account, region, id, raw) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
+        )
+        search_of = (lambda i: (prep.search[i],)) if search else (lambda i: ())
+        for chunk in _chunks(dirty):
+            conn.executemany(
+                upsert,
+                [
+                    (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i),
+                     now, digests[i])
+                    for i in chunk
+                ],
+            )  # fmt: skip
+            conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
+        retag = [i for i in dirty if old_tags.get(i, []) != prep.tags[i]]
+        conn.executemany(
+            "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
+            [(kind.name, account, region, i) for i in retag],
+        )
+        conn.executemany(
+            "INSERT INTO tags (kind, account, region, id, key, value) VALUES (?, ?, ?, ?, ?, ?)",
+            [(kind.name, account, region, i, k, v) for i in retag for k, v in prep.tags[i]],
+        )
+        conn.executemany(
+            "INSERT INTO history (kind, account, region, id, event, field, old, new, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            history,
+        )
 
     def _load_digests(
         self,
