@@ -1129,11 +1129,11 @@ class Cache:
         found: dict[Key, dict[str, Any]] = {}
 
         def collect(cur: sqlite3.Cursor, keep: set[Key] | None) -> None:
-            names = [d[0] for d in cur.description]
+            names = [d[0] for d in cur.description]  # the key columns come first
             for values in cur:
-                row = dict(zip(names, values, strict=True))
-                key = (row["account"], row["region"], row["id"])
+                key = values[:3]
                 if keep is None or key in keep:
+                    row = dict(zip(names, values, strict=True))
                     row["tags"] = {}
                     found[key] = row
 
