@@ -672,8 +672,9 @@ class Cache:
             # Shallow copies: the Usage entry must not leak into the caller's items. Use
             # days go in first, in their own short transaction (they are facts either way).
             items = [dict(i) if isinstance(i, dict) else i for i in items]
+            pending = self._usage.pending(account, region, items, now, complete)
             with self._tx() as conn:
-                self._usage.apply(conn, account, region, items, now, complete)
+                self._usage.commit(conn, pending)
         by_id: dict[str, dict] = {}
         for item in items:
             if isinstance(item, dict):
@@ -705,9 +706,10 @@ class Cache:
             ]
             # Rows that did not move were seen now all the same.
             if complete:
-                conn.execute(
-                    f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ?",
-                    (now, account, region),
+                conn.execute(  # rows written above carry it already
+                    f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ? "
+                    "AND seen_at IS NOT ?",
+                    (now, account, region, now),
                 )
             else:
                 for chunk in _chunks([i for i in ids if i not in step.dirty], 500):
