@@ -25,6 +25,7 @@ from wstui.core.act.gateway import (
 from wstui.core.act.policy import ReadOnlyError
 from wstui.core.act.recheck import Recheck
 from wstui.core.act.scope import Scope
+from wstui.core.gcpause import gc_paused
 
 __all__ = ["PROTECT_TAG", "Outcome", "ReadOnlyError", "SendingStopped"]  # re-exported
 
@@ -387,6 +388,19 @@ def plan(
     `scope` skips rows outside the user's selected targets; `checked` (core.act.recheck)
     carries the fresh rows of WorkSpaces whose last call was uncertain or recent.
     """
+    with gc_paused():  # a 100,000-row plan makes ~100,000 objects and no cycles
+        return _plan(action, rows, params, hidden, protect_tag, scope, checked)
+
+
+def _plan(
+    action: str,
+    rows: Iterable[dict],
+    params: dict | None,
+    hidden: int,
+    protect_tag: str,
+    scope: Scope | None,
+    checked: Recheck | None,
+) -> Plan:
     spec = resolve_action(action)
     p = validate_params(spec, params)
     if checked is not None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from wstui.core import insight, watch
 from wstui.core.digest import item_digest, kind_salt
 from wstui.core.digest import json_default as _json_default
+from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
 
@@ -1151,7 +1152,8 @@ class Cache:
             if own:
                 conn.execute("BEGIN")  # rows and tags from one snapshot
             try:
-                collect(conn.execute(select), set(wanted))
+                with gc_paused():  # 100,000 acyclic dicts: full collections walk them all
+                    collect(conn.execute(select), set(wanted))
                 if only != []:
                     add_tags(conn.execute(f"{tag_sql} WHERE {tag_where} ORDER BY t.key", tag_params))
             finally:

@@ -7,18 +7,17 @@ through `on_event`, called from worker threads (the UI posts them as messages).
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
+from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KINDS, Kind, resolve
 
 TRANSITIONAL = frozenset(
@@ -31,35 +30,6 @@ GONE = frozenset({"TERMINATED"})
 WORKSPACES = "workspaces"
 
 Key = tuple[str, str, str]  # (account, region, id)
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while listings run (nests across threads).
-
-    A listing builds hundreds of thousands of acyclic dicts; each of them counts toward the
-    collector's thresholds, and every full collection walks the whole fleet held so far.
-    That was a sixth of a 100,000-WorkSpace refresh's CPU, for no garbage (refcounting frees
-    these). Whatever cyclic garbage a pass makes is collected once it ends.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @dataclass(frozen=True)
