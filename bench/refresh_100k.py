@@ -153,14 +153,16 @@ def run_ours(urls: dict[str, str], counter: CallCounter) -> dict[str, Any]:
         out: dict[str, Any] = {"concurrency": workers * listers.MAX_WORKERS * 2}
         for name in ("cold", "warm"):
             counter.reset()
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             results = refresher.refresh()
             seconds = time.perf_counter() - t0
+            cpu = time.process_time() - cpu0  # this process only: the simulators run apart
             errors = [r.error for r in results if r.error]
             if errors:
                 raise RuntimeError(f"refresh failed: {errors}")
             out[name] = {
                 "seconds": seconds,
+                "cpu_s": cpu,
                 "rows": cache.count("ws"),
                 "calls": sum(counter.calls.values()),
                 "attempts": counter.attempts,
@@ -249,9 +251,30 @@ def main(argv: list[str] | None = None) -> int:
                   f"x{cli['seconds'] / cold['seconds']:.2f} slower than ours")  # fmt: skip
             record["vs_awscli"] = round(cli["seconds"] / cold["seconds"], 2)
             record["awscli_s"] = round(cli["seconds"], 2)
+        record["cold_cpu_s"] = round(cold["cpu_s"], 2)
+        record["warm_cpu_s"] = round(warm["cpu_s"], 2)
+        # Issue 17: a warm pass of a steady fleet (nothing changed) against the cold one,
+        # both this process's CPU (the client's; the simulators are other processes).
+        ratio = {
+            "name": "warm_refresh_cpu_ratio",
+            "value": round(warm["cpu_s"] / cold["cpu_s"], 2),
+            "unit": "x",
+            "baseline": 1.0,
+            "cold_cpu_s": round(cold["cpu_s"], 2),
+            "warm_cpu_s": round(warm["cpu_s"], 2),
+            "warm_calls": warm["calls"],
+            "cold_calls": cold["calls"],
+            "size": args.size,
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+        }
+        print(f"client CPU: cold {cold['cpu_s']:.1f}s, warm {warm['cpu_s']:.1f}s "
+              f"-> warm/cold {ratio['value']:.2f}; warm calls {warm['calls']} "
+              f"(cold {cold['calls']})")  # fmt: skip
         print(json.dumps(record))
-        if not args.no_write and not args.no_awscli:
-            merge(record)
+        if not args.no_write:
+            merge(ratio)
+            if not args.no_awscli:
+                merge(record)
     finally:
         for proc in procs:
             proc.terminate()

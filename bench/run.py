@@ -37,7 +37,7 @@ from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
 from wstui.ui.app import AppContext, WstuiApp
-from wstui.ui.screens._rows import rows_for_keys
+from wstui.ui.screens._rows import plan_rows
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 
@@ -101,12 +101,15 @@ class OursApp(FrameApp):
 
     def action_mark_all_plan(self) -> None:
         """ctrl+a then an action key, as ResourceScreen.target_rows + flow do: mark every
-        row, read the marked rows (raw + tags) in chunks, plan a reboot, show its summary."""
+        row, read the rows the plan needs (`plan_rows`), plan a reboot, show its summary."""
         self.start_work()
         table = self.query_one(FleetTable)
         table.clear_marks()
         table.mark_all()
-        rows = rows_for_keys(self.cache, self.kind.name, sorted(table.marks))
+        # As ResourceScreen.target_rows(action) reads them: narrow plan rows (issue 17).
+        rows = plan_rows(
+            self.cache, self.kind.name, sorted(table.marks), "reboot", actions.PROTECT_TAG
+        )
         plan = actions.plan("reboot", rows, hidden=0)
         self.query_one("#plan", Static).update(
             f"{len(plan.eligible):,} eligible, {len(plan.skipped):,} skipped"

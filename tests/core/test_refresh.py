@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import skip_retry_backoff
 from tests.gw import gateway
 from wstui.core import actions
+from wstui.core.act import Mutation
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.refresh import Followed, RefreshDone, Refresher, RefreshStarted, gc_paused
@@ -100,9 +101,16 @@ def test_tags_read_for_new_ids_then_every_nth_pass(sim: Any, env) -> None:
     assert len(sim.calls_to("DescribeTags")) == 0
 
 
-def test_tags_from_tagging_api_are_fresh_every_pass(sim: Any, env) -> None:
+def _owner(cache: Cache, wid: str) -> str | None:
+    (row,) = cache.query("workspaces", "id = ?", [wid], with_raw=True)
+    return {t["Key"]: t["Value"] for t in row["raw"]["Tags"]}.get("Owner")
+
+
+def test_tags_from_tagging_api_changed_outside_wstui_show_within_n_passes(sim: Any, env) -> None:
+    """Issue 17: tags are not re-read every pass; a change made outside wstui shows by the
+    Nth pass (tags_every), and the passes between send no tagging call at all."""
     clients, cache = env
-    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"])
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"], tags_every=3)
     r.refresh()
     assert sim.calls_to("DescribeTags") == []
     wid = sorted(sim.backend(US).workspaces)[0]
@@ -110,11 +118,46 @@ def test_tags_from_tagging_api_are_fresh_every_pass(sim: Any, env) -> None:
 
     ws = boto3.client("workspaces", region_name=US)  # set-up, not wstui's gated clients
     ws.create_tags(ResourceId=wid, Tags=[{"Key": "Owner", "Value": "night-shift"}])
-    r.refresh()
-    (row,) = cache.query("workspaces", "id = ?", [wid], with_raw=True)
-    tags = {t["Key"]: t["Value"] for t in row["raw"]["Tags"]}
-    assert tags["Owner"] == "night-shift"
+    seen, tagging_calls = [], []
+    for _ in range(3):
+        sim.clear_calls()
+        r.refresh()
+        seen.append(_owner(cache, wid))
+        tagging_calls.append(len(sim.calls_to("GetResources")))
+    assert seen == [None, None, "night-shift"]  # passes 2 and 3 use the memo; 4 = 1 + 3
+    assert tagging_calls[:2] == [0, 0] and tagging_calls[2] > 0
     assert sim.calls_to("DescribeTags") == []
+
+
+def test_a_tag_set_through_wstui_shows_on_the_next_pass(sim: Any, env) -> None:
+    clients, cache = env
+    target = Target(None, US)
+    r = Refresher(cache, clients, [target], kinds=["workspaces"], tags_every=100)
+    r.refresh()
+    wid = sorted(sim.backend(US).workspaces)[0]
+    account = r.targets[0].account
+    gw = gateway(clients, cache, targets=[target])
+    request = {"ResourceId": wid, "Tags": [{"Key": "Owner", "Value": "day-shift"}]}
+    gw.send(Mutation("CreateTags", account, US, request))
+    sim.clear_calls()
+    r.refresh()  # what the TUI's operation form does after sending (form.refresh_after)
+    assert _owner(cache, wid) == "day-shift"
+    # Only that WorkSpace's tags were read again, not the whole fleet's.
+    [call] = sim.calls_to("GetResources")
+    assert len(call.params["ResourceARNList"]) == 1
+
+
+def test_a_row_that_changed_gets_its_tags_read_on_the_next_pass(sim: Any, env) -> None:
+    clients, cache = env
+    r = Refresher(cache, clients, [Target(None, US)], kinds=["workspaces"], tags_every=100)
+    r.refresh()
+    wid = sorted(sim.backend(US).workspaces)[1]
+    sim.set_state(US, wid, "STOPPED")
+    r.refresh()  # sees the state change
+    sim.clear_calls()
+    r.refresh()  # re-reads the tags of the changed row only
+    [call] = sim.calls_to("GetResources")
+    assert [arn.rsplit("/", 1)[1] for arn in call.params["ResourceARNList"]] == [wid]
 
 
 def _advance_on_follow(sim: Any, events: list) -> Any:

@@ -26,6 +26,7 @@ from wstui.core.act.gateway import (
 from wstui.core.act.policy import ReadOnlyError
 from wstui.core.act.recheck import Recheck
 from wstui.core.act.scope import Scope
+from wstui.core.gcpause import gc_paused
 
 __all__ = ["PROTECT_TAG", "Outcome", "ReadOnlyError", "SendingStopped"]  # re-exported
 
@@ -256,6 +257,12 @@ ALIASES = {
 }
 
 
+def reads_raw(action: str) -> bool:
+    """Whether planning `action` reads a row's raw item (WorkspaceProperties beyond the
+    stored columns); the others need only the key, state, running mode and protect tag."""
+    return resolve_action(action).check in (_check_volumes, _check_compute)
+
+
 def resolve_action(name: str) -> ActionSpec:
     key = ALIASES.get(name, name)
     if key not in ACTIONS:
@@ -382,6 +389,19 @@ def plan(
     `scope` skips rows outside the user's selected targets; `checked` (core.act.recheck)
     carries the fresh rows of WorkSpaces whose last call was uncertain or recent.
     """
+    with gc_paused():  # a 100,000-row plan makes ~100,000 objects and no cycles
+        return _plan(action, rows, params, hidden, protect_tag, scope, checked)
+
+
+def _plan(
+    action: str,
+    rows: Iterable[dict],
+    params: dict | None,
+    hidden: int,
+    protect_tag: str,
+    scope: Scope | None,
+    checked: Recheck | None,
+) -> Plan:
     spec = resolve_action(action)
     p = validate_params(spec, params)
     if checked is not None:
@@ -389,17 +409,32 @@ def plan(
     groups: dict[tuple[str, str], list[str]] = {}
     skipped: list[Skip] = []
     seen: set[tuple[str, str, str]] = set()
+    judged: dict[tuple[bool, bool, str, str], str | None] = {}
     for row in rows:
         wid = row_id(row)
         account, region = str(row.get("account", "")), str(row.get("region", ""))
-        if (account, region, wid) in seen:
-            continue
-        seen.add((account, region, wid))
         key = (account, region, wid)
+        if key in seen:
+            continue
+        seen.add(key)
         reason = checked.blocked.get(key) if checked is not None else None
         if reason is None and scope is not None:
             reason = scope.reason(account, region)
-        reason = reason or _skip_reason(spec, row, p, protect_tag)
+        if not reason:
+            if spec.check is None:
+                # Without a per-row check the reason depends on four facts only: judge each
+                # combination once (a 100,000-row plan has a handful of them).
+                facts = (
+                    bool(protect_tag) and _tagged(row, protect_tag),
+                    tags_known(row),
+                    row_state(row),
+                    row_running_mode(row) if spec.running_modes is not None else "",
+                )
+                if facts not in judged:
+                    judged[facts] = _skip_reason(spec, row, p, protect_tag)
+                reason = judged[facts]
+            else:
+                reason = _skip_reason(spec, row, p, protect_tag)
         if reason and checked is not None and key in checked.sent_at and "cannot" in reason:
             reason = f"{checked.sent_at[key]}, now {row_state(row) or 'UNKNOWN'}"
         if reason:
@@ -419,8 +454,16 @@ def tags_known(row: dict) -> bool:
     return isinstance(row.get("tags"), dict) or "Tags" in _raw(row)
 
 
+def _tagged(row: dict, tag: str) -> bool:
+    """``tag in row_tags(row)`` without copying the tags of every row of a 100,000-row plan."""
+    tags = row.get("tags")
+    if isinstance(tags, dict):
+        return tag in tags or any(str(k) == tag for k in tags if not isinstance(k, str))
+    return tag in row_tags(row)
+
+
 def _skip_reason(spec: ActionSpec, row: dict, p: dict, protect_tag: str) -> str | None:
-    if protect_tag and protect_tag in row_tags(row):
+    if protect_tag and _tagged(row, protect_tag):
         return f"protected by tag {protect_tag}"
     if protect_tag and spec.destructive and not tags_known(row):
         return "tags not read yet (protect tag unknown)"

@@ -18,22 +18,28 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from wstui.core import insight, watch
+from wstui.core.digest import item_digest, kind_salt
+from wstui.core.digest import json_default as _json_default
+from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
 from wstui.core.query import search_column, search_text
 
 if TYPE_CHECKING:
     import sqlite_utils  # `Cache.db` only (dev extra): see README "Why plain sqlite3"
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
+# Moved rows written per transaction when a write has many (a first load): another writer
+# (an audit row before a mutation) waits for one chunk, not the target's whole listing.
+WRITE_CHUNK = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
+DIGEST = "digest"  # the per-row column of core.digest.item_digest (schema v8)
 # Keys the listers merge into raw items from other calls; a targeted re-read
 # (upsert_items) that lacks them keeps the cached ones instead of blanking them.
 MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions", insight.USAGE_KEY)
@@ -252,9 +258,19 @@ def _v8(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v9(conn: sqlite3.Connection) -> None:
+    """A digest per row (``core.digest``): a write leaves rows whose item did not change
+    untouched. NULL (rows written before) compares as changed, so the first write after
+    the upgrade fills it."""
+    for kind in KINDS.values():
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+        if present and DIGEST not in present:
+            conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {DIGEST} INTEGER")
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
 ]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -277,7 +293,7 @@ def _kind_ddl(kind: Kind) -> str:
     search = search_column(kind)
     if search:
         cols.append(f"{_q(search)} TEXT")
-    cols += ["seen_at REAL NOT NULL", "PRIMARY KEY (account, region, id)"]
+    cols += ["seen_at REAL NOT NULL", f"{DIGEST} INTEGER", "PRIMARY KEY (account, region, id)"]
     return f"CREATE TABLE IF NOT EXISTS {_q(kind.table)} ({', '.join(cols)})"
 
 
@@ -286,6 +302,8 @@ def _sync_kind_table(conn: sqlite3.Connection, kind: Kind) -> None:
     conn.execute(_kind_ddl(kind))
     conn.execute(_raw_ddl(kind))
     present = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(kind.table)})")}
+    if DIGEST not in present:
+        conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {DIGEST} INTEGER")
     missing = [c for c in kind.stored_columns if c.name not in present]
     for col in missing:
         conn.execute(
@@ -335,16 +353,6 @@ def _backfill_search(conn: sqlite3.Connection, kind: Kind, search: str) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
 
 
 def dumps(item: Any) -> str:
@@ -401,10 +409,27 @@ def _chunks(seq: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
 
 @dataclass
 class _Prepared:
-    keys: list[str]
     rows: dict[str, dict[str, Any]]
     raws: dict[str, str]
     tags: dict[str, list[tuple[str, str]]]
+    search: dict[str, str]
+
+
+@dataclass
+class _Step:
+    """One write's inputs and what its transactions have done so far."""
+
+    kind: Kind
+    account: str
+    region: str
+    now: float
+    initial: bool
+    items: dict[str, dict]
+    digests: dict[str, int]
+    prep: _Prepared
+    dirty: set[str] = field(default_factory=set)  # ids written (or found unchanged) so far
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------ the cache
@@ -423,6 +448,7 @@ class Cache:
         self._conns_lock = threading.Lock()
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
+        self._salts: dict[str, bytes] = {}
         self._prepare_files()
         self._migrate()
 
@@ -540,7 +566,7 @@ class Cache:
         }
         for kind in KINDS.values():
             search = search_column(kind)
-            wanted = [*KEY_COLUMNS, *(c.name for c in kind.stored_columns), "seen_at"]
+            wanted = [*KEY_COLUMNS, *(c.name for c in kind.stored_columns), "seen_at", DIGEST]
             wanted += [search] if search else []
             if any((kind.table, name) not in present for name in wanted):
                 return False
@@ -623,116 +649,103 @@ class Cache:
                     (str(error), now, kind.name, target.account, target.region),
                 )
 
-    def _prepare(self, kind: Kind, items: Iterable[dict]) -> _Prepared:
-        prepared = _Prepared([], {}, {}, {})
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            item_id = kind.item_id(item)
-            if item_id is None:
-                continue  # nothing to key it by; the API never sends these
-            if item_id not in prepared.rows:
-                prepared.keys.append(item_id)
-            prepared.rows[item_id] = kind.extract_row(item)
-            prepared.raws[item_id] = dumps(item)
-            prepared.tags[item_id] = tags_of(item)
-        return prepared
+    def _prepare(
+        self, kind: Kind, items: dict[str, dict], ids: Iterable[str], into: _Prepared
+    ) -> _Prepared:
+        """Extract, serialise and tag the given rows (only those a write will store)."""
+        search = search_column(kind)
+        for item_id in ids:
+            item = items[item_id]
+            row = kind.extract_row(item)
+            into.rows[item_id] = row
+            into.raws[item_id] = dumps(item)
+            into.tags[item_id] = tags_of(item)
+            if search:
+                into.search[item_id] = search_text(kind, {**row, "id": item_id})
+        return into
+
+    def _salt(self, kind: Kind) -> bytes:
+        salt = self._salts.get(kind.name)
+        if salt is None:
+            salt = self._salts[kind.name] = kind_salt(kind)
+        return salt
 
     def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
+        """Compare first, then write only what moved, in short transactions.
+
+        Each item's digest (``core.digest``) is compared with the stored one; rows whose
+        digest did not move are not re-extracted, re-serialised or upserted (only their
+        ``seen_at`` moves). The digests and the rows that did move are prepared before the
+        write lock is taken. Many moved rows (a first load, 25,000 rows) are written
+        WRITE_CHUNK at a time, each chunk its own transaction, so another writer (an audit
+        row before a mutation) waits at most one chunk; the last chunk, the vanished rows
+        and the status go in one final transaction. Each transaction reads the stored
+        digests again, so a row another writer changed meanwhile is still diffed against
+        what is stored.
+        """
         account, region = str(target.account), str(target.region)
         now = self.clock()
-        cols = [c.name for c in kind.stored_columns]
+        if not complete:
+            # A partial read (followed ids) lacks what the listers merge in: carry it over.
+            items = self._carry_merged_keys(self.conn, kind, account, region, items)
+        if kind.name == "workspaces":
+            # Shallow copies: the Usage entry must not leak into the caller's items. Use
+            # days go in first, in their own short transaction (they are facts either way).
+            items = [dict(i) if isinstance(i, dict) else i for i in items]
+            pending = self._usage.pending(account, region, items, now, complete)
+            with self._tx() as conn:
+                self._usage.commit(conn, pending)
+        by_id: dict[str, dict] = {}
+        for item in items:
+            if isinstance(item, dict):
+                item_id = kind.item_id(item)
+                if item_id is not None:  # nothing to key it by; the API never sends these
+                    by_id[item_id] = item  # the last one wins, in first-seen order
+        salt = self._salt(kind)
+        digests = {i: item_digest(item, salt) for i, item in by_id.items()}
+        ids = list(by_id)
+        only = None if complete else ids
+        seen = self._load_digests(self.conn, kind, account, region, only)
+        moved = [i for i in ids if seen.get(i) != digests[i]]
+        prep = self._prepare(kind, by_id, moved, _Prepared({}, {}, {}, {}))
+        # A first load of 100,000 rows is not 100,000 "created" events.
+        initial = complete and not seen and self._never_succeeded(self.conn, kind, account, region)
+        step = _Step(kind, account, region, now, initial, by_id, digests, prep)
+        *early, _last = list(_chunks(moved, WRITE_CHUNK)) or [[]]
+        for chunk in early:
+            with self._tx() as conn:
+                stored = self._load_digests(conn, kind, account, region, list(chunk))
+                self._apply(conn, step, list(chunk), stored, wide=False)
         table = _q(kind.table)
         with self._tx() as conn:
-            if not complete:
-                items = self._carry_merged_keys(conn, kind, account, region, items)
-            if kind.name == "workspaces":
-                # Shallow copies: the Usage entry must not leak into the caller's items.
-                items = [dict(i) if isinstance(i, dict) else i for i in items]
-                self._usage.apply(conn, account, region, items, now, complete)
-            prep = self._prepare(kind, items)
-            old_rows = self._load_rows(
-                conn, kind, account, region, cols, None if complete else prep.keys
-            )
-            old_tags = self._load_tags(conn, kind, account, region, None if complete else prep.keys)
-            initial = (
-                complete and not old_rows and self._never_succeeded(conn, kind, account, region)
-            )
-
-            history: list[tuple[Any, ...]] = []
-            added: list[str] = []
-            changed: list[str] = []
-            for item_id in prep.keys:
-                new = prep.rows[item_id]
-                old = old_rows.get(item_id)
-                if old is None:
-                    added.append(item_id)
-                    if not initial:  # a first load of 100,000 rows is not 100,000 events
-                        history.append(
-                            (kind.name, account, region, item_id, "created", None, None, None, now)
-                        )
-                    continue
-                diffs = [
-                    (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
-                    for i, name in enumerate(cols)
-                    if name not in _NO_HISTORY and old[i] != new[name]
-                ]
-                diffs += _tag_diffs(
-                    kind.name,
-                    account,
-                    region,
-                    item_id,
-                    old_tags.get(item_id, []),
-                    prep.tags[item_id],
-                    now,
-                )
-                if diffs:
-                    changed.append(item_id)
-                    history.extend(diffs)
-            removed = [i for i in old_rows if i not in prep.rows] if complete else []
-            history += [
+            stored = self._load_digests(conn, kind, account, region, only)
+            self._apply(conn, step, ids, stored, wide=complete and not early)
+            removed = [i for i in stored if i not in by_id] if complete else []
+            history = [
                 (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
             ]
-
-            search = search_column(kind)
-            written = [*cols, *([search] if search else []), "seen_at"]
-            placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
-            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
-            upsert = (
-                f"INSERT INTO {table} (account, region, id, {', '.join(map(_q, written))}) "
-                f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
-            )
-            raw_table = _q(_raw_table(kind))
-            upsert_raw = (
-                f"INSERT INTO {raw_table} (account, region, id, raw) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
-            )
-
-            def search_of(i: str) -> tuple[str, ...]:
-                return (search_text(kind, {**prep.rows[i], "id": i}),) if search else ()
-
-            for chunk in _chunks(prep.keys):
-                conn.executemany(
-                    upsert,
-                    [
-                        (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i), now)
-                        for i in chunk
-                    ],
+            # Rows that did not move were seen now all the same.
+            if complete:
+                conn.execute(  # rows written above carry it already
+                    f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ? "
+                    "AND seen_at IS NOT ?",
+                    (now, account, region, now),
                 )
-                conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
-            for gone_from in (table, raw_table):
+            else:
+                for chunk in _chunks([i for i in ids if i not in step.dirty], 500):
+                    conn.execute(
+                        f"UPDATE {table} SET seen_at = ? WHERE account = ? AND region = ? "
+                        f"AND id IN ({', '.join('?' for _ in chunk)})",
+                        (now, account, region, *chunk),
+                    )
+            for gone_from in (table, _q(_raw_table(kind))):
                 conn.executemany(
                     f"DELETE FROM {gone_from} WHERE account = ? AND region = ? AND id = ?",
                     [(account, region, i) for i in removed],
                 )
-            retag = [i for i in prep.keys if old_tags.get(i, []) != prep.tags[i]]
             conn.executemany(
                 "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
-                [(kind.name, account, region, i) for i in [*retag, *removed]],
-            )
-            conn.executemany(
-                "INSERT INTO tags (kind, account, region, id, key, value) VALUES (?, ?, ?, ?, ?, ?)",
-                [(kind.name, account, region, i, k, v) for i in retag for k, v in prep.tags[i]],
+                [(kind.name, account, region, i) for i in removed],
             )
             conn.executemany(
                 "INSERT INTO history (kind, account, region, id, event, field, old, new, at) "
@@ -754,8 +767,115 @@ class Cache:
                     self._usage.forget(conn, account, region, removed)
                     self._usage.prune(conn, now)
             _store_row_count(conn, kind, (account, region))
+        added, changed = step.added, step.changed
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        step: _Step,
+        candidates: list[str],
+        stored: dict[str, int | None],
+        wide: bool,
+    ) -> None:
+        """Write the candidates whose digest differs from `stored`, with their history.
+
+        `wide`: most of the target's rows moved, so read all its old rows in one scan.
+        """
+        kind, account, region, now = step.kind, step.account, step.region, step.now
+        cols = [c.name for c in kind.stored_columns]
+        digests, prep = step.digests, step.prep
+        dirty = [i for i in candidates if i not in step.dirty and stored.get(i) != digests[i]]
+        if not dirty:
+            return
+        step.dirty.update(dirty)
+        late = [i for i in dirty if i not in prep.rows]  # another writer moved them
+        self._prepare(kind, step.items, late, prep)
+        present = [i for i in dirty if i in stored]
+        wide = wide and len(present) * 2 > len(stored)
+        old_rows = self._load_rows(conn, kind, account, region, cols, None if wide else present)
+        old_tags = self._load_tags(conn, kind, account, region, None if wide else present)
+
+        history: list[tuple[Any, ...]] = []
+        for item_id in dirty:
+            new = prep.rows[item_id]
+            old = old_rows.get(item_id)
+            if old is None:
+                step.added.append(item_id)
+                if not step.initial:
+                    history.append(
+                        (kind.name, account, region, item_id, "created", None, None, None, now)
+                    )
+                continue
+            diffs = [
+                (kind.name, account, region, item_id, "changed", name, old[i], new[name], now)
+                for i, name in enumerate(cols)
+                if name not in _NO_HISTORY and old[i] != new[name]
+            ]
+            diffs += _tag_diffs(
+                kind.name, account, region, item_id, old_tags.get(item_id, []),
+                prep.tags[item_id], now,
+            )  # fmt: skip
+            if diffs:
+                step.changed.append(item_id)
+                history.extend(diffs)
+
+        search = search_column(kind)
+        written = [*cols, *([search] if search else []), "seen_at", DIGEST]
+        placeholders = ", ".join("?" for _ in range(len(KEY_COLUMNS) + len(written)))
+        updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in written)
+        upsert = (
+            f"INSERT INTO {_q(kind.table)} (account, region, id, {', '.join(map(_q, written))}) "
+            f"VALUES ({placeholders}) ON CONFLICT (account, region, id) DO UPDATE SET {updates}"
+        )
+        upsert_raw = (
+            f"INSERT INTO {_q(_raw_table(kind))} (account, region, id, raw) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, region, id) DO UPDATE SET raw = excluded.raw"
+        )
+        search_of = (lambda i: (prep.search[i],)) if search else (lambda i: ())
+        for chunk in _chunks(dirty):
+            conn.executemany(
+                upsert,
+                [
+                    (account, region, i, *(prep.rows[i][c] for c in cols), *search_of(i),
+                     now, digests[i])
+                    for i in chunk
+                ],
+            )  # fmt: skip
+            conn.executemany(upsert_raw, [(account, region, i, prep.raws[i]) for i in chunk])
+        retag = [i for i in dirty if old_tags.get(i, []) != prep.tags[i]]
+        conn.executemany(
+            "DELETE FROM tags WHERE kind = ? AND account = ? AND region = ? AND id = ?",
+            [(kind.name, account, region, i) for i in retag],
+        )
+        conn.executemany(
+            "INSERT INTO tags (kind, account, region, id, key, value) VALUES (?, ?, ?, ?, ?, ?)",
+            [(kind.name, account, region, i, k, v) for i in retag for k, v in prep.tags[i]],
+        )
+        conn.executemany(
+            "INSERT INTO history (kind, account, region, id, event, field, old, new, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            history,
+        )
+
+    def _load_digests(
+        self,
+        conn: sqlite3.Connection,
+        kind: Kind,
+        account: str,
+        region: str,
+        ids: list[str] | None,
+    ) -> dict[str, int | None]:
+        """id -> stored digest (None: written before schema v8) for the target's rows."""
+        select = f"SELECT id, {DIGEST} FROM {_q(kind.table)} WHERE account = ? AND region = ?"
+        if ids is None:
+            return dict(conn.execute(select, (account, region)).fetchall())
+        found: dict[str, int | None] = {}
+        for chunk in _chunks(ids, 500):
+            sql = f"{select} AND id IN ({', '.join('?' for _ in chunk)})"
+            found.update(conn.execute(sql, (account, region, *chunk)).fetchall())
+        return found
 
     def _load_rows(
         self,
@@ -1001,18 +1121,65 @@ class Cache:
         keys: Iterable[Key],
         now: float | None = None,
         columns: Iterable[str] | None = None,
+        raw: bool = True,
+        tags: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Like `get` for many keys (missing ones skipped), in the order of `keys`.
 
-        The keys go into a temp table joined on the primary key, so 100,000 marked rows
-        cost one pass, not one query (or one IN-list scan) per chunk. ``raw`` stays JSON
-        text here (parse it on demand): 100,000 parsed items would hold ~0.5 GB. With
-        `columns`, rows hold only those stored columns (+ key, seen_at, raw, tags).
+        ``raw`` stays JSON text here (parse it on demand): 100,000 parsed items would hold
+        ~0.5 GB. With `columns`, rows hold only those stored columns (+ key, seen_at, raw,
+        tags); with ``raw=False`` no raw; with `tags`, ``tags`` holds only those keys (a
+        plan reads the protect tag, not every tag of 100,000 rows).
+
+        Keys that are most of the kind's rows (mark all) are found by one scan of the
+        narrow columns, filtered here; fewer go into a temp table joined on the primary key,
+        so they cost one pass, not one query (or one IN-list scan) per chunk.
         """
         kind = resolve(kind)
         now = time.time() if now is None else now
-        wanted = list(dict.fromkeys(tuple(k) for k in keys))
+        wanted = list(dict.fromkeys((a, r, i) for a, r, i in keys))
+        if not wanted:
+            return []
+        only = None if tags is None else sorted(set(tags))
+        select = f"SELECT {self._select_list(kind, now, raw, columns)} FROM {_q(kind.table)}"
+        tag_sql = "SELECT t.account, t.region, t.id, t.key, t.value FROM tags AS t"
+        tag_where = "t.kind = ?" + (
+            "" if only is None else f" AND t.key IN ({', '.join('?' for _ in only)})"
+        )
+        tag_params = (kind.name, *(only or ()))
         conn = self.conn  # autocommit: the temp table writes hold no lock on the cache
+        scan = len(wanted) * 2 >= self.total(kind)
+        found: dict[Key, dict[str, Any]] = {}
+
+        def collect(cur: sqlite3.Cursor, keep: set[Key] | None) -> None:
+            names = [d[0] for d in cur.description]  # the key columns come first
+            for values in cur:
+                key = values[:3]
+                if keep is None or key in keep:
+                    row = dict(zip(names, values, strict=True))
+                    row["tags"] = {}
+                    found[key] = row
+
+        def add_tags(cur: sqlite3.Cursor) -> None:
+            for account, region, item_id, key, value in cur:
+                row = found.get((account, region, item_id))
+                if row is not None:
+                    row["tags"][key] = value
+
+        if scan:
+            # One pass over the table beats 100,000 temp-table inserts and a join.
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN")  # rows and tags from one snapshot
+            try:
+                with gc_paused():  # 100,000 acyclic dicts: full collections walk them all
+                    collect(conn.execute(select), set(wanted))
+                if only != []:
+                    add_tags(conn.execute(f"{tag_sql} WHERE {tag_where} ORDER BY t.key", tag_params))
+            finally:
+                if own:
+                    conn.execute("COMMIT")
+            return [found[k] for k in wanted if k in found]
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS wanted_keys (account TEXT, region TEXT, id TEXT, "
             "PRIMARY KEY (account, region, id)) WITHOUT ROWID"
@@ -1025,26 +1192,21 @@ class Cache:
             conn.execute("DELETE FROM temp.wanted_keys")
             conn.executemany("INSERT OR IGNORE INTO temp.wanted_keys VALUES (?, ?, ?)", wanted)
             conn.execute("RELEASE wanted_keys")
-            cur = conn.execute(
-                f"SELECT {self._select_list(kind, now, True, columns)} FROM {_q(kind.table)} "
-                "WHERE (account, region, id) IN (SELECT account, region, id FROM temp.wanted_keys)"
+            collect(
+                conn.execute(
+                    f"{select} WHERE (account, region, id) IN "
+                    "(SELECT account, region, id FROM temp.wanted_keys)"
+                ),
+                None,
             )
-            names = [d[0] for d in cur.description]
-            found: dict[Key, dict[str, Any]] = {}
-            for values in cur:
-                row = dict(zip(names, values, strict=True))
-                row["tags"] = {}
-                found[(row["account"], row["region"], row["id"])] = row
-            tag_rows = conn.execute(
-                "SELECT t.account, t.region, t.id, t.key, t.value FROM tags AS t "
-                "JOIN temp.wanted_keys AS w ON t.account = w.account AND t.region = w.region "
-                "AND t.id = w.id WHERE t.kind = ? ORDER BY t.key",
-                (kind.name,),
-            )
-            for account, region, item_id, key, value in tag_rows:
-                hit = found.get((account, region, item_id))
-                if hit is not None:
-                    hit["tags"][key] = value
+            if only != []:
+                add_tags(
+                    conn.execute(
+                        f"{tag_sql} JOIN temp.wanted_keys AS w ON t.account = w.account "
+                        f"AND t.region = w.region AND t.id = w.id WHERE {tag_where} ORDER BY t.key",
+                        tag_params,
+                    )
+                )
         finally:
             conn.execute("SAVEPOINT wanted_keys")
             conn.execute("DELETE FROM temp.wanted_keys")
@@ -1309,6 +1471,13 @@ class Cache:
             ):
                 out[item_id] = {"action": action, "status": status, "at": at}
         return out
+
+    def acted_on(self, account: str, region: str, since: float) -> set[str]:
+        """Ids of (account, region) named by an audited call made at or after `since`."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT i.id FROM audit AS a JOIN audit_items AS i ON i.audit_id = a.id "
+            "WHERE a.account = ? AND a.region = ? AND a.at >= ?", (account, region, since),
+        )}  # fmt: skip
 
     def tagged(
         self, kind: Kind | str, account: str, region: str, ids: Sequence[str], tag: str

@@ -126,6 +126,15 @@ def item_advice(item: dict) -> Advice | None:
     return advice
 
 
+def timed_advice(item: dict) -> Advice | None:
+    """The item's advice where it depends on the time (`advise` reads `now` only for
+    ALWAYS_ON WorkSpaces: idle days), else None. Keep it in step with `advise`."""
+    props = item.get("WorkspaceProperties") if isinstance(item, dict) else None
+    if isinstance(props, dict) and props.get("RunningMode") == "ALWAYS_ON":
+        return item_advice(item)
+    return None
+
+
 def _item_advice(item: dict) -> Advice | None:
     if not isinstance(item, dict):
         return None
@@ -152,15 +161,34 @@ def install(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+@dataclass
+class _Pending:
+    """One write's use days and first sightings, worked out before its transaction."""
+
+    account: str
+    region: str
+    now: float
+    items: list[dict]
+    ids: list[str]
+    days_of: dict[str, frozenset[int]]  # id -> days not recorded yet
+    new: list[str]  # ids not observed before (complete listings only)
+
+
 class UsageTracker:
     """Records use days and merges ``Usage`` into listed items (inside the cache's write).
 
-    Remembers what it last wrote per WorkSpace so a steady fleet costs no inserts.
+    Remembers what it last wrote per WorkSpace so a steady fleet costs no inserts, and the
+    figures it last computed per target and UTC day: they move only with the day or with
+    a use day this tracker records, so a steady fleet's pass re-counts nothing (the count
+    over the whole history grew with its days: 3.7 -> 12.7 us per WorkSpace from 1 to 60).
+    Days another process records for the same cache show from the next day.
     """
 
     def __init__(self) -> None:
         self._written: dict[tuple[str, str], dict[str, frozenset[int]]] = {}
         self._observed: dict[tuple[str, str], set[str]] = {}
+        self._figures: dict[tuple[str, str], tuple[int, dict[str, tuple[int, int]]]] = {}
+        self._pruned_on: int | None = None
 
     def apply(
         self,
@@ -171,27 +199,52 @@ class UsageTracker:
         now: float,
         complete: bool,
     ) -> None:
+        """`pending` then `commit` in one go (the caller holds the transaction)."""
+        self.commit(conn, self.pending(account, region, items, now, complete))
+
+    def pending(
+        self, account: str, region: str, items: Iterable[dict], now: float, complete: bool
+    ) -> _Pending:
+        """What a write has to record (the per-item work, done before the write lock)."""
         items = [i for i in items if isinstance(i, dict) and i.get("WorkspaceId")]
-        today = day_of(now)
-        memo = self._written.setdefault((account, region), {})
-        rows: list[tuple[str, str, str, int]] = []
+        memo = self._written.get((account, region), {})
+        days_of: dict[str, frozenset[int]] = {}
         for item in items:
             wid = str(item["WorkspaceId"])
             days = frozenset(use_days(item, now))
             if days and not days <= memo.get(wid, frozenset()):
-                rows += [(account, region, wid, d) for d in days]
-                memo[wid] = memo.get(wid, frozenset()) | days
-        conn.executemany("INSERT OR IGNORE INTO connections VALUES (?, ?, ?, ?)", rows)
-        if complete:
-            seen = self._observed.setdefault((account, region), set())
-            new = [str(i["WorkspaceId"]) for i in items if str(i["WorkspaceId"]) not in seen]
-            conn.executemany(
-                "INSERT OR IGNORE INTO observed VALUES (?, ?, ?, ?)",
-                [(account, region, i, today) for i in new],
-            )
-            seen.update(new)
-        usage = self.usage(conn, account, region, now, [str(i["WorkspaceId"]) for i in items])
-        for item in items:
+                days_of[wid] = days_of.get(wid, frozenset()) | days
+        seen = self._observed.get((account, region), set())
+        ids = [str(i["WorkspaceId"]) for i in items]
+        new = [i for i in ids if i not in seen] if complete else []
+        return _Pending(account, region, now, items, ids, days_of, new)
+
+    def commit(self, conn: sqlite3.Connection, p: _Pending) -> None:
+        """Record the use days and first sightings, and merge ``Usage`` into the items."""
+        account, region, now, today = p.account, p.region, p.now, day_of(p.now)
+        conn.executemany(
+            "INSERT OR IGNORE INTO connections VALUES (?, ?, ?, ?)",
+            [(account, region, w, d) for w, days in p.days_of.items() for d in days],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO observed VALUES (?, ?, ?, ?)",
+            [(account, region, i, today) for i in p.new],
+        )
+        # Remembered once written (in the caller's transaction; a rollback raises past here
+        # and the next pass tries again only for what was not remembered -- as before).
+        memo = self._written.setdefault((account, region), {})
+        for wid, days in p.days_of.items():
+            memo[wid] = memo.get(wid, frozenset()) | days
+        self._observed.setdefault((account, region), set()).update(p.new)
+        moved = set(p.days_of) | set(p.new)
+        day, usage = self._figures.get((account, region), (today, {}))
+        if day != today:
+            usage = {}
+        stale = [i for i in p.ids if i in moved or i not in usage]
+        if stale:
+            usage.update(self.usage(conn, account, region, now, stale))
+        self._figures[(account, region)] = (today, usage)
+        for item in p.items:
             used, observed = usage.get(str(item["WorkspaceId"]), (0, 1))
             item[USAGE_KEY] = {"DaysUsed30": used, "ObservedDays": observed, "At": now}
 
@@ -237,13 +290,19 @@ class UsageTracker:
         conn.executemany("DELETE FROM observed WHERE account = ? AND region = ? AND id = ?", keys)
         memo = self._written.get((account, region), {})
         seen = self._observed.get((account, region), set())
+        figures = self._figures.get((account, region), (0, {}))[1]
         for i in ids:
             memo.pop(i, None)
             seen.discard(i)
+            figures.pop(i, None)
 
-    @staticmethod
-    def prune(conn: sqlite3.Connection, now: float) -> None:
+    def prune(self, conn: sqlite3.Connection, now: float) -> None:
+        """Drop use days older than KEEP_DAYS, once per UTC day: the DELETE scans every
+        row of history (no index on the day), inside every target's write lock."""
+        if self._pruned_on == day_of(now):
+            return
         conn.execute("DELETE FROM connections WHERE day < ?", (day_of(now) - KEEP_DAYS,))
+        self._pruned_on = day_of(now)
 
 
 def connection_days(cache: Any, key: tuple[str, str, str]) -> list[int]:

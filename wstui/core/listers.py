@@ -11,9 +11,9 @@ pages arrive (same number of calls, no 1,000-page chain) -- merged under
 API: GetResources with a list of 100 WorkSpace ARNs per call, also sent as the directory
 pages arrive (a WorkSpace it does not return has no tags).
 
-Where that API is denied or unavailable, the fallback is DescribeTags, one call per
-resource: a caller may pass `known_tags` (id -> tag list from an earlier read); only ids
-missing from it are fetched, in parallel. The refresher passes None every Nth pass
+A caller may pass `known_tags` (id -> tag list from an earlier read); only ids missing
+from it are fetched. Where the tagging API is denied or unavailable, the fallback is
+DescribeTags, one call per resource, in parallel. The refresher passes None every Nth pass
 (config `refresh.tags_every`) so tags are re-read in full now and then, and new
 WorkSpaces get their tags on the pass that first sees them. At most `tag_budget`
 DescribeTags calls are made per listing (so a first refresh of a large fleet is not
@@ -114,6 +114,7 @@ def list_workspaces(
     status: dict[str, dict] = {}
     backlog: list[str] = []
     untagged: list[str] = []
+    asked: set[str] = set()  # ids whose tags this listing reads through the tagging API
     listed = [0]
     cut = threading.Event()
     lock = threading.Lock()
@@ -130,7 +131,10 @@ def list_workspaces(
         with lock:
             listed[0] += len(ids)
             if by_tagging:
-                untagged.extend(ids)
+                # Only ids whose tags are not known (new, or flagged by the refresher).
+                fresh = ids if known_tags is None else [i for i in ids if i not in known_tags]
+                asked.update(fresh)
+                untagged.extend(fresh)
                 ready = len(untagged) if last else len(untagged) // TAGGING_PAGE * TAGGING_PAGE
                 tag_now, untagged[:] = untagged[:ready], untagged[ready:]
                 read_tags(tag_now)
@@ -204,7 +208,11 @@ def list_workspaces(
             ws["ConnectionStatus"] = cs
     if tagged is not None:
         for ws in items:
-            ws["Tags"] = list(tagged.get(ws["WorkspaceId"], []))
+            wid = ws["WorkspaceId"]
+            if wid in asked or known_tags is None:
+                ws["Tags"] = list(tagged.get(wid, []))  # not returned: no tags
+            else:
+                ws["Tags"] = list(known_tags[wid] or [])
     else:
         _merge_tags(clients, target, items, known_tags, workers, tag_budget, on_call)
     return items

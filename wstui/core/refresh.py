@@ -7,18 +7,17 @@ through `on_event`, called from worker threads (the UI posts them as messages).
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core import listers
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
+from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KINDS, Kind, resolve
 from wstui.core.progress import (
     DEFAULT_HEARTBEAT,
@@ -37,35 +36,6 @@ GONE = frozenset({"TERMINATED"})
 WORKSPACES = "workspaces"
 
 Key = tuple[str, str, str]  # (account, region, id)
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while listings run (nests across threads).
-
-    A listing builds hundreds of thousands of acyclic dicts; each of them counts toward the
-    collector's thresholds, and every full collection walks the whole fleet held so far.
-    That was a sixth of a 100,000-WorkSpace refresh's CPU, for no garbage (refcounting frees
-    these). Whatever cyclic garbage a pass makes is collected once it ends.
-    """
-    global _gc_pausers, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pausers == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 @dataclass(frozen=True)
@@ -161,6 +131,8 @@ class Refresher:
         self._last_run: dict[tuple[str | None, str, str], float] = {}
         self._passes: dict[tuple[str | None, str], int] = {}
         self._tags: dict[tuple[str, str], dict[str, list]] = {}
+        self._retag: dict[tuple[str, str], set[str]] = {}  # ids whose tags to re-read
+        self._listed_at: dict[tuple[str | None, str], float] = {}  # last listing's start
         self._run_lock = threading.Lock()  # passes never overlap
         self._cache_lock = threading.RLock()
         self._stop = threading.Event()
@@ -308,6 +280,7 @@ class Refresher:
         self._emit(RefreshStarted(target, kind_name))
         t0 = time.monotonic()
         self.progress.start(target.key, kind_name, self._expected(target, kind_name))
+        known_before = set(self._tag_memo(target)) if kind_name == WORKSPACES else set()
         try:
             items = self._list(kind, target)
         except Exception as exc:  # any failure: record it and change no row
@@ -321,6 +294,10 @@ class Refresher:
                 changes = self.cache.replace_snapshot(kind_name, target, items)
         finally:
             self.progress.finish(target.key, kind_name, len(items))
+        if kind_name == WORKSPACES:  # rows that changed get their tags re-read next pass
+            keys = getattr(changes, "changed_keys", ())
+            moved = {i for _, _, i in keys if i in known_before}  # not the ones just added
+            self._retag.setdefault((target.account, target.region), set()).update(moved)
         self._last_run[(target.principal, target.region, kind_name)] = time.monotonic()
         done = RefreshDone(target, kind_name, changes, None, len(items), time.monotonic() - t0)
         self._emit(done)
@@ -352,16 +329,36 @@ class Refresher:
         key = (target.principal, target.region)
         n = self._passes.get(key, 0)
         memo = self._tag_memo(target)
-        # Every tags_every-th pass re-reads all tags; otherwise only new ids are fetched.
-        known = None if n % self.tags_every == 0 and n > 0 else memo
+        started = time.time()
+        # Every tags_every-th pass re-reads all tags; otherwise only the tags of new ids and
+        # of ids with a change signal: their row changed on the last pass, or wstui (this
+        # process or another on the same cache) sent a call naming them since the last one.
+        if n % self.tags_every == 0 and n > 0:
+            known = None
+        else:
+            stale = self._retag.pop((target.account, target.region), set())
+            stale |= self._acted_on(target, self._listed_at.get(key, 0.0))
+            known = {i: t for i, t in memo.items() if i not in stale} if stale else memo
         items = lister(
             self.clients, target, known_tags=known, tag_source=self.tag_source, on_call=on_call
         )
+        self._listed_at[key] = started
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
             w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
         }
         return items
+
+    def _acted_on(self, target: Target, since: float) -> set[str]:
+        """Ids wstui sent a call about in this target since `since` (from the audit log)."""
+        acted_on = getattr(self.cache, "acted_on", None)
+        if acted_on is None:
+            return set()
+        try:
+            with self._cache_lock:
+                return set(acted_on(target.account, target.region, since))
+        except Exception:
+            return set()  # unreadable audit: the Nth pass re-reads every tag anyway
 
     def _tag_memo(self, target: Target) -> dict[str, list]:
         """Tags known for the target: from the last listing, else from the cache."""

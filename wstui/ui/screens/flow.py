@@ -87,7 +87,7 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
 
 def start_action(screen: Any, name: str) -> None:
     """Begin an action on the screen's marked rows (or its cursor row)."""
-    rows, hidden = screen.target_rows()
+    rows, hidden = screen.target_rows(name)
     if not rows:
         screen.notify("Nothing to act on: mark rows or move the cursor to one", severity="warning")
         return

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from wstui.core.kinds import KINDS, Kind, resolve
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
-from wstui.ui.screens._rows import rows_for_keys
+from wstui.ui.screens._rows import plan_rows, rows_for_keys
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
 from wstui.ui.sources import CacheSource
@@ -239,7 +239,9 @@ class ResourceScreen(Screen):
         try:
             present = {
                 (r["account"], r["region"], r["id"])
-                for r in self.ctx.cache.rows_for_keys(self.kind.name, candidates, columns=())
+                for r in self.ctx.cache.rows_for_keys(
+                    self.kind.name, candidates, columns=(), raw=False, tags=()
+                )
             }
         except Exception:  # cache busy: try again on the next change
             return
@@ -511,15 +513,21 @@ class ResourceScreen(Screen):
 
         start_tag_edit(self)
 
-    def target_rows(self) -> tuple[list[dict], int]:
-        """The marked rows (or the cursor row), and how many marks the filter hides."""
+    def target_rows(self, action: str | None = None) -> tuple[list[dict], int]:
+        """The marked rows (or the cursor row), and how many marks the filter hides.
+
+        With `action`, marked rows are read as narrow as its plan allows (`plan_rows`).
+        """
         cache, kind = self.ctx.cache, self.kind.name
         marks = set(self.table.marks)
         if not marks:
             key = self.cursor_key()
             row = cache.get(kind, key) if key else None
             return ([row] if row else []), 0
-        rows = rows_for_keys(cache, kind, sorted(marks))  # a few SQL passes, not one per mark
+        if action is None:
+            rows = rows_for_keys(cache, kind, sorted(marks))  # a few SQL passes, not one per mark
+        else:
+            rows = plan_rows(cache, kind, sorted(marks), action, self.ctx.gateway.protect_tag)
         if len(rows) < len(marks):  # some marked rows left the cache since: not targets
             self.table.unmark(marks - {(r["account"], r["region"], r["id"]) for r in rows})
         hidden = self.table.hidden_marks() if self.where != "1" else 0

@@ -1,0 +1,79 @@
+"""A cached row's 64-bit digest: its API item minus the fields that move on every pass.
+
+A warm refresh of a steady fleet lists the same items again; only a few fields differ
+each time without anything having changed: ``ConnectionStatus.ConnectionStateCheckTimestamp``
+(when AWS last checked the connection) and ``Usage.At`` (when wstui merged its usage
+figures). The cache stores this digest per row and leaves a row whose digest did not move
+untouched: it is not re-extracted, re-serialised, diffed or upserted (schema v8).
+
+``Usage.At`` is not simply dropped: the advice of an ALWAYS_ON WorkSpace depends on it
+(idle days grow with time), so the digest holds that advice instead -- a row is rewritten
+when its advice changes, not every pass. (The other usage figures move at most daily.)
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from datetime import date, datetime
+from typing import Any
+
+from wstui import __version__
+from wstui.core import insight
+from wstui.core.kinds import Kind
+
+# Part of every digest: bump it (or release a new version) when an extractor changes, so
+# every row is re-extracted once instead of keeping what the old code made of it.
+DIGEST_SALT = "1"
+_CHECK_STAMP = "ConnectionStateCheckTimestamp"
+
+
+def kind_salt(kind: Kind) -> bytes:
+    """The per-kind key of the digests: salt, version and the stored columns' names/types."""
+    spec = "|".join(f"{c.name}:{c.type}" for c in kind.stored_columns)
+    seed = f"{DIGEST_SALT}|{__version__}|{kind.name}|{spec}".encode()
+    return hashlib.blake2b(seed, digest_size=32).digest()
+
+
+def stable_view(item: dict[str, Any]) -> dict[str, Any]:
+    """The item without the fields that move every pass (a shallow copy where needed)."""
+    view = item
+    status = item.get("ConnectionStatus")
+    if isinstance(status, dict) and _CHECK_STAMP in status:
+        view = {**view, "ConnectionStatus": {k: v for k, v in status.items() if k != _CHECK_STAMP}}
+    usage = item.get(insight.USAGE_KEY)
+    if isinstance(usage, dict) and "At" in usage:
+        advice = insight.timed_advice(item)
+        steady = {k: v for k, v in usage.items() if k != "At"}
+        steady["advice"] = None if advice is None else [advice.mode, advice.reason]
+        view = {**view, insight.USAGE_KEY: steady}
+    return view
+
+
+def json_default(value: Any) -> Any:
+    """How values JSON has no type for are rendered (the stored raw and the digest alike)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def item_digest(item: dict[str, Any], salt: bytes) -> int:
+    """Signed 64-bit digest (fits SQLite's INTEGER) of the item's stable view.
+
+    Hashes ``repr`` of the view: API items hold dicts, lists, strings, numbers, None and
+    datetimes, whose reprs are deterministic, and repr costs two thirds of ``json.dumps``.
+    Anything whose repr is not (an object shown by address) only makes the row look
+    changed, which costs a rewrite, never a missed change.
+    """
+    hasher = _keyed(salt).copy()
+    hasher.update(repr(stable_view(item)).encode("utf-8", "surrogatepass"))
+    return int.from_bytes(hasher.digest(), "big", signed=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _keyed(salt: bytes) -> Any:
+    return hashlib.blake2b(digest_size=8, key=salt)
