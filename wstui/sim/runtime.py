@@ -38,6 +38,8 @@ class Runtime:
     # Bounded so a long demo session does not grow without limit; tests see every call.
     _calls: deque[SimCall] = field(default_factory=lambda: deque(maxlen=MAX_CALLS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The usage model CloudWatch metrics are answered from (wstui.sim.metrics.SessionModel).
+    sessions: Any = None
 
     def record(self, call: SimCall) -> None:
         with self._lock:
