@@ -22,14 +22,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wstui.core import insight, watch
+from wstui.core import insight, metrics, watch
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
+from wstui.core.prices import Prices
 from wstui.core.query import search_column, search_text
 
 if TYPE_CHECKING:
     import sqlite_utils  # imported by `Cache.db` only: ~80 ms that start-up need not pay
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 HISTORY_KEEP_SECONDS = 14 * 86400
@@ -38,7 +39,7 @@ HISTORY_KEEP_SECONDS = 14 * 86400
 MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions", insight.USAGE_KEY)
 # Shown as per-tag history rows ("tag:Owner") instead of one blob diff; usage figures
 # move daily and are not changes anyone needs in the history.
-_NO_HISTORY = frozenset({"tags", "used_days", "advice", "advice_why"})
+_NO_HISTORY = frozenset({"tags", "used_days", "advice", "advice_why", *metrics.COLUMNS})
 _SECRET_WORDS = ("secret", "password", "token", "credential", "accesskey", "sessionkey")
 
 Key = tuple[str, str, str]
@@ -235,8 +236,13 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS audit_items_id ON audit_items (id)")
 
 
+def _v8(conn: sqlite3.Connection) -> None:
+    """Per-WorkSpace CloudWatch aggregates and the watermark of their last read."""
+    metrics.install(conn)
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -403,6 +409,8 @@ class Cache:
         self._conns_lock = threading.Lock()
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
+        # Prices for the cost columns: the shipped table unless the caller sets config's.
+        self.prices = Prices.shipped()
         self._prepare_files()
         self._migrate()
 
@@ -566,6 +574,38 @@ class Cache:
             _store_row_count(conn, kind, (account, region))
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
+    def store_metrics(self, account: str, region: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Store a metrics pass (rows as ``metrics.read_target`` builds them), then
+        rewrite those WorkSpaces' rows so their metric and cost columns show it."""
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO metrics (account, region, id, read_to, hours, sessions,"
+                " latency, cpu, mem, root_pct, user_pct, series, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        self.remerge_workspaces(account, region, [str(r[2]) for r in rows])
+
+    def remerge_workspaces(self, account: str, region: str, ids: Sequence[str] | None = None) -> None:
+        """Re-extract cached WorkSpaces rows from their raw items (metrics, prices changed)."""
+        kind = resolve("workspaces")
+        where, params = "account = ? AND region = ?", [account, region]
+        raws: list[dict] = []
+        wanted = None if ids is None else set(ids)
+        for item_id, raw in self.conn.execute(
+            f"SELECT id, raw FROM {_q(_raw_table(kind))} WHERE {where}", params
+        ):
+            if wanted is None or item_id in wanted:
+                with suppress(TypeError, ValueError):
+                    raws.append(json.loads(raw))
+        if raws:
+            self._write(kind, _Target(account, region), raws, complete=False)
+
+    def metrics_of(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        """The stored aggregates of one WorkSpace (details view), or None if never read."""
+        found = metrics.metrics_entries(self.conn, key[0], key[1], [key[2]])
+        return found.get(key[2])
+
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
         """Note a listing attempt (and its error, if any) without touching any row.
 
@@ -629,6 +669,7 @@ class Cache:
                 # Shallow copies: the Usage entry must not leak into the caller's items.
                 items = [dict(i) if isinstance(i, dict) else i for i in items]
                 self._usage.apply(conn, account, region, items, now, complete)
+                metrics.merge(conn, account, region, items, self.prices)
             prep = self._prepare(kind, items)
             old_rows = self._load_rows(
                 conn, kind, account, region, cols, None if complete else prep.keys
@@ -731,6 +772,10 @@ class Cache:
                 conn.execute("DELETE FROM history WHERE at < ?", (now - HISTORY_KEEP_SECONDS,))
                 if kind.name == "workspaces":
                     self._usage.forget(conn, account, region, removed)
+                    conn.executemany(
+                        "DELETE FROM metrics WHERE account = ? AND region = ? AND id = ?",
+                        [(account, region, i) for i in removed],
+                    )
                     self._usage.prune(conn, now)
             _store_row_count(conn, kind, (account, region))
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
@@ -1216,6 +1261,13 @@ class Cache:
                     row[name] = json.loads(row[name])
             row["items"] = items.get(row["id"], [])
         return rows
+
+
+@dataclass(frozen=True)
+class _Target:
+    account: str
+    region: str
+    profile: str | None = None
 
 
 def _profile_of(target: TargetLike) -> str:

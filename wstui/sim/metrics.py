@@ -39,6 +39,7 @@ from typing import Any
 from moto.cloudwatch.exceptions import InvalidParameterValue, ValidationError
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model
 from moto.workspaces.models import workspaces_backends
 
 from wstui.sim.model import LOCK
@@ -72,6 +73,7 @@ class SessionModel:
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self._days: dict[tuple[str, int], list[Session]] = {}
+        self._bases: dict[tuple[str, str], int] = {}
 
     def profile(self, workspace_id: str) -> str:
         p = _h(self.seed, workspace_id, "profile") % 100
@@ -118,12 +120,22 @@ class SessionModel:
                     out.append((max(s, start), min(e, end)))
         return out
 
+    def _base(self, workspace_id: str, metric: str) -> int:
+        key = (workspace_id, metric)
+        base = self._bases.get(key)
+        if base is None:
+            base = self._bases[key] = _h(self.seed, workspace_id, metric)
+        return base
+
     def value(self, workspace_id: str, metric: str, t: float) -> float:
         """The metric's value for the 5-minute period starting at t (inside a session)."""
         if metric == "UserConnected":
             return 1.0
-        noise = (_h(self.seed, workspace_id, metric, int(t)) % 1000) / 1000.0
-        base = (_h(self.seed, workspace_id, metric) % 1000) / 1000.0
+        h = self._base(workspace_id, metric)
+        base = (h % 1000) / 1000.0
+        # Integer mixing, not a hash per period: a month of a fleet is millions of periods.
+        # Values move hourly (enough for a health view, and an hour's periods share one).
+        noise = (((h ^ int(t) // 3600) * 2654435761) >> 8) % 1000 / 1000.0
         if metric == "InSessionLatency":
             return round(30 + base * 220 + noise * 40, 1)  # ms
         if metric == "UDPPacketLossRate":
@@ -278,10 +290,20 @@ def _series(
     ):
         return [], []
     last = min(end, math.floor(now / PERIOD) * PERIOD)  # complete periods only
+    periods = model.connected_periods(str(wid), start, last)
+    name = metric["MetricName"]
+    if period == PERIOD and start % PERIOD == 0 and stat["Stat"] in ("Maximum", "Minimum",
+                                                                     "Average"):  # fmt: skip
+        # One published value per bucket: the statistic is the value itself.
+        return periods, [model.value(str(wid), name, t) for t in periods]
     buckets: dict[float, list[float]] = {}
-    for t in model.connected_periods(str(wid), start, last):
+    hourly: dict[int, float] = {}
+    for t in periods:
         b = start + ((t - start) // period) * period
-        buckets.setdefault(b, []).append(model.value(str(wid), metric["MetricName"], t))
+        v = hourly.get(int(t) // 3600)
+        if v is None:
+            v = hourly[int(t) // 3600] = model.value(str(wid), name, t)
+        buckets.setdefault(b, []).append(v)
     ts = sorted(buckets)
     return ts, [_stat(stat["Stat"], buckets[b]) for b in ts]
 
@@ -334,10 +356,22 @@ def get_metric_data(resp: CloudWatchResponse, original: Callable[[], Any]) -> An
         if q.get("ReturnData", True):
             label = q.get("Label") or f"{q['MetricStat']['Metric'].get('MetricName')} " \
                 f"{q['MetricStat']['Stat']}"  # fmt: skip
-            results.append({"id": q["Id"], "label": label, "timestamps": [_dt(t) for t in ts],
+            results.append({"id": q["Id"], "label": label, "timestamps": ts,
                             "values": vals, "status_code": status})  # fmt: skip
         if budget == 0 and next_token is None and n + 1 < len(queries):
             next_token = base64.b64encode(json.dumps([n + 1, 0]).encode()).decode()
+    if resp.determine_response_protocol(get_service_model("cloudwatch")) == "json":
+        # moto's generic serializer walks the shape for every datapoint (tens of
+        # microseconds each); the JSON protocol's answer is plain json.dumps.
+        body: dict[str, Any] = {"MetricDataResults": [
+            {"Id": r["id"], "Label": r["label"], "Timestamps": r["timestamps"],
+             "Values": r["values"], "StatusCode": r["status_code"]} for r in results
+        ], "Messages": []}  # fmt: skip
+        if next_token:
+            body["NextToken"] = next_token
+        return json.dumps(body)
+    for r in results:
+        r["timestamps"] = [_dt(t) for t in r["timestamps"]]
     out: dict[str, Any] = {"MetricDataResults": results, "Messages": []}
     if next_token:
         out["NextToken"] = next_token
