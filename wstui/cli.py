@@ -86,6 +86,10 @@ class Options:
             print(f"wstui: {safe(notice)}", file=sys.stderr)
         self.cache_read_only = bool(opened.read_only)
         opened.cache.notices = list(opened.notices)
+        if self.config.prices:
+            from wstui.core.prices import Prices
+
+            opened.cache.prices = Prices.shipped().with_overrides(self.config.prices)
         return opened.cache
 
     def policy(self) -> Any:

@@ -48,7 +48,7 @@ def timeout_of(sim: Simulator, wid: str) -> float:
 
 @pytest.mark.slow
 def test_billable_hours_equal_the_session_log_for_2000_workspaces(tmp_path: Any) -> None:
-    sim = Simulator(seed=16, start=NOV + 7 * DAY)
+    sim = Simulator(seed=16, start=NOV)
     with sim.running():
         sim.seed(size=2000, regions=(US,), directories_per_region=2)
         cache = Cache(tmp_path / "cache.sqlite")
@@ -58,11 +58,13 @@ def test_billable_hours_equal_the_session_log_for_2000_workspaces(tmp_path: Any)
         assert listed.error is None and listed.count == 2000
         target = refresher.targets[0]
         cw = clients.client("cloudwatch", target)
-        # Four incremental passes over the month; the last one 10 minutes before its end.
-        passes = [NOV + 7 * DAY, NOV + 15 * DAY + 3 * 3600, NOV + 23 * DAY, NOV + 30 * DAY - 600]
+        # Incremental passes over the month (the first reads from the month's start, not
+        # 30 days back, to keep the test to one month of data); the last 10 min before its end.
+        passes = [NOV + 9 * DAY + 3 * 3600, NOV + 20 * DAY, NOV + 30 * DAY - 600]
         for at in passes:
             sim.clock.advance(at - sim.clock.now())
-            metrics.read_target(cache, cw, target.account, target.region, now=at)
+            metrics.read_target(cache, cw, target.account, target.region, now=at,
+                                history_days=1)  # fmt: skip
         now = math.floor(passes[-1] / 300) * 300
         stored = dict(cache.conn.execute(
             "SELECT id, hours FROM metrics WHERE account = ? AND region = ?",

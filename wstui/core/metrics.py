@@ -91,9 +91,9 @@ def billable(start: float, stop: float, since: float) -> int:
     return math.ceil((stop - begin) / HOUR) if stop > begin else 0
 
 
-def history_start(now: float) -> float:
-    """Where a WorkSpace's first read starts: this month and the 30-day series both."""
-    return float(min(month_start(now), (now // DAY - (SERIES_DAYS - 1)) * DAY))
+def history_start(now: float, days: int = SERIES_DAYS) -> float:
+    """Where a WorkSpace's first read starts: this month and the ``days``-day series both."""
+    return float(min(month_start(now), (now // DAY - (days - 1)) * DAY))
 
 
 def p95(values: Sequence[float]) -> float | None:
@@ -334,6 +334,7 @@ def read_target(
     now: float | None = None,
     parallel: int = 4,
     write_lock: Any = None,
+    history_days: int = SERIES_DAYS,
 ) -> PassResult:
     """One metrics pass for one target: read what is new, store the aggregates."""
     t0 = time.monotonic()
@@ -342,7 +343,7 @@ def read_target(
     result = PassResult(read_to=end)
     workspaces = cached_workspaces(cache.conn, account, region)
     by_start: dict[float, list[Workspace]] = {}
-    first = history_start(end)
+    first = history_start(end, history_days)
     for ws in workspaces:
         start = ws.read_to if ws.read_to is not None else first
         if start < end:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core import listers
+from wstui.core import listers, metrics
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
 from wstui.core.kinds import KINDS, Kind, resolve
@@ -86,6 +86,15 @@ RefreshResult = RefreshDone
 
 
 @dataclass(frozen=True)
+class MetricsDone:
+    """A metrics pass over one target ended (``result`` None on error)."""
+
+    target: Target
+    result: Any
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Followed:
     target: Target
     settled: tuple[str, ...]  # ids that left their transitional state (or vanished)
@@ -95,7 +104,7 @@ class Followed:
     error: str | None = None
 
 
-Event = RefreshStarted | RefreshDone | Followed
+Event = RefreshStarted | RefreshDone | Followed | MetricsDone
 
 
 def describe_error(exc: BaseException, target: Target) -> str:
@@ -146,6 +155,13 @@ class Refresher:
         self._thread: threading.Thread | None = None
         self._workers: ThreadPoolExecutor | None = None
         self._workers_lock = threading.Lock()
+        # Metrics passes have their own thread and lock: an hour-long CloudWatch read
+        # never holds up a WorkSpaces listing (see read_metrics).
+        self.metrics_interval = int(self.intervals.get("metrics", metrics.DEFAULT_INTERVAL))
+        self.metrics_clock: Callable[[], float] = time.time
+        self._metrics_lock = threading.Lock()
+        self._metrics_thread: threading.Thread | None = None
+        self._metrics_last: float | None = None
 
     def _pool(self) -> ThreadPoolExecutor:
         """The workers every pass runs on, kept across passes.
@@ -378,6 +394,36 @@ class Refresher:
         return last
 
     # -- background loop ---------------------------------------------------
+    # -- metrics -----------------------------------------------------------
+    def read_metrics(self) -> list[MetricsDone]:
+        """One metrics pass over every target with cached WorkSpaces (see core.metrics)."""
+        done: list[MetricsDone] = []
+        with self._metrics_lock:
+            for target in list(self.targets):
+                if not target.account:
+                    continue  # never listed yet: nothing cached to read metrics for
+                try:
+                    client = self.clients.client("cloudwatch", target)
+                    result = metrics.read_target(
+                        self.cache, client, target.account, target.region,
+                        now=self.metrics_clock(), write_lock=self._cache_lock,
+                    )  # fmt: skip
+                    event = MetricsDone(target, result)
+                except Exception as exc:  # reported, never fatal to the refresher
+                    event = MetricsDone(target, None, describe_error(exc, target))
+                self._emit(event)
+                done.append(event)
+            self._metrics_last = time.monotonic()
+        return done
+
+    def _metrics_loop(self, tick: float) -> None:
+        while not self._stop.is_set():
+            last = self._metrics_last
+            listed = any(t.account for t in self.targets)
+            if listed and (last is None or time.monotonic() - last >= self.metrics_interval):
+                self.read_metrics()
+            self._stop.wait(tick)
+
     def start(self, tick: float = 1.0) -> None:
         """Refresh every (target, kind) on its own interval in one background thread."""
         if self._thread is not None and self._thread.is_alive():
@@ -387,6 +433,11 @@ class Refresher:
             target=self._loop, args=(tick,), name="wstui-refresher", daemon=True
         )
         self._thread.start()
+        if self.metrics_interval > 0 and WORKSPACES in self.kinds:
+            self._metrics_thread = threading.Thread(
+                target=self._metrics_loop, args=(tick,), name="wstui-metrics", daemon=True
+            )
+            self._metrics_thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
         """Stop the background loop and end the worker threads (a later pass starts new ones)."""
@@ -394,6 +445,9 @@ class Refresher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._metrics_thread is not None:
+            self._metrics_thread.join(timeout)
+            self._metrics_thread = None
         # Only between passes: a pass still running (from refresh() on another thread)
         # keeps its pool; it is ended by the next stop() or at exit.
         if self._run_lock.acquire(timeout=-1 if timeout is None else timeout):
