@@ -189,3 +189,39 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
         checked += 1
     assert checked > 50
     assert {r["best_mode"] for r in rows} >= {"AUTO_STOP", "ALWAYS_ON"}
+
+
+def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> None:
+    from tests.gw import gateway
+    from wstui.core import actions
+    from wstui.core.prices import advice_plans, advice_rows, totals
+
+    sim, cache, refresher = fleet
+    refresher.read_metrics()
+    rows = cache.query("workspaces", limit=None, with_raw=True)
+    ranked = advice_rows(rows)
+    assert len(ranked) >= 2
+    savings = [r["saving_month"] for r in ranked]
+    assert savings == sorted(savings, reverse=True) and savings[-1] > 0
+    cost, saving = totals(rows)
+    assert saving == pytest.approx(sum(savings), abs=0.01) and cost > saving > 0
+    # Protect the WorkSpace with the biggest saving: the plan skips it, the gateway never
+    # sends it, and the others change mode.
+    top = ranked[0]
+    sim.workspace(US, top["id"]).tags.append({"Key": "wstui:protect", "Value": "yes"})
+    refresher.refresh()
+    rows = cache.query("workspaces", limit=None, with_raw=True)
+    plans = advice_plans(rows)
+    skipped = {s.id: s.reason for p in plans for s in p.skipped}
+    assert skipped[top["id"]] == "protected by tag wstui:protect"
+    sim.clear_calls()
+    target = refresher.targets[0]
+    for p in plans:
+        actions.execute(p, gateway(refresher.clients, cache, targets=[target]))
+    sent = {c.params["WorkspaceId"]: c.params["WorkspaceProperties"]["RunningMode"]
+            for c in sim.calls_to("ModifyWorkspaceProperties")}  # fmt: skip
+    assert top["id"] not in sent
+    eligible = {i: p.params["mode"] for p in plans for i in p.eligible}
+    assert sent == eligible and len(sent) >= 1
+    for wid, mode in sent.items():
+        assert sim.workspace(US, wid).running_mode == mode

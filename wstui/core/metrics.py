@@ -92,8 +92,9 @@ def billable(start: float, stop: float, since: float) -> int:
 
 
 def history_start(now: float, days: int = SERIES_DAYS) -> float:
-    """Where a WorkSpace's first read starts: this month and the ``days``-day series both."""
-    return float(min(month_start(now), (now // DAY - (days - 1)) * DAY))
+    """Where a WorkSpace's first read starts: the ``days``-day series, and this month from
+    a day before it (a session just before the month bills into it until the timeout)."""
+    return float(min(month_start(now) - DAY, (now // DAY - (days - 1)) * DAY))
 
 
 def p95(values: Sequence[float]) -> float | None:

@@ -113,3 +113,35 @@ def projected_hours(hours: float, read_to: float) -> float:
     start, end = month_bounds(read_to - 1)
     elapsed = max(DAY, read_to - start)
     return hours * (end - start) / elapsed if read_to < end else float(hours)
+
+
+def advice_rows(rows: list[dict]) -> list[dict]:
+    """Rows whose cheaper running mode differs from their own, largest saving first."""
+    advised = [
+        r for r in rows
+        if r.get("best_mode") in MODES and r.get("best_mode") != r.get("running_mode")
+        and (r.get("saving_month") or 0) > 0
+    ]  # fmt: skip
+    return sorted(advised, key=lambda r: (-(r.get("saving_month") or 0), str(r.get("id"))))
+
+
+def advice_plans(rows: list[dict], protect_tag: str | None = None) -> list[Any]:
+    """One running-mode Plan per advised mode, through the normal ``actions.plan`` (states,
+    protect tag, already-in-mode), for the gateway to send after the user confirms."""
+    from wstui.core import actions
+
+    by_mode: dict[str, list[dict]] = {}
+    for row in advice_rows(rows):
+        by_mode.setdefault(str(row["best_mode"]), []).append(row)
+    kw = {} if protect_tag is None else {"protect_tag": protect_tag}
+    return [
+        actions.plan("running-mode", group, {"mode": mode}, **kw)
+        for mode, group in sorted(by_mode.items())
+    ]
+
+
+def totals(rows: list[dict]) -> tuple[float, float]:
+    """(the estate's estimated cost this month, the total saving the advice offers)."""
+    cost = sum(float(r.get("cost_month") or 0) for r in rows)
+    saving = sum(float(r.get("saving_month") or 0) for r in advice_rows(rows))
+    return round(cost, 2), round(saving, 2)
