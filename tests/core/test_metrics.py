@@ -102,7 +102,7 @@ def test_incremental_reads_give_the_same_aggregates_as_one_read(fleet: Any, tmp_
 
 
 def test_query_fields_filter_on_the_metric_columns(fleet: Any) -> None:
-    sim, cache, refresher = fleet
+    _sim, cache, refresher = fleet
     refresher.read_metrics()
     rows = {r[0]: r[1:] for r in cache.conn.execute(
         "SELECT id, hours, latency, user_pct FROM metrics")}  # fmt: skip
@@ -136,7 +136,7 @@ def test_details_entry_has_a_30_day_series(fleet: Any) -> None:
 
 
 def test_sim_refuses_501_queries_and_pages_past_the_datapoint_limit(fleet: Any) -> None:
-    sim, cache, refresher = fleet
+    sim, _cache, _refresher = fleet
     cw = boto3.client("cloudwatch", region_name=US)
     wid = sorted(sim.backend(US).workspaces)[0]
     now = datetime.fromtimestamp(sim.clock.now(), tz=UTC)
@@ -178,7 +178,9 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
             continue
         m = row["raw"]["Metrics"] if "raw" in row else None
         projected = projected_hours(row["hours"], m["ReadTo"] if m else sim.clock.now())
-        best = "AUTO_STOP" if price.fixed + projected * price.hourly < price.monthly else "ALWAYS_ON"
+        best = (
+            "AUTO_STOP" if price.fixed + projected * price.hourly < price.monthly else "ALWAYS_ON"
+        )
         assert row["best_mode"] == best
         current = price.monthly if row["running_mode"] == "ALWAYS_ON" else (
             price.fixed + projected * price.hourly)  # fmt: skip

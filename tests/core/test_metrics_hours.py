@@ -73,8 +73,9 @@ def test_billable_hours_equal_the_session_log_for_2000_workspaces(tmp_path: Any)
         ids = sorted(sim.backend(US).workspaces)
         assert sorted(stored) == ids
         expected = {
-            wid: hours_from_log(sim.session_log(wid, NOV - 2 * DAY, now), timeout_of(sim, wid),
-                                NOV, now)  # fmt: skip
+            wid: hours_from_log(
+                sim.session_log(wid, NOV - 2 * DAY, now), timeout_of(sim, wid), NOV, now
+            )
             for wid in ids
         }
         wrong = {w: (stored[w], expected[w]) for w in ids if stored[w] != expected[w]}

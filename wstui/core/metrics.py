@@ -305,7 +305,7 @@ def fetch(
         for result in answer.get("MetricDataResults", []):
             wid, metric = names[result["Id"]]
             pairs = [(_epoch(t), float(v))
-                     for t, v in zip(result.get("Timestamps", []), result.get("Values", []))]  # fmt: skip
+                     for t, v in zip(result.get("Timestamps", []), result.get("Values", []), strict=False)]  # fmt: skip
             points += len(pairs)
             out[wid].setdefault(metric, []).extend(pairs)
         token = answer.get("NextToken")

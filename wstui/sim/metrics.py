@@ -33,7 +33,7 @@ import math
 import random
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudwatch.exceptions import InvalidParameterValue, ValidationError
@@ -114,7 +114,7 @@ class SessionModel:
     def sessions(self, workspace_id: str, start: float, end: float) -> list[Session]:
         """The session log: sessions overlapping [start, end), clipped to it."""
         out: list[Session] = []
-        for day in range(int(start // DAY), int(math.ceil(end / DAY)) + 1):
+        for day in range(int(start // DAY), math.ceil(end / DAY) + 1):
             for s, e in self._day(workspace_id, day):
                 if e > start and s < end:
                     out.append((max(s, start), min(e, end)))
@@ -196,7 +196,7 @@ def _valid_stat(stat: Any) -> bool:
 def _epoch(value: Any) -> float:
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value.timestamp()
     if isinstance(value, int | float):
         return float(value)
@@ -204,7 +204,7 @@ def _epoch(value: Any) -> float:
 
 
 def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
+    return datetime.fromtimestamp(ts, tz=UTC)
 
 
 # -------------------------------------------------------------------- the handler
@@ -392,7 +392,7 @@ def _call_action(self: CloudWatchResponse) -> Any:
 
     try:
         params = self._get_params()
-    except Exception:  # noqa: BLE001 - a malformed body is moto's to answer
+    except Exception:
         params = {}
     _record(self, self._get_action(), _loggable(params), None)
     return _original_call_action(self)
