@@ -396,23 +396,29 @@ class Refresher:
     # -- background loop ---------------------------------------------------
     # -- metrics -----------------------------------------------------------
     def read_metrics(self) -> list[MetricsDone]:
-        """One metrics pass over every target with cached WorkSpaces (see core.metrics)."""
-        done: list[MetricsDone] = []
+        """One metrics pass over every target with cached WorkSpaces (see core.metrics),
+        the targets in parallel on the pass's own threads (never the listing pool)."""
+
+        def one(target: Target) -> MetricsDone:
+            try:
+                client = self.clients.client("cloudwatch", target)
+                result = metrics.read_target(
+                    self.cache, client, target.account, target.region,
+                    now=self.metrics_clock(), write_lock=self._cache_lock,
+                )  # fmt: skip
+                event = MetricsDone(target, result)
+            except Exception as exc:  # reported, never fatal to the refresher
+                event = MetricsDone(target, None, describe_error(exc, target))
+            self._emit(event)
+            return event
+
         with self._metrics_lock:
-            for target in list(self.targets):
-                if not target.account:
-                    continue  # never listed yet: nothing cached to read metrics for
-                try:
-                    client = self.clients.client("cloudwatch", target)
-                    result = metrics.read_target(
-                        self.cache, client, target.account, target.region,
-                        now=self.metrics_clock(), write_lock=self._cache_lock,
-                    )  # fmt: skip
-                    event = MetricsDone(target, result)
-                except Exception as exc:  # reported, never fatal to the refresher
-                    event = MetricsDone(target, None, describe_error(exc, target))
-                self._emit(event)
-                done.append(event)
+            targets = [t for t in self.targets if t.account]  # listed: rows to read for
+            if not targets:
+                return []
+            with ThreadPoolExecutor(max_workers=len(targets),
+                                    thread_name_prefix="wstui-metrics-target") as pool:  # fmt: skip
+                done = list(pool.map(one, targets))
             self._metrics_last = time.monotonic()
         return done
 

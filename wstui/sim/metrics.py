@@ -387,15 +387,17 @@ def _handler(self: CloudWatchResponse) -> Any:
 
 
 def _call_action(self: CloudWatchResponse) -> Any:
-    """Record every CloudWatch call in the simulator's call log (faults do not apply)."""
-    from wstui.sim.handlers import _record
+    """Every CloudWatch call goes through the simulator's gate: recorded in the call log,
+    subject to its faults (latency, throttling, a dying endpoint) like WorkSpaces calls."""
+    from wstui.sim.handlers import gate
 
     try:
         params = self._get_params()
     except Exception:
         params = {}
-    _record(self, self._get_action(), _loggable(params), None)
-    return _original_call_action(self)
+    operation = self._get_action()
+    return gate(self, operation, _loggable(params), f"cloudwatch:{operation}",
+                lambda: _original_call_action(self))  # fmt: skip
 
 
 def _loggable(params: dict[str, Any]) -> dict[str, Any]:
