@@ -297,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("refresh", help="fill the cache from the API")
     r.add_argument("--kinds", nargs="+", metavar="KIND", help="kinds to refresh (default all)")
     r.add_argument("--watch", action="store_true", help="keep refreshing on each kind's interval")
+    r.add_argument("--metrics", action="store_true",
+                   help="then read CloudWatch metrics (billable hours, health, cost)")  # fmt: skip
     r.set_defaults(func=cmd_refresh)
 
     ls = sub.add_parser("ls", help="list cached rows of a kind")
@@ -507,6 +509,17 @@ def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
     results = refresher.refresh(kinds)
     report.summary()
     failed = sum(1 for r in results if r.error)
+    if getattr(args, "metrics", False):
+        for done in refresher.read_metrics():
+            where = safe(done.target.label)
+            if done.error:
+                print(f"metrics {where}: {safe(done.error)}", file=sys.stderr)
+                failed += 1
+            else:
+                res = done.result
+                print(f"metrics {where}: {res.workspaces} WorkSpaces, {res.calls} calls, "
+                      f"{res.datapoints} datapoints in {res.seconds:.1f}s", file=sys.stderr)  # fmt: skip
+            results.append(done)
     if failed == 0:
         return EXIT_OK
     return EXIT_ERROR if failed == len(results) else EXIT_PARTIAL
