@@ -227,3 +227,30 @@ def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> 
     assert sent == eligible and len(sent) >= 1
     for wid, mode in sent.items():
         assert sim.workspace(US, wid).running_mode == mode
+
+
+def test_config_overrides_prices_and_the_metrics_interval(tmp_path: Any) -> None:
+    from wstui.config import load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[refresh]\nmetrics = 1800\n\n'
+        '[prices."us-east-1".STANDARD]\nmonthly = 10\nhourly = 1.5\n\n'
+        '[prices."*".value]\nfixed = 1\nbogus = 2\n\n'
+        '[prices."eu-west-1".POWER]\nmonthly = "lots"\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    cfg = load_config(path)
+    assert cfg.intervals["metrics"] == 1800
+    assert cfg.prices == {"us-east-1": {"STANDARD": {"monthly": 10.0, "hourly": 1.5}},
+                          "*": {"VALUE": {"fixed": 1.0}}}  # fmt: skip
+    assert any("bogus" in e for e in cfg.errors)
+    assert any("POWER.monthly must be a number" in e for e in cfg.errors)
+    prices = Prices.shipped().with_overrides(cfg.prices)
+    shipped = Prices.shipped().price(US, "STANDARD")
+    assert shipped is not None
+    assert prices.price(US, "STANDARD") == type(shipped)(10.0, 1.5, shipped.fixed)
+    assert prices.price("ap-south-1", "VALUE").fixed == 1.0  # "*" applies to every region
+    assert Prices.shipped().as_of  # the shipped table is dated
+    refresher = Refresher(Cache(tmp_path / "c.sqlite"), Clients(), [], intervals=cfg.intervals)
+    assert refresher.metrics_interval == 1800

@@ -68,10 +68,14 @@ class Prices:
     def with_overrides(self, overrides: dict[str, Any]) -> Prices:
         """``{region: {COMPUTE: {monthly, hourly, fixed}}}`` ("*" for every region)."""
         table = json.loads(json.dumps(self.table))
+        regions = table.setdefault("regions", {})
         for region, computes in overrides.items():
             for compute, entry in computes.items():
-                base = table["regions"].setdefault(region, {}).setdefault(compute.upper(), {})
-                base.update({k: float(v) for k, v in entry.items()})
+                key = compute.upper()
+                # A partial override of a region keeps the other figures it had (or "*"'s).
+                fallback = regions.get(region, {}).get(key) or regions.get("*", {}).get(key, {})
+                merged = {**fallback, **{k: float(v) for k, v in entry.items()}}
+                regions.setdefault(region, {})[key] = merged
         return Prices(table)
 
     def price(self, region: str | None, compute: str | None) -> Price | None:
