@@ -120,6 +120,7 @@ class Options:
             intervals=self.config.intervals,
             on_event=on_event,
             tags_every=self.config.tags_every,
+            metrics_loop=True,
         )
 
 

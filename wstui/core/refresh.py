@@ -134,6 +134,7 @@ class Refresher:
         follow_interval: float = 5.0,
         kinds: Iterable[str] | None = None,
         tag_source: str = "tagging",
+        metrics_loop: bool = False,
     ) -> None:
         self.cache = cache
         self.tag_source = tag_source  # see listers.list_workspaces
@@ -158,6 +159,9 @@ class Refresher:
         # Metrics passes have their own thread and lock: an hour-long CloudWatch read
         # never holds up a WorkSpaces listing (see read_metrics).
         self.metrics_interval = int(self.intervals.get("metrics", metrics.DEFAULT_INTERVAL))
+        # start() runs metrics passes only when asked (the app, the demo, `refresh --watch`);
+        # read_metrics() works either way.
+        self.metrics_loop = metrics_loop
         self.metrics_clock: Callable[[], float] = time.time
         self._metrics_lock = threading.Lock()
         self._metrics_thread: threading.Thread | None = None
@@ -439,7 +443,7 @@ class Refresher:
             target=self._loop, args=(tick,), name="wstui-refresher", daemon=True
         )
         self._thread.start()
-        if self.metrics_interval > 0 and WORKSPACES in self.kinds:
+        if self.metrics_loop and self.metrics_interval > 0 and WORKSPACES in self.kinds:
             self._metrics_thread = threading.Thread(
                 target=self._metrics_loop, args=(tick,), name="wstui-metrics", daemon=True
             )

@@ -440,7 +440,8 @@ def demo_context(options: Any) -> Iterator[AppContext]:
         clients = Clients(endpoint_url=url)
         targets = [Target(None, region) for region in DEMO_REGIONS]
         refresher = Refresher(
-            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0
+            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0,
+            metrics_loop=True,
         )
         refresher.metrics_clock = sim.clock.now  # metrics up to the simulator's time
         policy = options.policy()
