@@ -14,6 +14,7 @@ from textual.widgets import Footer, Sparkline, Static
 
 from wstui.core.cache import raw_of
 from wstui.core.insight import USAGE_KEY
+from wstui.core.metrics import COLUMNS as METRIC_COLUMNS
 from wstui.core.metrics import METRICS_KEY
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
@@ -149,8 +150,8 @@ class DetailsScreen(Screen):
         lines.append(field_line("ID", clean(self.key[2]), "bold"))
         lines.append(field_line("ACCOUNT / REGION", f"{clean(self.key[0])} / {clean(self.key[1])}"))
         for col in self.kind.columns:
-            if col.name in {"account", "region", "id"}:
-                continue
+            if col.name in {"account", "region", "id"} or col.name in METRIC_COLUMNS:
+                continue  # metrics and cost have their own section below
             lines.append(field_line(col.title, format_value(row.get(col.name), col.type)))
         seen = row.get("seen_at")
         if seen:
