@@ -167,7 +167,7 @@ def test_sim_refuses_501_queries_and_pages_past_the_datapoint_limit(fleet: Any) 
 
 
 def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
-    sim, cache, refresher = fleet
+    _sim, cache, refresher = fleet
     refresher.read_metrics()
     prices = Prices.shipped()
     rows = cache.query("workspaces", limit=None, with_raw=True)
@@ -176,8 +176,9 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
         price = prices.price(US, row["compute"])
         if price is None or row["running_mode"] not in ("ALWAYS_ON", "AUTO_STOP"):
             continue
-        m = row["raw"]["Metrics"] if "raw" in row else None
-        projected = projected_hours(row["hours"], m["ReadTo"] if m else sim.clock.now())
+        m = cache.metrics_of((row["account"], row["region"], row["id"]))
+        assert m is not None
+        projected = projected_hours(row["hours"], m["ReadTo"])
         best = (
             "AUTO_STOP" if price.fixed + projected * price.hourly < price.monthly else "ALWAYS_ON"
         )
@@ -254,3 +255,15 @@ def test_config_overrides_prices_and_the_metrics_interval(tmp_path: Any) -> None
     assert Prices.shipped().as_of  # the shipped table is dated
     refresher = Refresher(Cache(tmp_path / "c.sqlite"), Clients(), [], intervals=cfg.intervals)
     assert refresher.metrics_interval == 1800
+
+
+def test_a_listing_after_a_pass_keeps_the_same_metric_and_cost_columns(fleet: Any) -> None:
+    _sim, cache, refresher = fleet
+    refresher.read_metrics()
+    cols = ", ".join(metrics.ENTRY_KEYS)
+    after_pass = cache.conn.execute(f"SELECT id, {cols} FROM workspaces ORDER BY id").fetchall()
+    assert any(r[1] for r in after_pass)
+    [done] = refresher.refresh()  # the listing merges the metrics table into each raw item
+    assert done.error is None
+    after_listing = cache.conn.execute(f"SELECT id, {cols} FROM workspaces ORDER BY id").fetchall()
+    assert after_listing == after_pass

@@ -575,8 +575,8 @@ class Cache:
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
     def store_metrics(self, account: str, region: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Store a metrics pass (rows as ``metrics.read_target`` builds them), then
-        rewrite those WorkSpaces' rows so their metric and cost columns show it."""
+        """Store a metrics pass (rows as ``metrics.read_target`` builds them) and set those
+        WorkSpaces' metric and cost columns, in one transaction."""
         with self._tx() as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO metrics (account, region, id, read_to, hours, sessions,"
@@ -584,27 +584,17 @@ class Cache:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        self.remerge_workspaces(account, region, [str(r[2]) for r in rows])
-
-    def remerge_workspaces(self, account: str, region: str, ids: Sequence[str] | None = None) -> None:
-        """Re-extract cached WorkSpaces rows from their raw items (metrics, prices changed)."""
-        kind = resolve("workspaces")
-        where, params = "account = ? AND region = ?", [account, region]
-        raws: list[dict] = []
-        wanted = None if ids is None else set(ids)
-        for item_id, raw in self.conn.execute(
-            f"SELECT id, raw FROM {_q(_raw_table(kind))} WHERE {where}", params
-        ):
-            if wanted is None or item_id in wanted:
-                with suppress(TypeError, ValueError):
-                    raws.append(json.loads(raw))
-        if raws:
-            self._write(kind, _Target(account, region), raws, complete=False)
+            metrics.update_columns(conn, account, region, [str(r[2]) for r in rows], self.prices)
 
     def metrics_of(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
-        """The stored aggregates of one WorkSpace (details view), or None if never read."""
-        found = metrics.metrics_entries(self.conn, key[0], key[1], [key[2]])
-        return found.get(key[2])
+        """The stored aggregates and cost of one WorkSpace (details view), or None."""
+        found = metrics.metrics_entries(self.conn, key[0], key[1], [key[2]]).get(key[2])
+        if found is None:
+            return None
+        row = self.conn.execute(
+            "SELECT compute, running_mode FROM workspaces WHERE account = ? AND region = ? "
+            "AND id = ?", key).fetchone()  # fmt: skip
+        return metrics.with_cost(found, self.prices, key[1], *(row or (None, None)))
 
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
         """Note a listing attempt (and its error, if any) without touching any row.
@@ -1261,13 +1251,6 @@ class Cache:
                     row[name] = json.loads(row[name])
             row["items"] = items.get(row["id"], [])
         return rows
-
-
-@dataclass(frozen=True)
-class _Target:
-    account: str
-    region: str
-    profile: str | None = None
 
 
 def _profile_of(target: TargetLike) -> str:

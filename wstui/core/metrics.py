@@ -460,10 +460,56 @@ def merge(
             item.pop(METRICS_KEY, None)
             continue
         props = item.get("WorkspaceProperties") or {}
-        cost = prices.cost(region, props.get("ComputeTypeName"), props.get("RunningMode"),
-                           entry["Hours"] or 0, entry["ReadTo"])  # fmt: skip
-        if cost is not None:
-            entry = {**entry, "CostMonth": cost.cost_month, "BestMode": cost.best_mode,
-                     "SavingMonth": cost.saving_month, "BreakEven": round(cost.break_even, 1),
-                     "ProjectedHours": round(cost.projected_hours, 1), "Why": cost.reason}  # fmt: skip
-        item[METRICS_KEY] = entry
+        item[METRICS_KEY] = with_cost(
+            entry, prices, region, props.get("ComputeTypeName"), props.get("RunningMode")
+        )
+
+
+def with_cost(
+    entry: dict[str, Any], prices: Any, region: str, compute: Any, mode: Any
+) -> dict[str, Any]:
+    """A ``Metrics`` entry plus its cost figures (when the price table knows the bundle)."""
+    cost = prices.cost(region, compute, mode, entry["Hours"] or 0, entry["ReadTo"])
+    if cost is None:
+        return entry
+    return {**entry, "CostMonth": cost.cost_month, "BestMode": cost.best_mode,
+            "SavingMonth": cost.saving_month, "BreakEven": round(cost.break_even, 1),
+            "ProjectedHours": round(cost.projected_hours, 1), "Why": cost.reason}  # fmt: skip
+
+
+# Column -> key of the Metrics entry (the extractors in kinds.py read the same keys).
+ENTRY_KEYS = {
+    "hours": "Hours", "sessions": "Sessions", "latency": "Latency", "cpu": "Cpu", "mem": "Mem",
+    "root_pct": "RootPct", "user_pct": "UserPct", "cost_month": "CostMonth",
+    "best_mode": "BestMode", "saving_month": "SavingMonth", "break_even": "BreakEven",
+    "cost_why": "Why",
+}  # fmt: skip
+
+
+def update_columns(
+    conn: sqlite3.Connection, account: str, region: str, ids: Sequence[str], prices: Any
+) -> None:
+    """Set the metric and cost columns of cached WorkSpaces from the metrics table.
+
+    A metrics pass changes only these columns: one UPDATE per row, not a rewrite of the
+    rows and their raw JSON (the next listing merges the same entry into the raw item).
+    """
+    wanted = set(ids)
+    entries = metrics_entries(conn, account, region, ids)
+    rows = conn.execute(
+        "SELECT id, compute, running_mode FROM workspaces WHERE account = ? AND region = ?",
+        (account, region),
+    ).fetchall()
+    cols = list(ENTRY_KEYS)
+    sql = (
+        f"UPDATE workspaces SET {', '.join(f'{c} = ?' for c in cols)} "
+        "WHERE account = ? AND region = ? AND id = ?"
+    )
+    updates = []
+    for wid, compute, mode in rows:
+        entry = entries.get(wid)
+        if wid not in wanted or entry is None:
+            continue
+        full = with_cost(entry, prices, region, compute, mode)
+        updates.append((*(full.get(ENTRY_KEYS[c]) for c in cols), account, region, wid))
+    conn.executemany(sql, updates)

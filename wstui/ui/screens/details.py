@@ -170,7 +170,9 @@ class DetailsScreen(Screen):
             lines += [Content(""), Content.styled("Usage seen by wstui (not an API field)",
                                                   "bold $accent")]  # fmt: skip
             lines += tree_lines(usage, times=frozenset({"At"}))
-        found = raw.get(METRICS_KEY)
+        # From the metrics table: the raw item's copy waits for the next listing.
+        getter = getattr(cache, "metrics_of", None)
+        found = getter(self.key) if callable(getter) and self.kind.name == "workspaces" else None
         if isinstance(found, dict):
             # From CloudWatch AWS/WorkSpaces metrics, aggregated by wstui (core.metrics).
             lines += [Content(""), Content.styled("Metrics and cost (CloudWatch, by wstui)",
