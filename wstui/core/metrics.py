@@ -30,7 +30,7 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -274,13 +274,6 @@ def _query(qid: str, metric: str, period: int, stat: str, workspace_id: str) -> 
     }
 
 
-def batches(ids: Sequence[str], per_call: int = MAX_QUERIES) -> Iterator[list[str]]:
-    """WorkSpace ids grouped so each call holds at most ``per_call`` queries."""
-    step = max(1, per_call // len(QUERIES))
-    for i in range(0, len(ids), step):
-        yield list(ids[i : i + step])
-
-
 def fetch(
     client: Any, ids: list[str], start: float, end: float
 ) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], int, int]:
@@ -432,8 +425,6 @@ def metrics_entries(
         for r in rows
     }  # fmt: skip
 
-
-Reader = Callable[..., PassResult]
 
 # Columns of the workspaces kind fed from the merged ``Metrics`` entry (see kinds.py).
 COLUMNS = ("hours", "sessions", "latency", "cpu", "mem", "root_pct", "user_pct",
