@@ -108,6 +108,10 @@ class Options:
             print(f"wstui: {safe(notice)}", file=sys.stderr)
         self.cache_read_only = bool(opened.read_only)
         opened.cache.notices = list(opened.notices)
+        if self.config.prices:
+            from wstui.core.prices import Prices
+
+            opened.cache.prices = Prices.shipped().with_overrides(self.config.prices)
         return opened.cache
 
     def policy(self) -> Any:
@@ -140,6 +144,7 @@ class Options:
             tags_every=self.config.tags_every,
             # --profile/--region replace the config's targets, organizations included
             discovery=None if (self.profiles or self.regions) else self.discovery(),
+            metrics_loop=True,
         )
 
 
@@ -321,6 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("refresh", help="fill the cache from the API")
     r.add_argument("--kinds", nargs="+", metavar="KIND", help="kinds to refresh (default all)")
     r.add_argument("--watch", action="store_true", help="keep refreshing on each kind's interval")
+    r.add_argument("--metrics", action="store_true",
+                   help="then read CloudWatch metrics (billable hours, health, cost)")  # fmt: skip
     r.set_defaults(func=cmd_refresh)
 
     ls = sub.add_parser("ls", help="list cached rows of a kind")
@@ -538,6 +545,17 @@ def cmd_refresh(args: argparse.Namespace, opts: Options) -> int:
         report.status.clear()
     report.summary()
     failed = sum(1 for r in results if r.error)
+    if getattr(args, "metrics", False):
+        for done in refresher.read_metrics():
+            where = safe(done.target.label)
+            if done.error:
+                print(f"metrics {where}: {safe(done.error)}", file=sys.stderr)
+                failed += 1
+            else:
+                res = done.result
+                print(f"metrics {where}: {res.workspaces} WorkSpaces, {res.calls} calls, "
+                      f"{res.datapoints} datapoints in {res.seconds:.1f}s", file=sys.stderr)  # fmt: skip
+            results.append(done)
     if failed == 0:
         return EXIT_OK
     return EXIT_ERROR if failed == len(results) else EXIT_PARTIAL

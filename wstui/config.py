@@ -23,6 +23,7 @@ DEFAULT_INTERVALS: dict[str, int] = {
     "ipgroups": 1800,
     "aliases": 1800,
     "pools": 300,
+    "metrics": 3600,  # CloudWatch metrics pass (core.metrics)
 }
 
 
@@ -95,6 +96,8 @@ class Config:
     read_only: bool = False
     protect_tag: str = "wstui:protect"
     views: dict[str, View] = field(default_factory=dict)
+    # [prices."REGION".COMPUTE] monthly / hourly / fixed: overrides of core/data/prices.json
+    prices: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -157,6 +160,7 @@ TOO_DEEP = "tables or arrays nested too deeply to read"
 
 _KNOWN = {
     "aws", "targets", "refresh", "theme", "keymap", "read_only", "protect_tag", "views",
+    "prices",
 }  # fmt: skip
 
 
@@ -224,6 +228,36 @@ def _apply(cfg: Config, data: dict[str, Any], probs: _Problems) -> None:
             probs.add("protect_tag", "protect_tag must be a non-empty string")
     _apply_keymap(cfg, data.get("keymap", {}), probs)
     _apply_views(cfg, data.get("views", {}), probs)
+    _apply_prices(cfg, data.get("prices", {}), probs)
+
+
+_PRICE_KEYS = ("monthly", "hourly", "fixed")
+
+
+def _apply_prices(cfg: Config, prices: Any, probs: _Problems) -> None:
+    """[prices."us-east-1".STANDARD] monthly = 35.0 (any of monthly, hourly, fixed)."""
+    if not isinstance(prices, dict):
+        probs.add("prices", '[prices] must be tables: [prices."REGION".COMPUTE]')
+        return
+    for region, computes in prices.items():
+        if not isinstance(computes, dict):
+            probs.add("prices", f'[prices."{region}"] must hold COMPUTE tables')
+            continue
+        for compute, entry in computes.items():
+            where = f'prices."{region}".{compute}'
+            if not isinstance(entry, dict) or not entry:
+                probs.add("prices", f"{where} must set monthly, hourly and/or fixed")
+                continue
+            good = {}
+            for key, value in entry.items():
+                if key not in _PRICE_KEYS:
+                    probs.add("prices", f"unknown setting '{key}' in [{where}] ignored")
+                elif isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    probs.add("prices", f"{where}.{key} must be a number >= 0")
+                else:
+                    good[key] = float(value)
+            if good:
+                cfg.prices.setdefault(str(region), {})[str(compute).upper()] = good
 
 
 def _apply_aws(cfg: Config, aws: Any, probs: _Problems) -> None:

@@ -22,17 +22,18 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wstui.core import insight, watch
+from wstui.core import insight, metrics, watch
 from wstui.core.digest import item_digest, kind_salt
 from wstui.core.digest import json_default as _json_default
 from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind, resolve, tags_of
+from wstui.core.prices import Prices
 from wstui.core.query import search_column, search_text
 
 if TYPE_CHECKING:
     import sqlite_utils  # `Cache.db` only (dev extra): see README "Why plain sqlite3"
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BUSY_TIMEOUT_MS = 5000
 BATCH = 2000
 # Moved rows written per transaction when a write has many (a first load): another writer
@@ -45,7 +46,7 @@ DIGEST = "digest"  # the per-row column of core.digest.item_digest (schema v8)
 MERGED_KEYS = ("Tags", "ConnectionStatus", "ConnectionAliasPermissions", insight.USAGE_KEY)
 # Shown as per-tag history rows ("tag:Owner") instead of one blob diff; usage figures
 # move daily and are not changes anyone needs in the history.
-_NO_HISTORY = frozenset({"tags", "used_days", "advice", "advice_why"})
+_NO_HISTORY = frozenset({"tags", "used_days", "advice", "advice_why", *metrics.COLUMNS})
 _SECRET_WORDS = ("secret", "password", "token", "credential", "accesskey", "sessionkey")
 
 Key = tuple[str, str, str]
@@ -268,9 +269,14 @@ def _v9(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE {_q(kind.table)} ADD COLUMN {DIGEST} INTEGER")
 
 
+def _v10(conn: sqlite3.Connection) -> None:
+    """Per-WorkSpace CloudWatch aggregates and the watermark of their last read."""
+    metrics.install(conn)
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10,
 ]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -449,6 +455,8 @@ class Cache:
         self.clock: Callable[[], float] = time.time  # tests move time for usage history
         self._usage = insight.UsageTracker()
         self._salts: dict[str, bytes] = {}
+        # Prices for the cost columns: the shipped table unless the caller sets config's.
+        self.prices = Prices.shipped()
         self._prepare_files()
         self._migrate()
 
@@ -613,6 +621,28 @@ class Cache:
             _store_row_count(conn, kind, (account, region))
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
+    def store_metrics(self, account: str, region: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Store a metrics pass (rows as ``metrics.read_target`` builds them) and set those
+        WorkSpaces' metric and cost columns, in one transaction."""
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO metrics (account, region, id, read_to, hours, sessions,"
+                " latency, cpu, mem, root_pct, user_pct, series, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            metrics.update_columns(conn, account, region, [str(r[2]) for r in rows], self.prices)
+
+    def metrics_of(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        """The stored aggregates and cost of one WorkSpace (details view), or None."""
+        found = metrics.metrics_entries(self.conn, key[0], key[1], [key[2]]).get(key[2])
+        if found is None:
+            return None
+        row = self.conn.execute(
+            "SELECT compute, running_mode FROM workspaces WHERE account = ? AND region = ? "
+            "AND id = ?", key).fetchone()  # fmt: skip
+        return metrics.with_cost(found, self.prices, key[1], *(row or (None, None)))
+
     def record_attempt(self, kind: Kind | str, target: TargetLike, error: str | None) -> None:
         """Note a listing attempt (and its error, if any) without touching any row.
 
@@ -695,6 +725,8 @@ class Cache:
             pending = self._usage.pending(account, region, items, now, complete)
             with self._tx() as conn:
                 self._usage.commit(conn, pending)
+            # Metric and cost columns ride on the item, so the digest sees them move.
+            metrics.merge(self.conn, account, region, items, self.prices)
         by_id: dict[str, dict] = {}
         for item in items:
             if isinstance(item, dict):
@@ -765,6 +797,14 @@ class Cache:
                 conn.execute("DELETE FROM history WHERE at < ?", (now - HISTORY_KEEP_SECONDS,))
                 if kind.name == "workspaces":
                     self._usage.forget(conn, account, region, removed)
+                    conn.executemany(
+                        "DELETE FROM metrics WHERE account = ? AND region = ? AND id = ?",
+                        [(account, region, i) for i in removed],
+                    )
+                    conn.executemany(
+                        "DELETE FROM metrics WHERE account = ? AND region = ? AND id = ?",
+                        [(account, region, i) for i in removed],
+                    )
                     self._usage.prune(conn, now)
             _store_row_count(conn, kind, (account, region))
         added, changed = step.added, step.changed

@@ -280,6 +280,30 @@ def _tags_col() -> Column:
 
 # ----------------------------------------------------------------------- the kinds
 
+def _metric_cols() -> tuple[Column, ...]:
+    """CloudWatch aggregates and cost (core.metrics, core.prices), merged as ``Metrics``."""
+    m = "Metrics"
+
+    def num(name: str, title: str, key: str, type_: str = "float", width: int = 7,
+            **kw: Any) -> Column:  # fmt: skip
+        return Column(name, title, dig(m, key), type=type_, width=width, default=False, **kw)
+
+    return (
+        num("hours", "HOURS", "Hours", "int", 5, index=True, aliases=("billable_hours",)),
+        num("sessions", "SESS", "Sessions", "int", 4),
+        num("latency", "LAT ms", "Latency", width=6, aliases=("lat",)),
+        num("cpu", "CPU%", "Cpu", width=5),
+        num("mem", "MEM%", "Mem", width=5, aliases=("memory",)),
+        num("root_pct", "ROOT%", "RootPct", width=5),
+        num("user_pct", "USER%", "UserPct", width=5, aliases=("uservol_pct",)),
+        num("cost_month", "COST/MO", "CostMonth", width=8, aliases=("cost",)),
+        Column("best_mode", "BEST MODE", dig(m, "BestMode"), width=10, default=False),
+        num("saving_month", "SAVING", "SavingMonth", width=8, index=True, aliases=("saving",)),
+        num("break_even", "BREAKEVEN", "BreakEven", width=9),
+        Column("cost_why", "REASON", dig(m, "Why"), width=36, default=False),
+    )
+
+
 WORKSPACES = Kind(
     name="workspaces",
     aliases=("ws", "workspace"),
@@ -434,6 +458,7 @@ WORKSPACES = Kind(
         Column("advice_why", "WHY", _advice_why, width=22, default=False, aliases=("why",)),
         Column("error", "ERROR", dig("ErrorCode"), width=16, default=False),
         Column("subnet", "SUBNET", dig("SubnetId"), width=16, default=False),
+        *_metric_cols(),
         _account_col(),
         _region_col(),
         _tags_col(),

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core import listers
+from wstui.core import listers, metrics
 from wstui.core.aws import Clients, Target, credentials_problem
 from wstui.core.cache import raw_of
 from wstui.core.gcpause import gc_paused
@@ -62,6 +62,15 @@ RefreshResult = RefreshDone
 
 
 @dataclass(frozen=True)
+class MetricsDone:
+    """A metrics pass over one target ended (``result`` None on error)."""
+
+    target: Target
+    result: Any
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Followed:
     target: Target
     settled: tuple[str, ...]  # ids that left their transitional state (or vanished)
@@ -78,7 +87,7 @@ class Progressed:
     snapshot: ProgressSnapshot
 
 
-Event = RefreshStarted | RefreshDone | Followed | Progressed
+Event = RefreshStarted | RefreshDone | Followed | Progressed | MetricsDone
 
 
 def describe_error(exc: BaseException, target: Target) -> str:
@@ -111,6 +120,7 @@ class Refresher:
         discovery: Any = None,
         progress_interval: float = DEFAULT_INTERVAL,
         progress_heartbeat: float | None = DEFAULT_HEARTBEAT,
+        metrics_loop: bool = False,
     ) -> None:
         self.cache = cache
         # Organizations discovery (core.org.Discovery): its targets join `targets`, and it
@@ -145,6 +155,16 @@ class Refresher:
             heartbeat=progress_heartbeat,
             lead=WORKSPACES,
         )
+        # Metrics passes have their own thread and lock: an hour-long CloudWatch read
+        # never holds up a WorkSpaces listing (see read_metrics).
+        self.metrics_interval = int(self.intervals.get("metrics", metrics.DEFAULT_INTERVAL))
+        # start() runs metrics passes only when asked (the app, the demo, `refresh --watch`);
+        # read_metrics() works either way.
+        self.metrics_loop = metrics_loop
+        self.metrics_clock: Callable[[], float] = time.time
+        self._metrics_lock = threading.Lock()
+        self._metrics_thread: threading.Thread | None = None
+        self._metrics_last: float | None = None
 
     def _pool(self) -> ThreadPoolExecutor:
         """The workers every pass runs on, kept across passes.
@@ -492,6 +512,42 @@ class Refresher:
         return last
 
     # -- background loop ---------------------------------------------------
+    # -- metrics -----------------------------------------------------------
+    def read_metrics(self) -> list[MetricsDone]:
+        """One metrics pass over every target with cached WorkSpaces (see core.metrics),
+        the targets in parallel on the pass's own threads (never the listing pool)."""
+
+        def one(target: Target) -> MetricsDone:
+            try:
+                client = self.clients.client("cloudwatch", target)
+                result = metrics.read_target(
+                    self.cache, client, target.account, target.region,
+                    now=self.metrics_clock(), write_lock=self._cache_lock,
+                )  # fmt: skip
+                event = MetricsDone(target, result)
+            except Exception as exc:  # reported, never fatal to the refresher
+                event = MetricsDone(target, None, describe_error(exc, target))
+            self._emit(event)
+            return event
+
+        with self._metrics_lock:
+            targets = [t for t in self.targets if t.account]  # listed: rows to read for
+            if not targets:
+                return []
+            with ThreadPoolExecutor(max_workers=len(targets),
+                                    thread_name_prefix="wstui-metrics-target") as pool:  # fmt: skip
+                done = list(pool.map(one, targets))
+            self._metrics_last = time.monotonic()
+        return done
+
+    def _metrics_loop(self, tick: float) -> None:
+        while not self._stop.is_set():
+            last = self._metrics_last
+            listed = any(t.account for t in self.targets)
+            if listed and (last is None or time.monotonic() - last >= self.metrics_interval):
+                self.read_metrics()
+            self._stop.wait(tick)
+
     def start(self, tick: float = 1.0) -> None:
         """Refresh every (target, kind) on its own interval in one background thread."""
         if self._thread is not None and self._thread.is_alive():
@@ -501,6 +557,11 @@ class Refresher:
             target=self._loop, args=(tick,), name="wstui-refresher", daemon=True
         )
         self._thread.start()
+        if self.metrics_loop and self.metrics_interval > 0 and WORKSPACES in self.kinds:
+            self._metrics_thread = threading.Thread(
+                target=self._metrics_loop, args=(tick,), name="wstui-metrics", daemon=True
+            )
+            self._metrics_thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
         """Stop the background loop and end the worker threads (a later pass starts new ones)."""
@@ -508,6 +569,9 @@ class Refresher:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._metrics_thread is not None:
+            self._metrics_thread.join(timeout)
+            self._metrics_thread = None
         # Only between passes: a pass still running (from refresh() on another thread)
         # keeps its pool; it is ended by the next stop() or at exit.
         if self._run_lock.acquire(timeout=-1 if timeout is None else timeout):

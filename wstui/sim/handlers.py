@@ -1135,6 +1135,7 @@ def install() -> None:
     if _installed:
         return
     from wstui.sim import (
+        metrics,
         more_ops,  # noqa: F401  (registers the remaining operations)
         tagging,
     )
@@ -1143,4 +1144,5 @@ def install() -> None:
         setattr(WorkSpacesResponse, _snake(name), _as_method(fn))
     WorkSpacesResponse.call_action = _call_action  # type: ignore[method-assign,assignment]
     tagging.install()
+    metrics.install()
     _installed = True

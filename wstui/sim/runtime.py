@@ -41,6 +41,8 @@ class Runtime:
     max_calls: int = MAX_CALLS  # bounded so a long session does not grow without limit
     _calls: deque[SimCall] = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The usage model CloudWatch metrics are answered from (wstui.sim.metrics.SessionModel).
+    sessions: Any = None
 
     def __post_init__(self) -> None:
         self._calls = deque(maxlen=self.max_calls)

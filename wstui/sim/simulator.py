@@ -18,6 +18,7 @@ from wstui.sim.clock import Clock
 from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
+from wstui.sim.metrics import Session, SessionModel
 from wstui.sim.model import LOCK, SimWorkspace
 from wstui.sim.runtime import MAX_CALLS, Runtime, SimCall
 from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
@@ -46,6 +47,7 @@ class Simulator:
         self.clock = Clock(start=start, speed=speed)
         self.faults = Faults(seed=seed)
         self.runtime = Runtime(clock=self.clock, faults=self.faults, max_calls=max_calls)
+        self.runtime.sessions = SessionModel(seed)
         self.report: SeedReport | None = None
         self._mock: Any = None
         self._previous: Runtime | None = None
@@ -123,6 +125,15 @@ class Simulator:
             if running_mode:
                 ws.running_mode = running_mode
                 ws.auto_stop_minutes = 60 if running_mode == "AUTO_STOP" else None
+
+    def session_log(self, workspace_id: str, start: float, end: float | None = None) -> list[Session]:
+        """Sessions of one WorkSpace in [start, end) (end defaults to now), clipped to it.
+
+        The ground truth the CloudWatch metrics are derived from, for tests to compare
+        against what a reader of GetMetricData rebuilds.
+        """
+        now = self.clock.now()
+        return self.runtime.sessions.sessions(workspace_id, start, min(now, end or now))
 
     # -- observation --------------------------------------------------------------------
     @property

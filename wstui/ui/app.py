@@ -447,7 +447,8 @@ DEMO_ORG = (("Prod", 0.5, ("us-east-1", "eu-west-1"), True),
             ("Data", 0.2, ("ap-southeast-2",), True))  # fmt: skip
 # Real seconds between demo refreshes: short, so the fast clock's transitions show.
 DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
-                  "ipgroups": 120, "aliases": 120, "pools": 60}  # fmt: skip
+                  "ipgroups": 120, "aliases": 120, "pools": 60,
+                  "metrics": 300}  # fmt: skip
 
 
 @contextmanager
@@ -477,7 +478,9 @@ def demo_context(options: Any) -> Iterator[AppContext]:
         refresher = Refresher(
             cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0,
             discovery=discovery,
+            metrics_loop=True,
         )
+        refresher.metrics_clock = sim.clock.now  # metrics up to the simulator's time
         policy = options.policy()
         yield AppContext(
             cache=cache, targets=targets, clients=clients, refresher=refresher,

@@ -29,21 +29,33 @@ _TRIAGE = ("id", "user", "state", "running_mode", "last_connected", "idle_days",
 BUILTIN_VIEWS: dict[str, View] = {
     "idle": View("idle", "idle>30d", "idle:desc", _TRIAGE),
     "never": View("never", "connected:never", "account", _TRIAGE),
+    # Running-mode advice from billable hours (CloudWatch) against each bundle's
+    # break-even; the header shows the estate's cost and the total saving.
     "advice": View(
         "advice",
-        "advice:*",
-        "advice",
+        "saving>0",
+        "saving:desc",
         (
             "id",
             "user",
-            "state",
             "running_mode",
-            "used_days",
-            "advice",
-            "advice_why",
+            "best_mode",
+            "saving_month",
+            "hours",
+            "break_even",
+            "cost_month",
+            "cost_why",
             "account",
             "region",
         ),
+    ),
+    # The former day-count advice (connection days, no CloudWatch needed).
+    "advice-days": View(
+        "advice-days",
+        "advice:*",
+        "advice",
+        ("id", "user", "state", "running_mode", "used_days", "advice", "advice_why",
+         "account", "region"),
     ),
     "estate": View(
         "estate",
@@ -123,11 +135,22 @@ def open_view(app: Any, name: str) -> bool:
     screen.order_by, screen.desc = order_by, desc
     if columns:
         screen.columns = columns
+    if name == "advice":
+        screen.summary = partial(advice_summary, app.ctx.cache)
     while len(app.screen_stack) > 2:
         app.pop_screen()
     app.switch_screen(screen)  # the screen shows its query in the filter box on mount
     app.notify(f"View {name}: {view.query or 'all rows'}", markup=False)
     return True
+
+
+def advice_summary(cache: Any) -> str:
+    """Header text of the advice view: the estate's estimated cost and total saving."""
+    from wstui.core.prices import estate_totals
+
+    cost, saving, advised, currency = estate_totals(cache.conn)
+    return (f"estate {currency} {cost:,.0f}/month · saving {currency} {saving:,.0f}/month "
+            f"on {advised:,}")  # fmt: skip
 
 
 # ------------------------------------------------------------------------ export

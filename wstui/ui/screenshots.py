@@ -53,6 +53,7 @@ def seeded_context(
     size: int = SIZE,
     read_only: bool = False,
     freeze: bool = True,
+    metrics: bool = False,
 ) -> Iterator[tuple[AppContext, Any]]:
     """A cache filled from a seeded in-process simulator; yields (context, simulator).
 
@@ -84,6 +85,9 @@ def seeded_context(
                 refresher.refresh()
         else:
             refresher.refresh()
+        if metrics:  # CloudWatch aggregates and cost, read at the simulator's time
+            refresher.metrics_clock = sim.clock.now
+            refresher.read_metrics()
         if freeze:
             freeze_cache_times(cache)
         ctx = AppContext(
@@ -218,6 +222,17 @@ async def _columns(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _advice(pilot: Any) -> None:
+    await pilot.press("colon", *"view advice", "enter")
+    await _until(pilot, lambda s: getattr(s, "query_text", "") == "saving>0")
+
+
+async def _details_metrics(pilot: Any) -> None:
+    await _advice(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def _running_mode(pilot: Any) -> None:
     await pilot.press("n")
     await pilot.pause()
@@ -340,6 +355,8 @@ _STEPS: dict[str, Step] = {
     "ip-rules": _ip_rules,
     "csv-create": _csv_create,
     "tag-plan": _tag_plan,
+    "advice": _advice,
+    "details-metrics": _details_metrics,
 }
 # These send calls: each size gets a freshly seeded cache and simulator, shot in order
 # (the audit log and the changes show the reboot the results screen sent).
@@ -389,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="wstui-shots-") as tmp,
-        seeded_context(Path(tmp)) as (ctx, _),
+        seeded_context(Path(tmp), metrics=True) as (ctx, _),
         frozen_cache_clock(),
     ):
         paths = asyncio.run(_shoot_all(ctx, out))

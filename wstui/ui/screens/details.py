@@ -11,10 +11,12 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Sparkline, Static
 
 from wstui.core.cache import raw_of
 from wstui.core.insight import USAGE_KEY
+from wstui.core.metrics import COLUMNS as METRIC_COLUMNS
+from wstui.core.metrics import METRICS_KEY
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
@@ -124,6 +126,8 @@ class DetailsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         with VerticalScroll(id="details-body"):
+            yield Static(id="details-spark-label")
+            yield Sparkline([], id="details-spark")
             yield Static(id="details-fields")
             yield Static(id="details-raw")
         yield Footer()
@@ -156,8 +160,8 @@ class DetailsScreen(Screen):
         lines.append(field_line("ID", clean(self.key[2]), "bold"))
         lines.append(field_line("ACCOUNT / REGION", f"{clean(self.key[0])} / {clean(self.key[1])}"))
         for col in self.kind.columns:
-            if col.name in {"account", "region", "id"}:
-                continue
+            if col.name in {"account", "region", "id"} or col.name in METRIC_COLUMNS:
+                continue  # metrics and cost have their own section below
             lines.append(field_line(col.title, format_value(row.get(col.name), col.type)))
         seen = row.get("seen_at")
         if seen:
@@ -169,7 +173,7 @@ class DetailsScreen(Screen):
         lines += [ln for k, v in tags for ln in field_lines(k, clean(v))] or [
             Content.styled(unread or "none", "$text-muted")
         ]
-        api = {k: v for k, v in raw.items() if k != USAGE_KEY}
+        api = {k: v for k, v in raw.items() if k not in (USAGE_KEY, METRICS_KEY)}
         lines += [Content(""), Content.styled("All API fields", "bold $accent")]
         lines += tree_lines(api)
         usage = raw.get(USAGE_KEY)
@@ -178,12 +182,37 @@ class DetailsScreen(Screen):
             lines += [Content(""), Content.styled("Usage seen by wstui (not an API field)",
                                                   "bold $accent")]  # fmt: skip
             lines += tree_lines(usage, times=frozenset({"At"}))
+        # From the metrics table: the raw item's copy waits for the next listing.
+        getter = getattr(cache, "metrics_of", None)
+        found = getter(self.key) if callable(getter) and self.kind.name == "workspaces" else None
+        if isinstance(found, dict):
+            # From CloudWatch AWS/WorkSpaces metrics, aggregated by wstui (core.metrics).
+            lines += [Content(""), Content.styled("Metrics and cost (CloudWatch, by wstui)",
+                                                  "bold $accent")]  # fmt: skip
+            shown = {k: v for k, v in found.items() if k != "Series"}
+            lines += tree_lines(shown, times=frozenset({"ReadTo"}))
+        self.render_sparkline(found if isinstance(found, dict) else None)
         lines += [Content(""), Content.styled("Recent history", "bold $accent")]
         lines += self.history_lines()
         fields.update(Content("\n").join(lines))
         raw_box.update(multiline(json.dumps(raw, indent=2, sort_keys=True, default=str)))
         fields.display = not self.show_raw
         raw_box.display = self.show_raw
+
+    def render_sparkline(self, found: dict | None) -> None:
+        """Connected hours per day over the last 30 days, when metrics were read."""
+        label = self.query_one("#details-spark-label", Static)
+        spark = self.query_one("#details-spark", Sparkline)
+        raw_series = found.get("Series") if found else None
+        series: list[Any] = raw_series if isinstance(raw_series, list) else []
+        has = len(series) > 0
+        label.display = spark.display = has and not self.show_raw
+        if has:
+            spark.data = [float(v or 0) for v in series]
+            label.update(Content.assemble(
+                ("Connected hours per day, last 30 days", "bold $accent"),
+                (f"  max {max(series):g} h · total {sum(series):g} h", "$text-muted"),
+            ))  # fmt: skip
 
     def history_lines(self) -> list[Content]:
         try:
@@ -209,6 +238,7 @@ class DetailsScreen(Screen):
         self.show_raw = not self.show_raw
         self.query_one("#details-fields").display = not self.show_raw
         self.query_one("#details-raw").display = self.show_raw
+        self.render_details()
 
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(self.key[2])

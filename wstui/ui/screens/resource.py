@@ -7,6 +7,8 @@ a `/` filter in the core query language (live, debounced), a `:` prompt, the
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, ClassVar, cast
 
 from textual import events, on
@@ -30,6 +32,7 @@ from wstui.ui.sources import CacheSource
 from wstui.ui.widgets.fleet_table import FleetTable
 
 FILTER_DEBOUNCE = 0.15
+SUMMARY_EVERY = 5.0
 # Narrower than this, the footer drops its "^p palette" hint so that Start, Stop,
 # Reboot, Help and Cmd fit in 80 columns (`?` still lists ctrl+p).
 PALETTE_HINT_MIN_WIDTH = 100
@@ -67,6 +70,10 @@ class ResourceScreen(Screen):
         self._debounce: Timer | None = None
         self._stale = False
         self.total = 0
+        # A saved view's line for the header (the advice view's totals), re-read at most
+        # every SUMMARY_EVERY seconds: it sums the whole estate.
+        self.summary: Callable[[], str] | None = None
+        self._summary: tuple[float, str] = (-1e18, "")
 
     # -- layout ---------------------------------------------------------------------
 
@@ -179,7 +186,7 @@ class ResourceScreen(Screen):
         self.query_one(HeaderBar).show(
             targets=ctx.targets_text,
             read_only=ctx.read_only,
-            kind_title=self.kind.title,
+            kind_title=self._title(),
             age=age,
             stale=stale,
             error=error,
@@ -187,6 +194,19 @@ class ResourceScreen(Screen):
             marks=len(self.table.marks),
             errors=[e.line(now) for e in errors] if len(errors) > 1 else None,
         )
+
+    def _title(self) -> str:
+        if self.summary is None:
+            return self.kind.title
+        at, text = self._summary
+        now = time.monotonic()
+        if now - at >= SUMMARY_EVERY:
+            try:
+                text = self.summary()
+            except Exception:  # cache busy: keep the last line
+                pass
+            self._summary = (now, text)
+        return f"{self.kind.title} · {text}" if text else self.kind.title
 
     def update_counts(self) -> None:
         try:
