@@ -46,6 +46,8 @@ SKIP: dict[str, str] = {
     "wstui sim serve --port 4566 --size 10000 --seed 1 --regions us-east-1,eu-west-1":
         "serves until stopped; the harness serves the same simulator (sim_url fixture)",
     "aws workspaces describe-workspaces --max-items 5": "the AWS CLI is not a dependency",
+    "wstui targets discover": "needs an organization target and an Organization in the "
+        "simulator: run with both in tests/core/test_org_discovery.py",
 }  # fmt: skip
 # `export` lines whose variables the harness sets itself (pointing at its simulator).
 ENV_SET_BY_HARNESS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",

@@ -299,7 +299,7 @@ def test_dropped_connection_is_unknown_and_never_resent(sim, fleet) -> None:
     p = plan("start", rows)
     clients.workspaces(Target(None, US, "123456789012"))  # warm the client: no more calls
     sim.clear_calls()
-    sim.faults.configure(fail_after=0)
+    sim.faults.configure(fail_after=1)  # the protect-tag re-read answers; the send does not
     outcomes = actions.execute(p, gateway(clients, cache, caller=""))
     assert len(sim.calls_to("StartWorkspaces")) == 1  # retries allowed were 3; none used
     assert {o.status for o in outcomes} == {"unknown"}

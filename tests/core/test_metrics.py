@@ -212,6 +212,7 @@ def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> 
     # sends it, and the others change mode.
     top = ranked[0]
     sim.workspace(US, top["id"]).tags.append({"Key": "wstui:protect", "Value": "yes"})
+    refresher.tags_every = 1  # a tag set outside wstui: re-read on this pass, not the 10th
     refresher.refresh()
     rows = cache.query("workspaces", limit=None, with_raw=True)
     plans = advice_plans(rows)

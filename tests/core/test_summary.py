@@ -100,10 +100,13 @@ def test_metrics_sections_say_none_without_the_columns_then_read_them(seeded) ->
     cache, _ = seeded
     assert summary.cost_by(cache, "directory") is None
     assert summary.offenders(cache) is None
-    # The metrics feature adds these columns; the summary reads them once present.
+    # The metrics pass fills these columns (an older cache lacks them: added here then);
+    # the summary reads them once they hold values.
+    present = cache.table_columns("workspaces")
     conn = sqlite3.connect(cache.path)
     for col in ("cost_month", "latency", "root_pct", "user_pct"):
-        conn.execute(f"ALTER TABLE workspaces ADD COLUMN {col} REAL")
+        if col not in present:
+            conn.execute(f"ALTER TABLE workspaces ADD COLUMN {col} REAL")
     ids = sorted(r[0] for r in conn.execute("SELECT id FROM workspaces"))
     for n, wid in enumerate(ids):
         conn.execute("UPDATE workspaces SET cost_month = ?, latency = ?, root_pct = ?, "

@@ -209,7 +209,35 @@ def test_destructive_calls_re_read_the_protect_tag_from_the_service(world: Any) 
     with pytest.raises(Refused, match=PROTECT):
         gw.send(m)
     assert world.sim.calls_to("TerminateWorkspaces") == []
-    assert len(world.sim.calls_to("DescribeTags")) == 1
+    asked = world.sim.calls_to("GetResources")  # the tagging API, 100 ids a call
+    assert len(asked) == 1 and any(other in arn for arn in asked[0].params["ResourceARNList"])
+
+
+def test_every_call_naming_a_workspace_re_reads_the_protect_tag(world: Any) -> None:
+    """Tags are re-read every Nth refresh pass: a reboot (not destructive) must not trust
+    the cache either."""
+    import boto3
+
+    other = world.sim.report.workspace_ids[US][2]
+    boto3.client("workspaces", region_name=US).create_tags(
+        ResourceId=other, Tags=[{"Key": PROTECT, "Value": "1"}]
+    )
+    m = Mutation("RebootWorkspaces", world.sim.account, US,
+                 {"RebootWorkspaceRequests": [{"WorkspaceId": other}]})  # fmt: skip
+    with pytest.raises(Refused, match=PROTECT):
+        gateway(world.clients, world.cache).send(m)
+    assert world.sim.calls_to("RebootWorkspaces") == []
+
+
+def test_protect_tags_unreadable_means_not_sent(world: Any) -> None:
+    """The tagging API failing (503 on every retry): refused, never sent blind."""
+    unprotected = world.sim.report.workspace_ids[US][3]
+    world.sim.faults.inject("503", ["GetResources"], 10)
+    m = Mutation("RebootWorkspaces", world.sim.account, US,
+                 {"RebootWorkspaceRequests": [{"WorkspaceId": unprotected}]})  # fmt: skip
+    with pytest.raises(Refused, match="could not re-read the tags"):
+        gateway(world.clients, world.cache).send(m)
+    assert world.sim.calls_to("RebootWorkspaces") == []
 
 
 # -- once-only: lost response, 500 after execution, killed mid-call ----------------------

@@ -125,7 +125,7 @@ def list_workspaces(
 
     def read_tags(ids: list[str]) -> None:
         for chunk in _chunks(ids, TAGGING_PAGE):
-            tag_reads.append(by_ids.submit(counted(_tags_by_arn), clients, target, chunk))
+            tag_reads.append(by_ids.submit(counted(tags_by_arn), clients, target, chunk))
 
     def listed_page(ids: list[str], last: bool = False) -> None:
         with lock:
@@ -243,7 +243,7 @@ def _partition(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
-def _tags_by_arn(clients: Clients, target: Target, ids: list[str]) -> dict[str, TagList]:
+def tags_by_arn(clients: Clients, target: Target, ids: list[str]) -> dict[str, TagList]:
     """id -> tags of these WorkSpaces (at most 100) from the Resource Groups Tagging API.
 
     A WorkSpace the API does not return has no tags.

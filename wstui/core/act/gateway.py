@@ -4,7 +4,7 @@ Every path (CLI `act`, `op`, `create-workspaces`; the TUI's action keys, forms, 
 editor, CSV create, retry) builds a `Mutation` and calls `Gateway.send`, which in order:
 
     policy (read-only, fails closed) -> scope (a selected target; its STS identity owns
-    the row's account) -> protect tag (cached; re-read from the service when destructive)
+    the row's account) -> protect tag (cached, and re-read from the service on every call)
     -> audit before -> send once (no retry once the request may have reached AWS)
     -> audit after -> per-id outcomes
 
@@ -215,8 +215,10 @@ class Gateway:
             return
         ws = m.workspaces
         hit = set(self.cache.tagged("workspaces", target.account, target.region, ws, tag)) if ws else set()  # fmt: skip
-        if ws and m.destructive:
-            hit |= self._protected_now(target, ws)  # the cache may be old: ask the service
+        if ws:
+            # Ask the service on every call: tags are re-read every Nth refresh pass, so the
+            # cache may not know of a protect tag set outside wstui a few minutes ago.
+            hit |= self._protected_now(target, ws)
         if hit:
             raise Refused(f"protected by tag {tag}: {', '.join(sorted(hit))}")
         if m.destructive:
@@ -255,6 +257,24 @@ class Gateway:
             )
 
     def _protected_now(self, target: Target, ids: tuple[str, ...]) -> set[str]:
+        """The ids that carry the protect tag now: the tagging API, 100 ids a call (what a
+        listing uses); DescribeTags per id where that API is denied. Unreadable: refused."""
+        from botocore.exceptions import ClientError
+
+        from wstui.core.listers import TAGGING_PAGE, TAGGING_UNAVAILABLE, tags_by_arn
+
+        if target.account is not None:
+            try:
+                found: dict[str, list] = {}
+                for start in range(0, len(ids), TAGGING_PAGE):
+                    found.update(tags_by_arn(self.clients, target, list(ids[start:start + TAGGING_PAGE])))
+                return {i for i, tags in found.items() if i in ids
+                        and any(t.get("Key") == self.protect_tag for t in tags)}  # fmt: skip
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") not in TAGGING_UNAVAILABLE:
+                    raise Refused(f"could not re-read the tags of {', '.join(ids[:5])} ({error_code(exc)}): not sent") from exc  # fmt: skip
+            except Exception as exc:
+                raise Refused(f"could not re-read the tags of {', '.join(ids[:5])} ({error_code(exc)}): not sent") from exc  # fmt: skip
         client = self.clients.workspaces(target)
         hit = set()
         for wid in ids:
