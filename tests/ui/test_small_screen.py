@@ -368,3 +368,36 @@ class TestThemeCommand:
             await wait_for(pilot, lambda: "wstui-light" in screen_text(app))
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.theme == "wstui-light")
+
+
+class TestListScreensAt80:
+    """`:targets`, `:log` and `:changes` at 80 columns: every column up to the last one is
+    whole on screen (a shorter time; the last column is to the right, enter shows all)."""
+
+    @pytest.mark.parametrize(("command", "screen_name", "last_whole"), [
+        ("targets", "TargetsScreen", "LAST OK"),
+        ("log", "AuditScreen", "TARGET"),
+        ("changes", "ChangesScreen", "NEW"),
+    ])  # fmt: skip
+    async def test_columns_fit_80(self, make_app, command, screen_name, last_whole) -> None:
+        app = make_app()
+        async with app.run_test(size=SMALL) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
+            await pilot.press("colon", *command, "enter")
+            await wait_for(pilot, lambda: type(app.screen).__name__ == screen_name)
+            columns = app.screen.columns
+            titles = [t for t, _ in columns]
+            shown = columns[: titles.index(last_whole) + 1]
+            # cell padding 1 each side, 2 for the vertical scrollbar
+            assert sum(w + 2 for _, w in shown) + 2 <= SMALL[0]
+            await wait_for(pilot, lambda: last_whole in screen_text(app))
+            if command == "targets":
+                await wait_for(pilot, lambda: re.search(
+                    r"(\d\d-\d\d \d\d:\d\d|never)\s*$", screen_text(app).splitlines()[4]
+                ) is not None)  # fmt: skip
+        wide = make_app()
+        async with wide.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(wide.screen, ResourceScreen))
+            await pilot.press("colon", *command, "enter")
+            await wait_for(pilot, lambda: type(wide.screen).__name__ == screen_name)
+            assert wide.screen.columns is not columns  # full widths and times from 100 up

@@ -24,13 +24,20 @@ from wstui.ui.widgets.list_table import ListTable
 
 # RESULT before TARGET/IDS so the outcome is visible at 80 columns.
 COLUMNS = (("WHEN", 19), ("ACTION", 19), ("RESULT", 22), ("TARGET", 22), ("IDS", 40))
+# Under 100 columns: WHEN .. TARGET fit 80 (month-day time); IDS is to the right, and
+# enter shows the whole row.
+COMPACT = (("WHEN", 14), ("ACTION", 19), ("RESULT", 16), ("TARGET", 20), ("IDS", 40))
+COMPACT_BELOW = 100
 
 
-def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
+def audit_cells(
+    row: dict[str, Any], columns: tuple[tuple[str, int], ...] = COLUMNS
+) -> tuple[Text, ...]:
     """Cells as Rich Text: DataTable would parse plain str cells as markup."""
     at = row.get("at")
+    shape = "%m-%d %H:%M:%S" if columns is COMPACT else "%Y-%m-%d %H:%M:%S"
     when = (
-        datetime.fromtimestamp(float(at), UTC).strftime("%Y-%m-%d %H:%M:%S")
+        datetime.fromtimestamp(float(at), UTC).strftime(shape)
         if isinstance(at, int | float)
         else str(at or "")
     )
@@ -51,7 +58,7 @@ def audit_cells(row: dict[str, Any]) -> tuple[Text, ...]:
     if failed:
         result += f" ({failed[0].get('code')})"
     values = (when, row.get("action"), result, target, ids)
-    return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True))
+    return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, columns, strict=True))
 
 
 class AuditScreen(Screen):
@@ -76,7 +83,8 @@ class AuditScreen(Screen):
             age="", stale=False, error=None, activity="", marks=0,
         )  # fmt: skip
         table = self.query_one(DataTable)
-        for title, width in COLUMNS:
+        self.columns = COMPACT if self.app.size.width < COMPACT_BELOW else COLUMNS
+        for title, width in self.columns:
             table.add_column(title, width=width)
         self.load()
         table.focus()
@@ -86,7 +94,7 @@ class AuditScreen(Screen):
         table.clear()
         self.rows = self.ctx.cache.audit(limit=500)
         for row in self.rows:
-            table.add_row(*audit_cells(row))
+            table.add_row(*audit_cells(row, self.columns))
 
     @on(DataTable.RowSelected, "#audit-table")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -25,6 +25,11 @@ from wstui.ui.widgets.list_table import ListTable
 # TARGET last: at 80 columns FIELD/OLD/NEW (what changed) must be on screen.
 COLUMNS = (("WHEN (UTC)", 19), ("EVENT", 8), ("ID", 14), ("FIELD", 16),
            ("OLD", 18), ("NEW", 18), ("TARGET", 26))  # fmt: skip
+# Under 100 columns: WHEN .. NEW fit 80 (month-day time); TARGET is to the right and
+# enter shows the whole event.
+COMPACT = (("WHEN", 11), ("EVENT", 8), ("ID", 12), ("FIELD", 12),
+           ("OLD", 11), ("NEW", 11), ("TARGET", 26))  # fmt: skip
+COMPACT_BELOW = 100
 LIMIT = 5000
 
 
@@ -36,12 +41,15 @@ def _value(field: str | None, value: Any) -> str:
     return str(value)
 
 
-def event_cells(e: dict[str, Any]) -> tuple[Text, ...]:
-    when = datetime.fromtimestamp(float(e["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S")
+def event_cells(
+    e: dict[str, Any], columns: tuple[tuple[str, int], ...] = COLUMNS
+) -> tuple[Text, ...]:
+    shape = "%m-%d %H:%M" if columns is COMPACT else "%Y-%m-%d %H:%M:%S"
+    when = datetime.fromtimestamp(float(e["at"]), UTC).strftime(shape)
     event = "new" if e["event"] == "created" else "gone" if e["event"] == "vanished" else "changed"
     values = (when, event, e["id"], e.get("field") or "", _value(e.get("field"), e.get("old")),
               _value(e.get("field"), e.get("new")), f"{e['account']}/{e['region']}")  # fmt: skip
-    return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True))
+    return tuple(safe_text(v, max_cells=w) for v, (_, w) in zip(values, columns, strict=True))
 
 
 class ChangesScreen(Screen):
@@ -73,7 +81,8 @@ class ChangesScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in COLUMNS:
+        self.columns = COMPACT if self.app.size.width < COMPACT_BELOW else COLUMNS
+        for title, width in self.columns:
             table.add_column(title, width=width)
         self.load(self.since_text)
         table.focus()
@@ -105,7 +114,7 @@ class ChangesScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for e in self.events:
-            table.add_row(*event_cells(e))
+            table.add_row(*event_cells(e, self.columns))
         return True
 
     def action_since(self) -> None:

@@ -32,7 +32,7 @@ TRANSITIONAL = frozenset(
 )  # fmt: skip
 GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
-RESULT_WIDTH = 200  # cells beyond the screen are cut by the terminal, not re-measured
+MIN_RESULT = 24  # RESULT's width at least; fixed at mount, never re-measured per update
 MAX_ROWS = 1000  # the table lists this many; the summary counts all of them
 Key = tuple[str, str, str]
 
@@ -84,7 +84,10 @@ class ResultsScreen(Screen):
         table.add_column("STATE", key="state", width=12)
         # Fixed width: re-measuring every cell of a 1,000-row table on each update cost
         # the UI thread ~1 s per call of a big action, and the sender waits for it.
-        table.add_column("RESULT", key="result", width=RESULT_WIDTH)
+        # As wide as the terminal leaves (no sideways scroll at 80 columns); a longer
+        # failure is shown whole by enter (the detail view).
+        used = 14 + 14 + 12 + 2 * 4 + 2  # three columns, cell padding, vertical scrollbar
+        table.add_column("RESULT", key="result", width=max(MIN_RESULT, self.app.size.width - used))
         for key in self.keys[:MAX_ROWS]:
             table.add_row(
                 safe_text(key[2], max_cells=14), "", "", "pending", key="/".join(key)

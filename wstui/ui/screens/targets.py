@@ -26,17 +26,26 @@ from wstui.ui.widgets.list_table import ListTable
 
 COLUMNS = (("", 1), ("STATUS", 7), ("PROFILE", 14), ("ACCOUNT", 12), ("REGION", 14),
            ("ROWS", 7), ("LAST OK (UTC)", 19), ("REASON", 48))  # fmt: skip
+# Under 100 columns: up to LAST OK fits 80 (month-day time; the reason is shown whole
+# under the table for the cursor line).
+COMPACT = (("", 1), ("STATUS", 7), ("PROFILE", 12), ("ACCOUNT", 12), ("REGION", 14),
+           ("ROWS", 6), ("LAST OK", 11), ("REASON", 48))  # fmt: skip
+COMPACT_BELOW = 100
 STYLES = {"ok": "green", "stale": "yellow", "error": "bold red", "pending": "dim"}
 
 
-def _when(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S") if ts else "never"
+def _when(ts: float | None, short: bool = False) -> str:
+    shape = "%m-%d %H:%M" if short else "%Y-%m-%d %H:%M:%S"
+    return datetime.fromtimestamp(ts, UTC).strftime(shape) if ts else "never"
 
 
-def status_cells(s: TargetStatus, picked: bool) -> tuple[Text, ...]:
+def status_cells(
+    s: TargetStatus, picked: bool, columns: tuple[tuple[str, int], ...] = COLUMNS
+) -> tuple[Text, ...]:
+    short = columns is COMPACT
     values = ("•" if picked else "", s.status.upper(), s.profile_text, s.account or "?",
-              s.region, f"{s.rows:,}", _when(s.last_success), s.reason)  # fmt: skip
-    cells = [safe_text(v, max_cells=w) for v, (_, w) in zip(values, COLUMNS, strict=True)]
+              s.region, f"{s.rows:,}", _when(s.last_success, short), s.reason)  # fmt: skip
+    cells = [safe_text(v, max_cells=w) for v, (_, w) in zip(values, columns, strict=True)]
     cells[1].stylize(STYLES.get(s.status, ""))
     return tuple(cells)
 
@@ -68,7 +77,8 @@ class TargetsScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in COLUMNS:
+        self.columns = COMPACT if self.app.size.width < COMPACT_BELOW else COLUMNS
+        for title, width in self.columns:
             table.add_column(title, width=width)
         self.load()
         self.set_interval(2.0, self.load)
@@ -118,7 +128,7 @@ class TargetsScreen(Screen):
         cursor = table.cursor_row
         table.clear()
         for s in self.lines:
-            table.add_row(*status_cells(s, (s.account, s.region) in self.picked))
+            table.add_row(*status_cells(s, (s.account, s.region) in self.picked, self.columns))
         if self.lines:
             table.move_cursor(row=min(cursor, len(self.lines) - 1))
         self._show_reason()
