@@ -69,7 +69,8 @@ def test_endpoint_down_mid_action_unknown_then_reread_before_retry(
     plan = actions.plan("reboot", rows)
     assert [c.region for c in plan.calls] == [US, EU]  # one call per region (20 ids each)
     sim.clear_calls()
-    sim.faults.configure(fail_after=1)  # the first call goes through; the second never answers
+    # Through: US protect-tag read, US reboot, EU protect-tag read; the EU reboot never answers.
+    sim.faults.configure(fail_after=3)
     outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:test"))
     sim.faults.configure(fail_after=None)
     sent = sim.calls_to("RebootWorkspaces")

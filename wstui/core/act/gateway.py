@@ -14,8 +14,10 @@ set, and only `_send_once` here sets it: a path that skips the gateway fails lou
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,20 @@ from wstui.core.aws import (
 )
 
 PROTECT_TAG = "wstui:protect"
+# The protect-tag read before every call is a read: after botocore's own retries, a
+# throttled one is tried again (backoff 0.1 .. 0.8 s) rather than refusing the call.
+READ_RETRIES = 4
+
+
+def _patiently(read: Callable[[], Any]) -> Any:
+    for attempt in range(READ_RETRIES + 1):
+        try:
+            return read()
+        except Exception as exc:
+            if attempt == READ_RETRIES or not is_throttling(exc):
+                raise
+            time.sleep(0.1 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 class Refused(Exception):
@@ -267,7 +283,8 @@ class Gateway:
             try:
                 found: dict[str, list] = {}
                 for start in range(0, len(ids), TAGGING_PAGE):
-                    found.update(tags_by_arn(self.clients, target, list(ids[start:start + TAGGING_PAGE])))
+                    chunk = list(ids[start:start + TAGGING_PAGE])
+                    found.update(_patiently(functools.partial(tags_by_arn, self.clients, target, chunk)))
                 return {i for i, tags in found.items() if i in ids
                         and any(t.get("Key") == self.protect_tag for t in tags)}  # fmt: skip
             except ClientError as exc:
@@ -279,7 +296,7 @@ class Gateway:
         hit = set()
         for wid in ids:
             try:
-                tags = client.describe_tags(ResourceId=wid).get("TagList") or []
+                tags = _patiently(functools.partial(client.describe_tags, ResourceId=wid)).get("TagList") or []
             except Exception as exc:
                 raise Refused(f"could not re-read the tags of {wid} ({error_code(exc)}): not sent") from exc  # fmt: skip
             if any(t.get("Key") == self.protect_tag for t in tags):
