@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.app import App
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from wstui.core.cache import Changes
 from wstui.core.refresh import RefreshDone
 from wstui.ui.widgets.fleet_table import FleetTable
@@ -64,9 +64,15 @@ async def test_idle_tick_repaints_only_the_header(make_app, ctx, monkeypatch) ->
     ctx.clock = lambda: now[0]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: "ws-" in screen_text(app))
         table = app.screen.query_one(FleetTable)
         top = table.region.y
+
+        for _ in range(100):  # until the first frames (slow on a loaded machine) are done
+            painted.clear()
+            await pilot.pause(0.3)
+            if all(y < top for y in painted):
+                break
         reloads: list[Any] = []
         monkeypatch.setattr(table, "reload", lambda *a: reloads.append(a))
         painted.clear()
