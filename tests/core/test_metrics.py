@@ -268,3 +268,36 @@ def test_a_listing_after_a_pass_keeps_the_same_metric_and_cost_columns(fleet: An
     assert done.error is None
     after_listing = cache.conn.execute(f"SELECT id, {cols} FROM workspaces ORDER BY id").fetchall()
     assert after_listing == after_pass
+
+
+def test_a_pass_that_ran_before_the_first_listing_is_retried_soon(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: the background pass ran while the first listing was still going, found no
+    WorkSpaces, and waited a whole interval (an hour; 5 min in the demo) to read any."""
+    import time
+
+    from wstui.core import refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "METRICS_RETRY", 0.2)  # due again 0.2 s later
+    sim = Simulator(seed=5, start=NOV + 12 * DAY + 9 * 3600)
+    with sim.running():
+        sim.seed(size=30, regions=(US,), directories_per_region=1)
+        cache = Cache(tmp_path / "cache.sqlite")
+        refresher = Refresher(cache, Clients(max_attempts=1), [Target(None, US)],
+                              kinds=["workspaces"], metrics_loop=True)  # fmt: skip
+        refresher.metrics_clock = sim.clock.now
+        refresher.targets = [refresher.clients.resolve_account(t) for t in refresher.targets]
+        [early] = refresher.read_metrics()  # the race: nothing listed yet
+        assert early.result is not None and early.result.workspaces == 0
+        [done] = refresher.refresh()
+        assert done.error is None
+        refresher.start(tick=0.05)
+        try:
+            deadline = time.monotonic() + 60
+            while cache.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] < 30:
+                assert time.monotonic() < deadline, "no metrics pass after the first listing"
+                time.sleep(0.05)
+        finally:
+            refresher.stop()
+            cache.close()

@@ -34,6 +34,7 @@ TRANSITIONAL = frozenset(
 )  # fmt: skip
 GONE = frozenset({"TERMINATED"})
 WORKSPACES = "workspaces"
+METRICS_RETRY = 15.0  # seconds before another metrics pass when the last found no WorkSpaces
 
 Key = tuple[str, str, str]  # (account, region, id)
 
@@ -537,7 +538,12 @@ class Refresher:
             with ThreadPoolExecutor(max_workers=len(targets),
                                     thread_name_prefix="wstui-metrics-target") as pool:  # fmt: skip
                 done = list(pool.map(one, targets))
-            self._metrics_last = time.monotonic()
+            now = time.monotonic()
+            if any(e.result is not None and e.result.workspaces for e in done):
+                self._metrics_last = now
+            else:  # nothing listed yet (the first listing is still running): soon again,
+                # not a whole interval later (an hour by default)
+                self._metrics_last = now - max(0.0, self.metrics_interval - METRICS_RETRY)
         return done
 
     def _metrics_loop(self, tick: float) -> None:
