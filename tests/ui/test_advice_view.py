@@ -61,3 +61,25 @@ async def test_details_shows_the_30_day_sparkline(make_app, ctx, sim) -> None:
         await wait_for(pilot, lambda: spark.display and bool(spark.data))
         assert list(spark.data) == [float(v) for v in series] and len(series) == 30
         assert "Connected hours per day, last 30 days" in screen_text(app)
+
+
+async def test_advice_view_open_before_the_metrics_pass_fills_in_after_it(
+    make_app, ctx, sim
+) -> None:
+    """Was: the view opened before the first pass stayed at "no rows" (the pass's columns
+    make no history, so no listing reported a change) while its header counted 999."""
+    import asyncio
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.run_command("view advice")
+        await wait_for(pilot, lambda: getattr(app.screen, "query_text", "") == "saving>0")
+        await wait_for(pilot, lambda: "no rows" in screen_text(app))  # nothing read yet
+        ctx.refresher.metrics_clock = sim.clock.now
+        events = await asyncio.to_thread(ctx.refresher.read_metrics)
+        for event in events:  # as the running refresher delivers them
+            await asyncio.to_thread(app._post_refresh_event, event)
+        advised = estate_totals(ctx.cache.conn)[2]
+        assert advised > 0
+        await wait_for(pilot, lambda: app.screen.table.source.count() == advised)
+        await wait_for(pilot, lambda: "no rows" not in screen_text(app))

@@ -251,6 +251,12 @@ class WstuiApp(App):
                 messages.append(CacheChanged(str(event.kind), frozenset(keys or ())))
             elif event.error:
                 messages.append(CacheChanged(str(event.kind), frozenset()))
+        elif name == "MetricsDone":
+            # Metric and cost columns moved (they make no history, so a listing does not
+            # report them): views over them (:view advice) re-read.
+            result = getattr(event, "result", None)
+            if result is not None and result.workspaces:
+                messages.append(CacheChanged("workspaces", frozenset()))
         elif name == "Followed":
             account, region = getattr(target, "account", ""), getattr(target, "region", "")
             changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
