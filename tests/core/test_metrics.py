@@ -301,3 +301,22 @@ def test_a_pass_that_ran_before_the_first_listing_is_retried_soon(
         finally:
             refresher.stop()
             cache.close()
+
+
+def test_a_stopping_refresher_ends_a_pass_without_calls_or_writes(fleet: Any) -> None:
+    """Was: SIGHUP during the demo's first metrics pass (minutes at 2,000 WorkSpaces
+    under load) left the process waiting for the pass's threads at exit."""
+    import threading
+
+    from wstui.core.metrics import PassStopped, read_target
+
+    sim, cache, refresher = fleet
+    stop = threading.Event()
+    stop.set()
+    sim.clear_calls()
+    target = refresher.targets[0]
+    with pytest.raises(PassStopped):
+        read_target(cache, refresher.clients.client("cloudwatch", target), target.account,
+                    target.region, now=sim.clock.now(), stop=stop)  # fmt: skip
+    assert _metric_calls(sim) == []
+    assert cache.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == 0

@@ -274,8 +274,12 @@ def _query(qid: str, metric: str, period: int, stat: str, workspace_id: str) -> 
     }
 
 
+class PassStopped(Exception):
+    """A metrics pass given up because the refresher stops (nothing was stored)."""
+
+
 def fetch(
-    client: Any, ids: list[str], start: float, end: float
+    client: Any, ids: list[str], start: float, end: float, stop: Any = None
 ) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], int, int]:
     """One batch: {id: {metric: [(t, value)...]}}, calls made, datapoints received."""
     queries, names = [], {}
@@ -293,6 +297,8 @@ def fetch(
     out: dict[str, dict[str, list[tuple[float, float]]]] = {w: {} for w in ids}
     calls = points = 0
     while True:
+        if stop is not None and stop.is_set():  # between pages too: a batch pages a lot
+            raise PassStopped("the refresher is stopping")
         answer = client.get_metric_data(**kwargs)
         calls += 1
         for result in answer.get("MetricDataResults", []):
@@ -329,8 +335,14 @@ def read_target(
     parallel: int = 4,
     write_lock: Any = None,
     history_days: int = SERIES_DAYS,
+    stop: Any = None,
 ) -> PassResult:
-    """One metrics pass for one target: read what is new, store the aggregates."""
+    """One metrics pass for one target: read what is new, store the aggregates.
+
+    `stop` (a threading.Event): once set, no further call starts and nothing is stored
+    (the watermarks stay, so the next pass reads the same periods) -- a pass at 100,000
+    WorkSpaces lasts minutes, and exit waits for its threads.
+    """
     t0 = time.monotonic()
     now = time.time() if now is None else now
     end = math.floor(now / PERIOD) * PERIOD  # complete 5-minute periods only
@@ -350,7 +362,7 @@ def read_target(
 
     def run(job: tuple[float, list[Workspace]]) -> tuple[list[Workspace], Any, int, int]:
         start, group = job
-        data, calls, points = fetch(client, [w.id for w in group], start, end)
+        data, calls, points = fetch(client, [w.id for w in group], start, end, stop)
         return group, data, calls, points
 
     rows: list[tuple[Any, ...]] = []

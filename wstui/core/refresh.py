@@ -523,7 +523,7 @@ class Refresher:
                 client = self.clients.client("cloudwatch", target)
                 result = metrics.read_target(
                     self.cache, client, target.account, target.region,
-                    now=self.metrics_clock(), write_lock=self._cache_lock,
+                    now=self.metrics_clock(), write_lock=self._cache_lock, stop=self._stop,
                 )  # fmt: skip
                 event = MetricsDone(target, result)
             except Exception as exc:  # reported, never fatal to the refresher

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -530,6 +531,8 @@ def run_demo(options: Any) -> int:
 
     # SIGHUP/SIGTERM end the app like `q`, so demo_context still removes its temp dir.
     with exit_on_signals() as signals, demo_context(options) as ctx:
+        demo_dir = Path(ctx.cache.path).parent  # the temp dir: removed even if exit stalls
+        signals.cleanups.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
         try:
             signals.app = WstuiApp(ctx, theme=_theme_option(options, ctx))
             signals.app.run()

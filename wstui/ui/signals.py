@@ -10,12 +10,16 @@ then restores the terminal) and the caller's `finally` blocks clean up.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any
 
+GRACE = 5.0  # seconds an app has to end by itself after SIGHUP/SIGTERM
 EXIT_SIGNALS = tuple(
     s for s in (getattr(signal, "SIGHUP", None), getattr(signal, "SIGTERM", None)) if s
 )
@@ -28,6 +32,10 @@ class SignalExit:
         self.app: Any = None
         self.signum: int | None = None
         self.app_done = False  # the app returned: cleanup is under way, let it finish
+        # Run, then exit, if the app has not ended GRACE seconds after the signal: with
+        # the pty gone, Textual's driver close was seen blocking forever on its writer
+        # queue (a test with both cores busy), leaving the process and its temp dir.
+        self.cleanups: list[Callable[[], None]] = []
 
     @property
     def return_code(self) -> int:
@@ -38,6 +46,7 @@ class SignalExit:
         if self.signum is not None or self.app_done:
             return  # already exiting: a second signal must not cut the cleanup short
         self.signum = signum
+        threading.Thread(target=self._watchdog, name="wstui-signal-watchdog", daemon=True).start()
         try:
             loop = asyncio.get_running_loop()  # the handler runs on the main thread
         except RuntimeError:
@@ -50,6 +59,14 @@ class SignalExit:
         # Before the app runs there is no terminal state to restore: unwind now, so the
         # caller's finally blocks (temp dir, simulator, cache) run.
         raise SystemExit(self.return_code)
+
+
+    def _watchdog(self) -> None:
+        time.sleep(GRACE)
+        for cleanup in self.cleanups:
+            with suppress(Exception):
+                cleanup()
+        os._exit(self.return_code)
 
 
 @contextmanager
