@@ -8,6 +8,8 @@ steady-state hourly one: every WorkSpace, 6 metrics, one hour of new periods. Me
 - calls (GetMetricData, NextToken pages included), wall time, client CPU (this process:
   boto3 + folding + the cache write; the simulators run in their own processes);
 - the lower bound: calls x latency / parallelism (targets x read_target's workers);
+- the same pass with botocore's own response parser (core.fastparse off), for the
+  ratio of client CPU;
 - "never delays a listing": a warm WorkSpaces listing alone, then the same listing while
   a metrics pass runs (the pass has its own threads and lock; both share this
   interpreter, so the listing pays for the pass's CPU, not for waiting behind it).
@@ -112,6 +114,23 @@ def run(urls: dict[str, str], counter: CallCounter) -> dict[str, Any]:
         out["datapoints"] = sum(d.result.datapoints for d in done)
         out["parallelism"] = len(targets) * 4  # targets in parallel x read_target's workers
 
+        # The same pass with botocore's own parser (core.fastparse off), same watermarks.
+        with cache._tx() as conn:
+            conn.execute("UPDATE metrics SET read_to = ?, state = '{}'", (end - 3600,))
+        from wstui.core import fastparse
+
+        hot, fastparse.HOT = fastparse.HOT, {}
+        try:
+            plain = Refresher(cache, regional_clients(urls), targets, kinds=["workspaces"])
+            plain.clients.remember(targets)
+            plain.metrics_clock = lambda: START
+            cpu0, t0 = time.process_time(), time.perf_counter()
+            plain.read_metrics()
+            out["botocore_parse_seconds"] = time.perf_counter() - t0
+            out["botocore_parse_cpu_s"] = time.process_time() - cpu0
+        finally:
+            fastparse.HOT = hot
+
         # The same listing while a pass runs (watermarks set back an hour again).
         with cache._tx() as conn:
             conn.execute("UPDATE metrics SET read_to = ?, state = '{}'", (end - 3600,))
@@ -151,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             "queries": r["queries"],
             "datapoints": r["datapoints"],
             "client_cpu_s": round(r["cpu_s"], 2),
+            # The same pass parsed by botocore itself (no core.fastparse), same run.
+            "client_cpu_botocore_parse_s": round(r["botocore_parse_cpu_s"], 2),
+            "cpu_vs_botocore_parse": round(r["cpu_s"] / r["botocore_parse_cpu_s"], 3),
+            "seconds_botocore_parse": round(r["botocore_parse_seconds"], 2),
             "parallelism": r["parallelism"],
             "workspaces": r["workspaces"],
             "listing_alone_s": round(r["listing_alone_s"], 2),
@@ -163,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({r['queries']} queries, {r['datapoints']} datapoints) in {r['seconds']:.1f}s, "
               f"client CPU {r['cpu_s']:.1f}s; bound {r['calls']} x {args.latency_ms:g} ms / "
               f"{r['parallelism']} = {bound:.1f}s -> x{r['seconds'] / bound:.2f}")  # fmt: skip
+        print(f"same pass with botocore's parser: client CPU {r['botocore_parse_cpu_s']:.1f}s "
+              f"in {r['botocore_parse_seconds']:.1f}s -> ours x{r['cpu_s'] / r['botocore_parse_cpu_s']:.2f}")  # fmt: skip
         print(f"warm listing: {r['listing_alone_s']:.1f}s alone, "
               f"{r['listing_during_s']:.1f}s during a metrics pass")  # fmt: skip
         print(json.dumps(record))

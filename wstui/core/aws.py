@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from wstui import __version__
+from wstui.core import fastparse
 
 if TYPE_CHECKING:
     import boto3
@@ -367,6 +368,7 @@ class Clients:
                 for op in client.meta.service_model.operation_names:
                     if is_mutating(op):
                         events.register_first(f"needs-retry.{sid}.{op}", _veto_ambiguous_retry)
+                fastparse.install(client, iso_timestamp)  # the hot reads: plain json.loads
                 self._clients[key] = client
             return self._clients[key]
 
