@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -320,3 +321,48 @@ def test_a_stopping_refresher_ends_a_pass_without_calls_or_writes(fleet: Any) ->
                     target.region, now=sim.clock.now(), stop=stop)  # fmt: skip
     assert _metric_calls(sim) == []
     assert cache.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == 0
+
+
+def _until(predicate: Any, what: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_a_pass_starts_no_call_while_a_listing_runs(fleet: Any) -> None:
+    """'Never delays a WorkSpaces listing': the pass steps aside while one runs."""
+    import threading
+
+    sim, cache, refresher = fleet
+    gate = refresher.listing_gate
+    sim.clear_calls()
+    with gate.busy():  # a listing is under way
+        worker = threading.Thread(target=refresher.read_metrics)
+        worker.start()
+        _until(lambda: gate.waiting > 0, "the pass to wait for the listing")
+        assert _metric_calls(sim) == []  # it waits before its first call
+        assert cache.conn.execute("SELECT count(*) FROM metrics").fetchone()[0] == 0
+    worker.join(120)
+    assert not worker.is_alive()
+    assert _metric_calls(sim) and cache.conn.execute(
+        "SELECT count(*) FROM metrics").fetchone()[0] == 120  # fmt: skip
+
+
+def test_listings_back_to_back_do_not_starve_the_pass(fleet: Any) -> None:
+    """Each wait is bounded: a fleet listed without pause still gets its pass, slower."""
+    _sim, _cache, refresher = fleet
+    gate = refresher.listing_gate
+    gate.max_wait = 0.05
+    with gate.busy():  # never ends during the pass
+        [done] = refresher.read_metrics()
+    assert done.error is None and done.result.workspaces == 120
+    assert gate.waited > 0
+
+
+def test_a_real_listing_marks_the_gate_busy(fleet: Any) -> None:
+    _sim, _cache, refresher = fleet
+    seen: list[int] = []
+    refresher.on_event = lambda event: seen.append(refresher.listing_gate.active)
+    refresher.refresh()
+    assert max(seen) >= 1 and refresher.listing_gate.active == 0

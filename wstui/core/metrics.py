@@ -279,9 +279,12 @@ class PassStopped(Exception):
 
 
 def fetch(
-    client: Any, ids: list[str], start: float, end: float, stop: Any = None
+    client: Any, ids: list[str], start: float, end: float, stop: Any = None, gate: Any = None
 ) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], int, int]:
-    """One batch: {id: {metric: [(t, value)...]}}, calls made, datapoints received."""
+    """One batch: {id: {metric: [(t, value)...]}}, calls made, datapoints received.
+
+    `gate` (a core.yielding.Yield): waited on before each call, so no call starts while
+    a listing runs."""
     queries, names = [], {}
     for n, wid in enumerate(ids):
         for metric, period, stat, prefix in QUERIES:
@@ -299,6 +302,10 @@ def fetch(
     while True:
         if stop is not None and stop.is_set():  # between pages too: a batch pages a lot
             raise PassStopped("the refresher is stopping")
+        if gate is not None:
+            gate.wait(stop)
+            if stop is not None and stop.is_set():
+                raise PassStopped("the refresher is stopping")
         answer = client.get_metric_data(**kwargs)
         calls += 1
         for result in answer.get("MetricDataResults", []):
@@ -336,12 +343,14 @@ def read_target(
     write_lock: Any = None,
     history_days: int = SERIES_DAYS,
     stop: Any = None,
+    gate: Any = None,
 ) -> PassResult:
     """One metrics pass for one target: read what is new, store the aggregates.
 
     `stop` (a threading.Event): once set, no further call starts and nothing is stored
     (the watermarks stay, so the next pass reads the same periods) -- a pass at 100,000
-    WorkSpaces lasts minutes, and exit waits for its threads.
+    WorkSpaces lasts minutes, and exit waits for its threads. `gate` (core.yielding.Yield):
+    the pass steps aside before each call and before storing while a listing runs.
     """
     t0 = time.monotonic()
     now = time.time() if now is None else now
@@ -362,7 +371,7 @@ def read_target(
 
     def run(job: tuple[float, list[Workspace]]) -> tuple[list[Workspace], Any, int, int]:
         start, group = job
-        data, calls, points = fetch(client, [w.id for w in group], start, end, stop)
+        data, calls, points = fetch(client, [w.id for w in group], start, end, stop, gate)
         return group, data, calls, points
 
     rows: list[tuple[Any, ...]] = []
@@ -374,6 +383,8 @@ def read_target(
             for ws in group:
                 rows.append(_fold(account, region, ws, data[ws.id], end))
     if rows:
+        if gate is not None:  # the store holds the cache's write lock: not during a listing
+            gate.wait(stop)
         lock = write_lock if write_lock is not None else _NoLock()
         with lock:
             cache.store_metrics(account, region, rows)

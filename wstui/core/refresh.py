@@ -25,6 +25,7 @@ from wstui.core.progress import (
     ProgressSnapshot,
     RefreshProgress,
 )
+from wstui.core.yielding import Yield
 
 TRANSITIONAL = frozenset(
     {
@@ -166,6 +167,8 @@ class Refresher:
         self._metrics_lock = threading.Lock()
         self._metrics_thread: threading.Thread | None = None
         self._metrics_last: float | None = None
+        # Listings mark themselves busy; the metrics pass steps aside meanwhile.
+        self.listing_gate = Yield()
 
     def _pool(self) -> ThreadPoolExecutor:
         """The workers every pass runs on, kept across passes.
@@ -302,19 +305,20 @@ class Refresher:
         t0 = time.monotonic()
         self.progress.start(target.key, kind_name, self._expected(target, kind_name))
         known_before = set(self._tag_memo(target)) if kind_name == WORKSPACES else set()
-        try:
-            items = self._list(kind, target)
-        except Exception as exc:  # any failure: record it and change no row
-            self.progress.finish(target.key, kind_name)
-            return self._failed(
-                target, kind_name, describe_error(exc, target), time.monotonic() - t0
-            )
-        self.progress.saving(target.key, kind_name, len(items))
-        try:
-            with self._cache_lock:
-                changes = self.cache.replace_snapshot(kind_name, target, items)
-        finally:
-            self.progress.finish(target.key, kind_name, len(items))
+        with self.listing_gate.busy():
+            try:
+                items = self._list(kind, target)
+            except Exception as exc:  # any failure: record it and change no row
+                self.progress.finish(target.key, kind_name)
+                return self._failed(
+                    target, kind_name, describe_error(exc, target), time.monotonic() - t0
+                )
+            self.progress.saving(target.key, kind_name, len(items))
+            try:
+                with self._cache_lock:
+                    changes = self.cache.replace_snapshot(kind_name, target, items)
+            finally:
+                self.progress.finish(target.key, kind_name, len(items))
         if kind_name == WORKSPACES:  # rows that changed get their tags re-read next pass
             keys = getattr(changes, "changed_keys", ())
             moved = {i for _, _, i in keys if i in known_before}  # not the ones just added
@@ -524,6 +528,7 @@ class Refresher:
                 result = metrics.read_target(
                     self.cache, client, target.account, target.region,
                     now=self.metrics_clock(), write_lock=self._cache_lock, stop=self._stop,
+                    gate=self.listing_gate,
                 )  # fmt: skip
                 event = MetricsDone(target, result)
             except Exception as exc:  # reported, never fatal to the refresher
