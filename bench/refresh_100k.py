@@ -11,6 +11,8 @@ call. In one run this measures
   and every one of them (the tagging API's too) pays the simulator's latency;
 - the lower bound: calls x latency / allowed concurrency (4 targets in parallel x (8
   listing + 8 by-id workers) = 64 calls in flight);
+- the boto3 floor: plain boto3 making the same calls and discarding the answers
+  (record `refresh_cpu_vs_boto3_floor`: our cold client CPU / its CPU);
 - the AWS CLI: `aws workspaces describe-workspaces` for each region in turn (it pages
   sequentially) from a throw-away venv (bench/.awscli-venv, `pip install awscli`),
   checking it lists the same 100,000 WorkSpaces.
@@ -172,6 +174,55 @@ def run_ours(urls: dict[str, str], counter: CallCounter) -> dict[str, Any]:
     return out
 
 
+def run_floor(urls: dict[str, str], counter: CallCounter, workers: int = 8) -> dict[str, Any]:
+    """Plain boto3 making the cold pass's calls and discarding the answers (issue 17's
+    floor): per region in parallel, DescribeWorkspaceDirectories, every directory's
+    DescribeWorkspaces chain, then DescribeWorkspacesConnectionStatus 25 ids per call and
+    GetResources 100 ARNs per call, `workers` calls in flight per kind of read. A fresh
+    boto3 session with its defaults: none of wstui's hooks, parsers or cache."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    account = "123456789012"
+
+    def region(name: str) -> int:
+        session = boto3.Session(region_name=name, aws_access_key_id=CREDS["AWS_ACCESS_KEY_ID"],
+                                aws_secret_access_key=CREDS["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
+        from botocore.config import Config
+
+        config = Config(max_pool_connections=64, retries={"mode": "standard"})
+        ws = session.client("workspaces", endpoint_url=urls[name], config=config)
+        tagging = session.client("resourcegroupstaggingapi", endpoint_url=urls[name], config=config)
+        dirs = [d["DirectoryId"] for page in ws.get_paginator(
+            "describe_workspace_directories").paginate() for d in page["Directories"]]  # fmt: skip
+
+        def chain(directory: str) -> list[str]:
+            pages = ws.get_paginator("describe_workspaces").paginate(DirectoryId=directory)
+            return [w["WorkspaceId"] for page in pages for w in page["Workspaces"]]
+
+        with ThreadPoolExecutor(workers) as pool:
+            ids = [i for chunk in pool.map(chain, dirs) for i in chunk]
+            arn = f"arn:aws:workspaces:{name}:{account}:workspace/"
+            by25 = [ids[i : i + 25] for i in range(0, len(ids), 25)]
+            by100 = [ids[i : i + 100] for i in range(0, len(ids), 100)]
+            list(pool.map(lambda c: ws.describe_workspaces_connection_status(WorkspaceIds=c), by25))
+            list(
+                pool.map(
+                    lambda c: tagging.get_resources(ResourceARNList=[arn + i for i in c]), by100
+                )
+            )
+        return len(ids)
+
+    counter.reset()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(len(REGIONS)) as pool:
+        rows = sum(pool.map(region, REGIONS))
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - cpu0,
+            "rows": rows, "calls": sum(counter.calls.values()),
+            "by_operation": dict(counter.calls)}  # fmt: skip
+
+
 def run_awscli(urls: dict[str, str]) -> dict[str, Any]:
     if not AWSCLI.exists():
         raise SystemExit(
@@ -243,6 +294,22 @@ def main(argv: list[str] | None = None) -> int:
             "size": args.size,
             "latency_ms": args.latency_ms,
         }
+        floor = run_floor(urls, counter)
+        print(f"plain boto3, same calls, answers discarded: {floor['seconds']:.1f}s, client CPU "
+              f"{floor['cpu_s']:.1f}s, {floor['calls']} calls {floor['by_operation']}")  # fmt: skip
+        floor_record = {
+            "name": "refresh_cpu_vs_boto3_floor",
+            "value": round(cold["cpu_s"] / floor["cpu_s"], 2),
+            "unit": "x",
+            "baseline": 1.0,
+            "cold_cpu_s": round(cold["cpu_s"], 2),
+            "boto3_floor_cpu_s": round(floor["cpu_s"], 2),
+            "cold_calls": cold["calls"],
+            "floor_calls": floor["calls"],
+            "size": args.size,
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+        }
+        print(f"cold client CPU / plain boto3 floor: {floor_record['value']:.2f}")
         if not args.no_awscli:
             cli = run_awscli(urls)
             if cli["rows"] != cold["rows"]:
@@ -273,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(record))
         if not args.no_write:
             merge(ratio)
+            merge(floor_record)
             if not args.no_awscli:
                 merge(record)
     finally:
