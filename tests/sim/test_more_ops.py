@@ -24,6 +24,22 @@ def test_every_model_operation_is_served(sim: Any) -> None:
     assert [o for o in model.operation_names if not hasattr(WorkSpacesResponse, method_name(o))] == []
 
 
+def test_every_registered_handler_is_a_model_operation_and_is_what_moto_dispatches(sim: Any) -> None:
+    # A misspelt @op name would leave moto's own handler (or none) answering, silently.
+    import botocore.session
+    from moto.workspaces.responses import WorkSpacesResponse
+
+    from wstui.sim.ops import OPERATIONS
+    from wstui.sim.ops.registry import method_name
+
+    model = set(botocore.session.get_session().get_service_model("workspaces").operation_names)
+    assert sorted(set(OPERATIONS) - model) == []
+    not_dispatched = [name for name, fn in OPERATIONS.items() if getattr(
+        getattr(WorkSpacesResponse, method_name(name)), "__wrapped__", None) is not fn]  # fmt: skip
+    assert not_dispatched == []
+    assert len(OPERATIONS) >= 85  # the simulator serves nearly all of the model itself
+
+
 def test_byol_account_modify_then_describe_and_modifications(sim: Any, sim_client) -> None:
     c = sim_client(US)
     assert c.describe_account()["DedicatedTenancySupport"] == "DISABLED"

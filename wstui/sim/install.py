@@ -52,13 +52,12 @@ def model_operations() -> frozenset[str]:
 
 
 def _as_method(fn: Handler) -> Callable[[WorkSpacesResponse], str]:
+    @functools.wraps(fn)  # __wrapped__: the registered handler (tests check the dispatch)
     def method(self: WorkSpacesResponse) -> str:
         params = request_params(self)
         with LOCK:
             return json.dumps(fn(self, params))
 
-    method.__name__ = fn.__name__
-    method.__doc__ = fn.__doc__
     return method
 
 
