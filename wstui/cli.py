@@ -336,7 +336,8 @@ def _main(argv: Sequence[str] | None) -> int:
             from wstui.wiring import run_tui
 
             return int(run_tui(opts) or 0)
-        return int(_call(func, args, opts) or 0)
+        # Every command, `sim ...` included, takes (args, opts).
+        return int(func(args, opts) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -373,16 +374,6 @@ def _gateway_exit(exc: BaseException) -> int | None:
             return EXIT_INTERRUPTED
         return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
     return None
-
-
-def _call(func: Any, args: argparse.Namespace, opts: Options) -> int:
-    # Commands added by other modules (sim) may take only args.
-    try:
-        return func(args, opts)
-    except TypeError as exc:
-        if "positional argument" not in str(exc):
-            raise
-        return func(args)
 
 
 class CliError(Exception):
