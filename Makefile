@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 screenshots: $(STAMP)
-	$(BIN)/python -m wstui.ui.screenshots screenshots
+	$(BIN)/python -m wstui.screenshots screenshots
 
 clean:
 	rm -rf $(VENV) .venv-python* .pytest_cache .ruff_cache

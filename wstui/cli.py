@@ -9,7 +9,6 @@ Output: data, plans and results on stdout; problems, refusals and progress on st
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.util
 import json
 import re
@@ -18,13 +17,13 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from wstui import __version__
-from wstui.config import Config, default_cache_path, load_config
+from wstui.config import default_cache_path, load_config
+from wstui.wiring import Options
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_UNCONFIRMED, EXIT_PARTIAL, EXIT_READ_ONLY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
@@ -40,114 +39,7 @@ NEEDS_TTY = (
 )
 
 
-# -- options shared with the TUI --------------------------------------------
-@dataclass
-class Options:
-    """Everything the global flags and config decide; passed to run_tui / run_demo."""
-
-    profiles: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    endpoint_url: str | None = None
-    cache_path: Path = field(default_factory=default_cache_path)
-    own_cache_dir: bool = False  # the cache is in wstui's cache directory (no --cache)
-    config: Config = field(default_factory=Config)
-    read_only: bool = False
-    theme: str | None = None
-    cache_read_only: bool = False  # the cache runs from memory: nothing could be audited
-    size: int = 2000  # demo
-    seed: int = 7  # demo
-    speed: float = 30.0  # demo: virtual seconds per real second
-    org: bool = False  # demo: an AWS Organization of several accounts, found by discovery
-
-    @property
-    def protect_tag(self) -> str:
-        return self.config.protect_tag
-
-    def targets(self, cache: Any = None) -> list[Any]:
-        """The selected targets; with `cache`, plus those Organizations discovery stored."""
-        from wstui.core.aws import targets_from
-        from wstui.core.targets import expand
-
-        flags = bool(self.profiles or self.regions)  # they replace the config's targets
-        found = self.discovery().targets(cache) if cache is not None and not flags else []
-        if not (flags or self.config.targets) and self.config.organizations:
-            return found  # only organization targets: not also the default profile
-        # region "all" (config or --region all) = every WorkSpaces region
-        static = expand(targets_from(self.profiles, self.regions, self.config.targets))
-        return static + [t for t in found if t not in static]
-
-    def discovery(self) -> Any:
-        """Organizations discovery of the config's `organization = true` targets."""
-        from wstui.core.org import Discovery
-
-        return Discovery(self.config.organizations, self.config.discovery_interval)
-
-    def make_clients(self) -> Any:
-        from wstui.core.aws import Clients
-
-        return Clients(
-            endpoint_url=self.endpoint_url,  # --endpoint-url only: it beats every env var
-            config_endpoint_url=self.config.endpoint_url,  # below AWS_ENDPOINT_URL* (core.aws)
-            retry_mode=self.config.retry_mode,
-            max_attempts=self.config.max_attempts,
-        )
-
-    def make_cache(self) -> Any:
-        # A corrupt cache is moved aside and rebuilt; an unwritable one runs from memory,
-        # read-only (wstui.core.recovery). Notices go to stderr and to the TUI.
-        from wstui.core.files import private_dir
-        from wstui.core.recovery import open_cache
-
-        if self.own_cache_dir:
-            # wstui's own cache directory: 0700 even if an older version or the umask
-            # left it 0755. A directory named with --cache keeps the mode the user gave it.
-            with contextlib.suppress(OSError):  # unwritable: open_cache says so
-                private_dir(self.cache_path.parent)
-        opened = open_cache(self.cache_path)
-        for notice in opened.notices:
-            print(f"wstui: {safe(notice)}", file=sys.stderr)
-        self.cache_read_only = bool(opened.read_only)
-        opened.cache.notices = list(opened.notices)
-        if self.config.prices:
-            from wstui.core.prices import Prices
-
-            opened.cache.prices = Prices.shipped().with_overrides(self.config.prices)
-        return opened.cache
-
-    def policy(self) -> Any:
-        """The read-only policy: flag, WSTUI_READ_ONLY, config (any config error fails closed)."""
-        import os
-
-        from wstui.core.act import Policy
-
-        return Policy.from_sources(
-            flag=self.read_only, env=os.environ, config_read_only=self.config.read_only,
-            config_errors=self.config.errors, cache_read_only=self.cache_read_only,
-        )  # fmt: skip
-
-    def make_gateway(self, cache: Any, clients: Any) -> Any:
-        """The one way to send a mutation: policy, the selected targets' scope, protect tag."""
-        from wstui.core.act import Gateway, Scope
-
-        return Gateway(self.policy(), Scope(self.targets(cache), clients), clients, cache,
-                       protect_tag=self.protect_tag)  # fmt: skip
-
-    def make_refresher(self, cache: Any, clients: Any, on_event: Any = None) -> Any:
-        from wstui.core.refresh import Refresher
-
-        return Refresher(
-            cache,
-            clients,
-            self.targets(),  # discovery adds its own (core.refresh)
-            intervals=self.config.intervals,
-            on_event=on_event,
-            tags_every=self.config.tags_every,
-            # --profile/--region replace the config's targets, organizations included
-            discovery=None if (self.profiles or self.regions) else self.discovery(),
-            metrics_loop=True,
-        )
-
-
+# -- options (built here from flags; what they build: wstui.wiring) -----------
 def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
     """Options from parsed flags over config.toml; returns the config's problems too."""
     config = load_config(args.config)
@@ -381,13 +273,9 @@ def _moto_available() -> bool:
 def _add_sim(sub: Any) -> None:
     added = False
     if _moto_available():
-        try:
-            from wstui.sim.cli import add_subcommands
-        except ImportError:
-            pass
-        else:
-            add_subcommands(sub)
-            added = True
+        from wstui.demo import add_sim_commands
+
+        added = add_sim_commands(sub)
     if not added:
         sim = sub.add_parser("sim", help="the WorkSpaces simulator (needs wstui[demo])")
         sim.add_argument("rest", nargs=argparse.REMAINDER)
@@ -445,10 +333,11 @@ def _main(argv: Sequence[str] | None) -> int:
             # collecting while the first frame is built costs ~40 ms and frees nothing.
             # run_tui turns collection back on (and freezes them) after the first frame.
             gc.disable()
-            from wstui.ui.app import run_tui
+            from wstui.wiring import run_tui
 
             return int(run_tui(opts) or 0)
-        return int(_call(func, args, opts) or 0)
+        # Every command, `sim ...` included, takes (args, opts).
+        return int(func(args, opts) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -487,16 +376,6 @@ def _gateway_exit(exc: BaseException) -> int | None:
     return None
 
 
-def _call(func: Any, args: argparse.Namespace, opts: Options) -> int:
-    # Commands added by other modules (sim) may take only args.
-    try:
-        return func(args, opts)
-    except TypeError as exc:
-        if "positional argument" not in str(exc):
-            raise
-        return func(args)
-
-
 class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
         super().__init__(message)
@@ -516,7 +395,7 @@ def cmd_demo(args: argparse.Namespace, opts: Options) -> int:
     if not _has_terminal():
         print(f"wstui: {NEEDS_TTY}", file=sys.stderr)
         return EXIT_USAGE
-    from wstui.ui.app import run_demo
+    from wstui.demo import run_demo
 
     return int(run_demo(opts) or 0)
 

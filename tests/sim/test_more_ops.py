@@ -1,4 +1,4 @@
-"""The operations served by wstui/sim/more_ops.py: state kept, refusals from the reference."""
+"""Operations the simulator serves beyond moto (wstui/sim/ops/): state kept, refusals from the reference."""
 
 from __future__ import annotations
 
@@ -18,10 +18,26 @@ def test_every_model_operation_is_served(sim: Any) -> None:
     import botocore.session
     from moto.workspaces.responses import WorkSpacesResponse
 
-    from wstui.sim.handlers import _snake
+    from wstui.sim.ops.registry import method_name
 
     model = botocore.session.get_session().get_service_model("workspaces")
-    assert [o for o in model.operation_names if not hasattr(WorkSpacesResponse, _snake(o))] == []
+    assert [o for o in model.operation_names if not hasattr(WorkSpacesResponse, method_name(o))] == []
+
+
+def test_every_registered_handler_is_a_model_operation_and_is_what_moto_dispatches(sim: Any) -> None:
+    # A misspelt @op name would leave moto's own handler (or none) answering, silently.
+    import botocore.session
+    from moto.workspaces.responses import WorkSpacesResponse
+
+    from wstui.sim.ops import OPERATIONS
+    from wstui.sim.ops.registry import method_name
+
+    model = set(botocore.session.get_session().get_service_model("workspaces").operation_names)
+    assert sorted(set(OPERATIONS) - model) == []
+    not_dispatched = [name for name, fn in OPERATIONS.items() if getattr(
+        getattr(WorkSpacesResponse, method_name(name)), "__wrapped__", None) is not fn]  # fmt: skip
+    assert not_dispatched == []
+    assert len(OPERATIONS) >= 85  # the simulator serves nearly all of the model itself
 
 
 def test_byol_account_modify_then_describe_and_modifications(sim: Any, sim_client) -> None:
@@ -192,9 +208,9 @@ def test_management_cidr_ranges_page_with_next_token(sim: Any, sim_client) -> No
 def test_management_cidr_ranges_refused_when_account_not_enabled_for_byol(
     sim: Any, sim_client
 ) -> None:
-    from wstui.sim.more_ops import more
+    from wstui.sim.ops.common import service_state
 
-    more(sim.backend(US)).byol_enabled = False
+    service_state(sim.backend(US)).byol_enabled = False
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sim_client(US).list_available_management_cidr_ranges(
             ManagementCidrRangeConstraint="10.0.0.0/8")

@@ -13,8 +13,8 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import SIM_REGIONS, SIM_SEED, SIM_SIZE
+from wstui.screenshots import FROZEN_NOW, seeded_context
 from wstui.ui.app import AppContext, WstuiApp
-from wstui.ui.screenshots import FROZEN_NOW, seeded_context
 
 
 @pytest.fixture(scope="session")

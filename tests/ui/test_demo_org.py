@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from wstui.cli import Options
-from wstui.ui.app import DEMO_ORG, demo_context
+from wstui.demo import DEMO_ORG, demo_context
 
 
 def test_demo_org_discovers_every_account_but_the_refusing_one() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wstui.ui.screenshots import FROZEN_NOW, seeded_context
+from wstui.screenshots import FROZEN_NOW, seeded_context
 
 
 def test_seeded_cache_has_no_wall_clock_stamps(tmp_path) -> None:
@@ -17,7 +17,7 @@ def test_every_screen_has_a_screenshot() -> None:
     picker), IP rules, CSV create, a destructive plan and the tag plan are all shot."""
     from pathlib import Path
 
-    from wstui.ui.screenshots import SCREENS, SIZES
+    from wstui.screenshots import SCREENS, SIZES
 
     wanted = {"results", "audit-log", "targets", "changes", "ops-picker", "form-picker",
               "ip-rules", "csv-create", "plan-destructive", "tag-plan", "help", "details"}  # fmt: skip

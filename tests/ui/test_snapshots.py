@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from wstui.ui import screenshots
+from wstui import screenshots
 from wstui.ui.app import AppContext, WstuiApp
 
 SIZES = [(80, 24), (120, 40)]

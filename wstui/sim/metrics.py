@@ -42,6 +42,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model
 from moto.workspaces.models import workspaces_backends
 
+from wstui.sim.gate import gate
 from wstui.sim.model import LOCK
 
 NAMESPACE = "AWS/WorkSpaces"
@@ -389,8 +390,6 @@ def _handler(self: CloudWatchResponse) -> Any:
 def _call_action(self: CloudWatchResponse) -> Any:
     """Every CloudWatch call goes through the simulator's gate: recorded in the call log,
     subject to its faults (latency, throttling, a dying endpoint) like WorkSpaces calls."""
-    from wstui.sim.handlers import gate
-
     try:
         params = self._get_params()
     except Exception:

@@ -13,13 +13,15 @@ from moto import mock_aws
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.workspaces.models import workspaces_backends
 
-from wstui.sim import handlers, runtime
+from wstui.sim import runtime
 from wstui.sim.clock import Clock
 from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
+from wstui.sim.install import install
 from wstui.sim.metrics import Session, SessionModel
 from wstui.sim.model import LOCK, SimWorkspace
+from wstui.sim.ops.common import reseed_ids
 from wstui.sim.runtime import MAX_CALLS, Runtime, SimCall
 from wstui.sim.seed import DEFAULT_ACCOUNT, SeedReport, seed_fleet
 
@@ -41,7 +43,7 @@ class Simulator:
         self, seed: int = 0, speed: float = 0.0, start: float | None = None,
         account: str = DEFAULT_ACCOUNT, max_calls: int = MAX_CALLS,
     ) -> None:  # fmt: skip
-        handlers.install()
+        install()
         self.seed_value = seed
         self.account = account
         self.clock = Clock(start=start, speed=speed)
@@ -88,7 +90,7 @@ class Simulator:
 
     def activate(self) -> None:
         """Make this simulator's clock, faults and call log the ones handlers use."""
-        handlers.reseed_ids(self.seed_value)
+        reseed_ids(self.seed_value)
         runtime.activate(self.runtime)
 
     # -- data ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIErr
 from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.workspaces.models import workspaces_backends
 
+from wstui.sim.gate import gate
 from wstui.sim.model import LOCK
 
 MAX_ARNS = 100
@@ -46,8 +47,6 @@ def _params(resp: ResourceGroupsTaggingAPIResponse) -> dict[str, Any]:
 
 
 def _call_action(self: ResourceGroupsTaggingAPIResponse) -> Any:
-    from wstui.sim.handlers import gate
-
     operation = self._get_action()
     return gate(self, operation, _params(self), f"tag:{operation}",
                 lambda: _original_call_action(self))  # fmt: skip

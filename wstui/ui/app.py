@@ -1,18 +1,17 @@
 """The Textual application: shell, themes, keymap, palette, and the run entry points.
 
-`run_tui(options)` opens the app on the configured targets; `run_demo(options)` on an
-in-process simulator (see `wstui.ui.demo`). Screens live in `wstui.ui.screens`.
+`run_app(context, theme)` runs it on an `AppContext` built by the composition root
+(`wstui.wiring` for the configured targets, `wstui.demo` for the simulator); the UI never
+reads flags or starts a simulator itself. Screens live in `wstui.ui.screens`.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -387,27 +386,7 @@ class WstuiApp(App):
             self.notify(f"Unknown theme {name!r}", severity="error")
 
 
-# -- entry points called by wstui.cli --------------------------------------------------
-
-
-def build_context(options: Any) -> AppContext:
-    """Cache, clients, targets and refresher from the CLI's Options (wstui.cli.Options)."""
-    cache = options.make_cache()
-    clients = options.make_clients()
-    refresher = options.make_refresher(cache, clients)
-    policy = options.policy()
-    return AppContext(
-        cache=cache, targets=list(refresher.targets), clients=clients, refresher=refresher,
-        read_only=policy.read_only, config=options.config,
-        user_theme_dir=_user_theme_dir(), policy=policy,
-    )  # fmt: skip
-
-
-def _theme_option(options: Any, ctx: AppContext) -> str | None:
-    """--theme wins; then the config's theme unless it is the config default."""
-    chosen = getattr(options, "theme", None)
-    # The config's default ("textual-dark") means "not chosen": use wstui's own default.
-    return chosen if chosen and chosen != "textual-dark" else None
+# -- entry point (wstui.wiring and wstui.demo build the context) ------------------------
 
 
 def _resume_gc() -> None:
@@ -417,7 +396,7 @@ def _resume_gc() -> None:
 
 
 def _about_to_exit() -> None:
-    """Called by the entry points once everything is cleaned up: the process ends next.
+    """Called once everything is cleaned up: the process ends next.
 
     Interpreter shutdown runs full collections over the whole heap (a 2,000-WorkSpace demo:
     simulator, boto3 models, the app) only to free it a moment later; that was ~0.8 s of
@@ -426,117 +405,38 @@ def _about_to_exit() -> None:
     gc.freeze()
 
 
-def run_tui(options: Any) -> int:
+def run_app(
+    context: AbstractContextManager[AppContext], theme: str | None, *,
+    resume_gc: bool = False, throwaway_cache_dir: bool = False,
+) -> int:  # fmt: skip
+    """Run the app on the context ``context`` opens (and closes); returns the exit code.
+
+    SIGHUP/SIGTERM end the app like `q`, so the context still closes. ``resume_gc``: the
+    caller disabled the GC for start-up; it resumes after the first frame.
+    ``throwaway_cache_dir``: the cache's directory is a temporary one (the demo), removed
+    by the signal handler too, even if the exit stalls.
+    """
     from wstui.ui.signals import exit_on_signals
 
-    # wstui.cli disables the GC for the start-up; it resumes after the first frame.
-    with exit_on_signals() as signals:
+    with exit_on_signals() as signals, context as ctx:
+        if throwaway_cache_dir:
+            cache_dir = Path(ctx.cache.path).parent
+            signals.cleanups.append(lambda: shutil.rmtree(cache_dir, ignore_errors=True))
         try:
-            ctx = build_context(options)
-            app = WstuiApp(ctx, theme=_theme_option(options, ctx))
-            app.after_first_frame = _resume_gc
+            app = WstuiApp(ctx, theme=theme)
+            if resume_gc:
+                app.after_first_frame = _resume_gc
             signals.app = app
             app.run()
         finally:
             signals.app_done = True
-            gc.enable()
-        ctx.cache.close()
+            if resume_gc:
+                gc.enable()
     _about_to_exit()
     return signals.return_code
 
 
-DEMO_REGIONS = ("us-east-1", "eu-west-1")
-# `wstui demo --org`: members of the simulated Organization (name, share of --size,
-# regions, role assumable); the management account keeps the main fleet.
-DEMO_ORG = (("Prod", 0.5, ("us-east-1", "eu-west-1"), True),
-            ("Dev", 0.15, ("eu-west-1",), True),
-            ("Sandbox", 0.1, ("us-east-1",), False),
-            ("Data", 0.2, ("ap-southeast-2",), True))  # fmt: skip
 # Real seconds between demo refreshes: short, so the fast clock's transitions show.
 DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
                   "ipgroups": 120, "aliases": 120, "pools": 60,
                   "metrics": 300}  # fmt: skip
-
-
-@contextmanager
-def demo_context(options: Any) -> Iterator[AppContext]:
-    """An HTTP simulator in this process, a throw-away cache, and a fast refresher."""
-    from wstui.core.aws import Clients, Target
-    from wstui.core.cache import Cache
-    from wstui.core.refresh import Refresher
-    from wstui.sim.runtime import SERVE_MAX_CALLS
-    from wstui.sim.simulator import FAKE_CREDENTIALS, Simulator
-
-    saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE")}
-    os.environ.pop("AWS_PROFILE", None)  # the simulator takes any key; a profile may not exist
-    os.environ.update(FAKE_CREDENTIALS)
-    sim = Simulator(seed=int(options.seed), speed=float(options.speed), max_calls=SERVE_MAX_CALLS)
-    url, stop = sim.serve_in_thread(port=0)
-    tmp = tempfile.TemporaryDirectory(prefix="wstui-demo-")
-    cache = None
-    try:
-        sim.seed(size=int(options.size), regions=DEMO_REGIONS)
-        cache = Cache(Path(tmp.name) / "cache.sqlite")
-        clients = Clients(endpoint_url=url)
-        targets = [Target(None, region) for region in DEMO_REGIONS]
-        discovery = _demo_organization(sim, int(options.size)) if options.org else None
-        if discovery is not None:
-            targets = []  # every account, the management one too, comes from discovery
-        refresher = Refresher(
-            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0,
-            discovery=discovery,
-            metrics_loop=True,
-        )
-        refresher.metrics_clock = sim.clock.now  # metrics up to the simulator's time
-        policy = options.policy()
-        yield AppContext(
-            cache=cache, targets=targets, clients=clients, refresher=refresher,
-            read_only=policy.read_only, config=options.config,
-            user_theme_dir=_user_theme_dir(), policy=policy,
-        )  # fmt: skip
-    finally:
-        if cache is not None:
-            cache.close()
-        stop()
-        tmp.cleanup()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _demo_organization(sim: Any, size: int) -> Any:
-    """Seed the demo's Organization; the Discovery that finds it (on the refresher's
-    thread, at its first pass: the first frame does not wait for it)."""
-    from wstui.config import OrgSource
-    from wstui.core.org import Discovery
-    from wstui.sim.org import ROLE, seed_organization
-
-    members = [(name, max(1, int(size * share)), regions, ok)
-               for name, share, regions, ok in DEMO_ORG]  # fmt: skip
-    seed_organization(seed=sim.seed_value, now=sim.clock.now(), members=members)
-    regions = tuple(sorted({r for *_, rs, _ in DEMO_ORG for r in rs} | set(DEMO_REGIONS)))
-    return Discovery([OrgSource(None, ROLE, regions)])
-
-
-def _user_theme_dir() -> Path:
-    from wstui.config import config_dir
-
-    return config_dir() / "themes"
-
-
-def run_demo(options: Any) -> int:
-    from wstui.ui.signals import exit_on_signals
-
-    # SIGHUP/SIGTERM end the app like `q`, so demo_context still removes its temp dir.
-    with exit_on_signals() as signals, demo_context(options) as ctx:
-        demo_dir = Path(ctx.cache.path).parent  # the temp dir: removed even if exit stalls
-        signals.cleanups.append(lambda: shutil.rmtree(demo_dir, ignore_errors=True))
-        try:
-            signals.app = WstuiApp(ctx, theme=_theme_option(options, ctx))
-            signals.app.run()
-        finally:
-            signals.app_done = True
-    _about_to_exit()
-    return signals.return_code

@@ -1,4 +1,4 @@
-"""`python -m wstui.ui.screenshots DIR`: SVGs of every screen at 80x24 and 120x40.
+"""`python -m wstui.screenshots DIR`: SVGs of every screen at 80x24 and 120x40.
 
 Runs headless on an in-process simulator with a fixed seed and manual clock, fills a
 throw-away cache through the real refresher, then freezes every timestamp in the cache
@@ -65,11 +65,9 @@ def seeded_context(
 
     own = None
     if sim is None:
-        from wstui.sim import Simulator
+        from wstui.demo import seeded_simulator
 
-        own = Simulator(seed=SEED, speed=0.0, start=FROZEN_NOW - 86400)
-        own.start()
-        own.seed(size=size, regions=REGIONS, directories_per_region=2)
+        own = seeded_simulator(SEED, FROZEN_NOW - 86400, size, REGIONS, directories_per_region=2)
         sim = own
     cache = Cache(Path(cache_dir) / "cache.sqlite")
     try:
