@@ -4,6 +4,9 @@
 cache table. User text only ever travels as bound parameters; the SQL text is built
 from registry names and fixed fragments. Any malformed input raises ``QueryError`` with
 the position and what was expected. The grammar is documented in docs/query.md.
+It lives in ``core.store`` because it emits SQL; over 400 lines because it is one
+recursive-descent parser whose productions return SQL directly (splitting parser from
+SQL would need an AST between them, a change of its own).
 
     query   := or
     or      := and (("|" | "OR") and)*
