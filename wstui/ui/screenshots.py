@@ -109,7 +109,10 @@ class _FrozenTime:
 
 
 # Core modules whose wall-clock reads end up on screen (ages, usage "At" stamps).
-_CLOCKED_MODULES = ("wstui.core.cache", "wstui.core.insight", "wstui.core.refresh", "wstui.core.listers")
+_CLOCKED_MODULES = (
+    "wstui.core.cache", "wstui.core.store.reads", "wstui.core.store.audit",
+    "wstui.core.insight", "wstui.core.refresh", "wstui.core.listers",
+)  # fmt: skip
 
 
 @contextmanager
