@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wstui.core.store.paths import default_cache_path as default_cache_path  # one definition
+
 APP = "wstui"
 
 DEFAULT_INTERVALS: dict[str, int] = {
@@ -38,16 +40,8 @@ def config_dir() -> Path:
     return Path(os.environ.get("WSTUI_CONFIG_DIR") or _platformdirs().user_config_dir(APP))
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("WSTUI_CACHE_DIR") or _platformdirs().user_cache_dir(APP))
-
-
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
-
-
-def default_cache_path() -> Path:
-    return cache_dir() / "cache.sqlite"
 
 
 @dataclass(frozen=True)

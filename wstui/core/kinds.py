@@ -51,6 +51,7 @@ class Kind:
     lister: str  # function name in core.listers
     interval: int  # default refresh seconds
     actions: tuple[str, ...] = ()  # action names from core.actions
+    write_extras: tuple[str, ...] = ()  # store hooks run with each write (core.store.extras)
     _by_name: dict[str, Column] = field(init=False, repr=False, compare=False, hash=False)
     _stored: tuple[Column, ...] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -311,6 +312,7 @@ WORKSPACES = Kind(
     id_field="WorkspaceId",
     lister="list_workspaces",
     interval=60,
+    write_extras=("usage", "metrics"),
     actions=(
         "start",
         "stop",

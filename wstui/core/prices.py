@@ -149,14 +149,3 @@ def totals(rows: list[dict]) -> tuple[float, float]:
     cost = sum(float(r.get("cost_month") or 0) for r in rows)
     saving = sum(float(r.get("saving_month") or 0) for r in advice_rows(rows))
     return round(cost, 2), round(saving, 2)
-
-
-def estate_totals(conn: Any) -> tuple[float, float, int, str]:
-    """(estimated cost this month, total saving, WorkSpaces advised, currency) of every
-    cached WorkSpace, from the cost columns."""
-    cost, saving, advised = conn.execute(
-        "SELECT coalesce(sum(cost_month), 0), "
-        "coalesce(sum(CASE WHEN saving_month > 0 THEN saving_month END), 0), "
-        "count(CASE WHEN saving_month > 0 THEN 1 END) FROM workspaces"
-    ).fetchone()
-    return round(float(cost), 2), round(float(saving), 2), int(advised), "USD"

@@ -616,19 +616,4 @@ class Refresher:
 
 def _delete_items(cache: Any, target: Target, ids: list[str]) -> None:
     """Drop WorkSpaces that are gone (TERMINATED or no longer described)."""
-    if hasattr(cache, "delete_items"):
-        cache.delete_items(WORKSPACES, target, ids)
-        return
-    # Cache has no delete for followed ids yet: delete the rows and their tags directly.
-    conn = cache.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for table, extra in ((WORKSPACES, ""), ("tags", " AND kind = 'workspaces'")):
-            conn.executemany(
-                f'DELETE FROM "{table}" WHERE account = ? AND region = ? AND id = ?{extra}',
-                [(target.account, target.region, i) for i in ids],
-            )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    cache.delete_items(WORKSPACES, target, ids)

@@ -146,9 +146,7 @@ def open_view(app: Any, name: str) -> bool:
 
 def advice_summary(cache: Any) -> str:
     """Header text of the advice view: the estate's estimated cost and total saving."""
-    from wstui.core.prices import estate_totals
-
-    cost, saving, advised, currency = estate_totals(cache.conn)
+    cost, saving, advised, currency = cache.estate_totals()
     return (f"estate {currency} {cost:,.0f}/month · saving {currency} {saving:,.0f}/month "
             f"on {advised:,}")  # fmt: skip
 
@@ -241,8 +239,7 @@ class WatchFollower:
 
     def _data_version(self) -> int | None:
         try:
-            row = self.app.ctx.cache.conn.execute("PRAGMA data_version").fetchone()
-            return int(row[0])
+            return int(self.app.ctx.cache.data_version())
         except Exception:
             return None
 
