@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wstui.core.store.paths import default_cache_path as default_cache_path  # one definition
-
 APP = "wstui"
 
 DEFAULT_INTERVALS: dict[str, int] = {
@@ -384,3 +382,15 @@ def _str_list(value: Any, key: str, probs: _Problems) -> list[str]:
         probs.add(key, f"{key} must be a list of strings")
         return []
     return list(value)
+
+
+def default_cache_path() -> Path:
+    """``$WSTUI_CACHE_DIR/cache.sqlite``, else the platform's user cache dir."""
+    env = os.environ.get("WSTUI_CACHE_DIR")
+    if env:
+        base = Path(env).expanduser()
+    else:
+        import platformdirs  # here, not at import: it pulls in tempfile and shutil (~5 ms)
+
+        base = Path(platformdirs.user_cache_dir("wstui"))
+    return base / "cache.sqlite"
