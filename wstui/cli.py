@@ -792,7 +792,7 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     """rows -> scope -> re-read uncertain rows -> plan -> confirm -> gateway -> follow."""
-    from wstui.core import actions
+    from wstui.core import act
     from wstui.core.act.recheck import recheck
     from wstui.core.kinds import resolve
 
@@ -801,8 +801,8 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     rows = _act_rows(args, cache, kind)
     try:
         params = _parse_params(args.param)
-        actions.validate_params(actions.resolve_action(args.action), params)
-    except actions.ActionError as exc:
+        act.validate_params(act.resolve_action(args.action), params)
+    except act.ActionError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
@@ -810,7 +810,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         _warn_target(target, err)
     refresher = opts.make_refresher(cache, clients)
     checked = recheck(rows, cache, gateway.scope, refresher.refresh_ids)
-    the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,
+    the_plan = act.plan(args.action, rows, params, protect_tag=opts.protect_tag,
                             scope=gateway.scope, checked=checked)  # fmt: skip
     print(safe_block(the_plan.describe()))
     sys.stdout.flush()  # a reader that is gone (BrokenPipeError) stops us before sending
@@ -830,7 +830,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         )
         return EXIT_UNCONFIRMED
     with _send_progress(len(the_plan.calls)) as progress:
-        outcomes = actions.execute(
+        outcomes = act.execute(
             the_plan, gateway, on_progress=lambda done, _total, _result: progress(done)
         )
     return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
@@ -927,7 +927,7 @@ def cmd_log(args: argparse.Namespace, opts: Options) -> int:
     return EXIT_OK
 
 
-# -- wstui op: any WorkSpaces operation (registry in wstui.core.operations) ----------
+# -- wstui op: any WorkSpaces operation (catalogue in wstui.core.act.ops) ----------
 def _add_op(sub: Any) -> None:
     op = sub.add_parser("op", help="run any WorkSpaces API operation (see docs/api-coverage.md)")
     op.add_argument("operation", metavar="OPERATION", help="e.g. create-connection-alias")
@@ -946,7 +946,8 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
     """validate -> preflight (cache) -> confirm (--yes) -> send audited -> print the response."""
     import json
 
-    from wstui.core import operations as ops
+    from wstui.core import act
+    from wstui.core.act import ops
     from wstui.core.validate import validate
 
     try:
@@ -957,7 +958,7 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
             if not sep:
                 raise ops.OperationError(f"--param {item!r}: expected NAME=VALUE")
             values[name.strip()] = value
-        request = ops.build_request(op, values)
+        request = act.build_request(op, values)
     except ops.OperationError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     problems = validate(op.name, request)
@@ -982,7 +983,7 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
 
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    result = ops.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)
+    result = act.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)
     if not result.ok:
         print(f"wstui: {safe(result.code)}: {safe(result.message)}", file=sys.stderr)
         return EXIT_ERROR

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from tests.gw import gateway
-from wstui.core import operations as ops
-from wstui.core.act import Mutation, ReadOnlyError, Refused
+from wstui.core.act import Mutation, ReadOnlyError, Refused, ops
 from wstui.core.aws import Clients, Target, is_mutating
 from wstui.core.cache import Cache
 from wstui.core.refresh import Refresher

@@ -96,7 +96,7 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
             return sorted((str(k), str(v)) for k, v in found.items())
         if isinstance(found, list):
             return [(str(t.get("key", t.get("Key"))), str(t.get("value", t.get("Value", "")))) for t in found]
-    from wstui.core.actions import row_tags as tags_of_row
+    from wstui.core.act import row_tags as tags_of_row
 
     return sorted(tags_of_row(row).items())
 

@@ -21,7 +21,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from wstui.core import operations as ops
+from wstui.core import act
+from wstui.core.act import ops
 from wstui.core.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
@@ -232,17 +233,17 @@ class IpRulesScreen(ModalScreen[bool]):
         results = []
         for call in calls:
             try:
-                result = ops.send(ops.OPERATIONS[call.operation], call.request, ctx.gateway,
+                result = act.send(ops.OPERATIONS[call.operation], call.request, ctx.gateway,
                                   self.target)  # fmt: skip
             except Exception as exc:  # audit failure or read-only: nothing was sent
-                result = ops.Result(ops.OPERATIONS[call.operation], call.request, False,
+                result = act.Result(ops.OPERATIONS[call.operation], call.request, False,
                                     code=type(exc).__name__, message=f"not sent: {exc}")  # fmt: skip
             results.append(result)
             if not result.ok:
                 break  # later calls depended on this one
         self.app.call_from_thread(self._done, results)
 
-    def _done(self, results: list[ops.Result]) -> None:
+    def _done(self, results: list[act.Result]) -> None:
         from wstui.ui.screens.form import refresh_after
 
         self.sending = False

@@ -105,8 +105,7 @@ class ResultsScreen(Screen):
 
     @work(thread=True, exit_on_error=False, group="execute")
     def _execute(self) -> None:
-        from wstui.core.act import SendingStopped
-        from wstui.core.actions import execute
+        from wstui.core.act import SendingStopped, execute
 
         ctx = self.ctx
         worker = get_current_worker()
