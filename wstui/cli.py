@@ -448,7 +448,7 @@ def _main(argv: Sequence[str] | None) -> int:
             from wstui.ui.app import run_tui
 
             return int(run_tui(opts) or 0)
-        return int(_call(func, args, opts) or 0)
+        return int(func(args, opts) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -485,16 +485,6 @@ def _gateway_exit(exc: BaseException) -> int | None:
             return EXIT_INTERRUPTED
         return EXIT_PARTIAL if any(o.status == "sent" for o in exc.outcomes) else EXIT_ERROR
     return None
-
-
-def _call(func: Any, args: argparse.Namespace, opts: Options) -> int:
-    # Commands added by other modules (sim) may take only args.
-    try:
-        return func(args, opts)
-    except TypeError as exc:
-        if "positional argument" not in str(exc):
-            raise
-        return func(args)
 
 
 class CliError(Exception):
@@ -810,8 +800,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         _warn_target(target, err)
     refresher = opts.make_refresher(cache, clients)
     checked = recheck(rows, cache, gateway.scope, refresher.refresh_ids)
-    the_plan = act.plan(args.action, rows, params, protect_tag=opts.protect_tag,
-                            scope=gateway.scope, checked=checked)  # fmt: skip
+    the_plan = act.plan_for(gateway, args.action, checked, params)
     print(safe_block(the_plan.describe()))
     sys.stdout.flush()  # a reader that is gone (BrokenPipeError) stops us before sending
     n = len(the_plan.eligible)
@@ -833,7 +822,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         outcomes = act.execute(
             the_plan, gateway, on_progress=lambda done, _total, _result: progress(done)
         )
-    return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
+    return _report_outcomes(outcomes, the_plan, refresher, args.follow)
 
 
 def _warn_target(target: Any, exc: BaseException) -> None:
@@ -870,9 +859,9 @@ def _send_progress(total: int) -> Iterator[Callable[..., None]]:
         status.clear()
 
 
-def _report_outcomes(
-    outcomes: list[Any], plan: Any, opts: Options, cache: Any, clients: Any, follow: bool
-) -> int:
+def _report_outcomes(outcomes: list[Any], plan: Any, refresher: Any, follow: bool) -> int:
+    from wstui.core import act
+
     counts = Counter(o.status for o in outcomes)
     for o in outcomes:
         if o.status != "sent":
@@ -882,14 +871,10 @@ def _report_outcomes(
         f"{plan.spec.api}: {len(plan.calls)} call(s); sent {counts['sent']}, "
         f"failed {counts['failed']}, unknown {counts['unknown']}{refused}"
     )
-    sent = {o.id for o in outcomes if o.status == "sent"}
-    keys = [(c.account, c.region, i) for c in plan.calls for i in c.ids if i in sent]
-    if keys:
-        refresher = opts.make_refresher(cache, clients)
-        try:
-            refresher.follow(keys, until_stable=follow)
-        except Exception as exc:  # the action went out; a failed re-read is only a warning
-            print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
+    try:
+        act.follow(refresher, plan, outcomes, until_stable=follow)
+    except Exception as exc:  # the action went out; a failed re-read is only a warning
+        print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
     if counts["failed"] or counts["unknown"] or counts["refused"]:
         return EXIT_PARTIAL if counts["sent"] else EXIT_ERROR
     return EXIT_OK

@@ -28,7 +28,7 @@ from wstui.core.act.gateway import (
     Reply,
     SendingStopped,
 )
-from wstui.core.act.plan import Call, Plan, Skip, plan
+from wstui.core.act.plan import Call, Plan, Skip, plan, plan_for
 from wstui.core.act.policy import Policy, ReadOnlyError
 from wstui.core.act.scope import Scope
 from wstui.core.act.specs import (
@@ -72,6 +72,7 @@ __all__ = [
     "follow",
     "format_value",
     "plan",
+    "plan_for",
     "prefill",
     "reads_raw",
     "resolve_action",

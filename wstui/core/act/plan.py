@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from wstui.core.act.gateway import PROTECT_TAG
 from wstui.core.act.recheck import Recheck
@@ -203,3 +204,14 @@ def _chunks(ids: list[str], size: int) -> Iterable[list[str]]:
         yield ids[i : i + size]
 
 
+
+
+def plan_for(
+    gateway: Any, action: str, checked: Recheck, params: dict | None = None, hidden: int = 0
+) -> Plan:
+    """The plan the CLI (`act`) and the TUI show alike: `checked`'s fresh rows, judged
+    within the gateway's scope (none without AWS clients: a cache-only session) and with
+    its protect tag."""
+    scope = gateway.scope if gateway.clients is not None else None
+    return plan(action, checked.rows, params, hidden=hidden, protect_tag=gateway.protect_tag,
+                scope=scope, checked=checked)  # fmt: skip

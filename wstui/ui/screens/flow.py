@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.screen import Screen
 
-from wstui.core.act import COMPUTE_TYPES, ActionError, plan, resolve_action
+from wstui.core.act import COMPUTE_TYPES, ActionError, plan_for, resolve_action
 from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
 from wstui.ui.safe_text import fit
 from wstui.ui.screens._rows import rows_for_keys
@@ -124,8 +124,7 @@ def confirm_plan(
 
     def show(checked: Recheck) -> None:
         try:
-            the_plan = plan(name, checked.rows, params, hidden=hidden,
-                            protect_tag=ctx.gateway.protect_tag, scope=scope, checked=checked)  # fmt: skip
+            the_plan = plan_for(ctx.gateway, name, checked, params, hidden)
         except ActionError as exc:
             app.notify(str(exc), severity="error")
             return
