@@ -27,7 +27,10 @@ def test_every_command_takes_args_and_opts() -> None:
     found = dict(_commands(cli.build_parser()))
     assert {"act", "op", "create-workspaces", "ls", "refresh", "log"} <= set(found)
     for name, func in found.items():
-        inspect.signature(func).bind(argparse.Namespace(), cli.Options())  # TypeError = fail
+        try:
+            inspect.signature(func).bind(argparse.Namespace(), cli.Options())
+        except TypeError as exc:
+            raise AssertionError(f"`wstui {name}` cannot be called with (args, opts): {exc}") from None
 
 
 def test_a_type_error_inside_a_command_is_reported_not_run_again(

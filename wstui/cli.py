@@ -168,28 +168,11 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
 
 
 # -- safe output -------------------------------------------------------------
-_ESCAPES = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (hyperlinks, titles)
-    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS/PM/APC/SOS strings
-    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x1b[@-_]?"  # other ESC sequences, lone ESC
-)
-_BIDI = dict.fromkeys(
-    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
-)
-
-
 def safe(value: Any) -> str:
     """Text safe to print on a terminal: no escape sequences, controls or bidi overrides."""
-    if value is None:
-        return ""
-    text = _ESCAPES.sub("", str(value)).translate(_BIDI)
-    return "".join(
-        " " if ch in "\t\n\r" else ch
-        for ch in text
-        if ch in "\t\n\r" or unicodedata.category(ch) != "Cc"
-    )
+    from wstui.core.text import plain
+
+    return plain(value)
 
 
 def _char_width(ch: str) -> int:
@@ -230,9 +213,9 @@ def print_table(
 
 
 def _fmt_ts(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return safe(value)
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    from wstui.core.text import SECONDS, format_value
+
+    return safe(format_value(value, "ts", SECONDS))
 
 
 # -- parser -------------------------------------------------------------------
@@ -699,7 +682,7 @@ def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
 def write_text(out: TextIO, kind: Any, source: Any, names: list[str]) -> int:
     """The AWS CLI's `--output text`: one line per row, tab-separated, no header; a missing
     value is `None`, times are ISO 8601 UTC, lists and maps are compact JSON."""
-    from wstui.core.export import clean_text
+    from wstui.core.text import plain
 
     types = {c.name: c.type for c in kind.columns}
     n = 0
@@ -716,7 +699,7 @@ def write_text(out: TextIO, kind: Any, source: Any, names: list[str]) -> int:
             else:
                 text = str(value)
             # A tab or newline inside a value would shift the columns of every reader.
-            cells.append(re.sub(r"[\t\r\n]", " ", clean_text(text)))
+            cells.append(re.sub(r"[\t\r\n]", " ", plain(text, keep_lines=True)))
         out.write("\t".join(cells) + "\n")
         n += 1
     return n

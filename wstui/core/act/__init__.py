@@ -17,7 +17,7 @@ The functions are importable from the package (`from wstui.core import act; act.
 """
 
 from wstui.core.act.execute import Result, execute, send, send_mutation
-from wstui.core.act.fields import Field, build_request, fields, format_value, prefill
+from wstui.core.act.fields import Field, build_request, fields, prefill, unparse_value
 from wstui.core.act.follow import follow, sent_keys
 from wstui.core.act.gateway import (
     PROTECT_TAG,
@@ -70,7 +70,6 @@ __all__ = [
     "execute",
     "fields",
     "follow",
-    "format_value",
     "plan",
     "plan_for",
     "prefill",
@@ -80,5 +79,6 @@ __all__ = [
     "send",
     "send_mutation",
     "sent_keys",
+    "unparse_value",
     "validate_params",
 ]  # fmt: skip

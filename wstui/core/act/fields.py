@@ -2,7 +2,7 @@
 each field takes, and the typed request built from that text (`build_request`).
 
 One reading of the model serves the TUI form, `wstui op --param` and validation, so
-they never drift from what botocore sends. `format_value` is `parse_value`'s inverse
+they never drift from what botocore sends. `unparse_value` is `parse_value`'s inverse
 (to prefill a form from a cached item).
 """
 
@@ -208,7 +208,7 @@ def _pairs(raw: str) -> list[tuple[str, str]]:
     return out
 
 
-def format_value(shape: Any, value: Any) -> str:
+def unparse_value(shape: Any, value: Any) -> str:
     """The inverse of parse_value, to prefill a form from a cached item."""
     if value is None:
         return ""
@@ -244,7 +244,7 @@ def prefill(op: Operation, screen: str, row: dict | None) -> dict[str, str]:
     if op.name == "UpdateRulesOfIpGroup":
         # The rules editor starts from the group's current rules.
         shape = service_model().operation_model(op.name).input_shape.members["UserRules"]
-        values["UserRules"] = format_value(shape, raw.get("userRules") or [])
+        values["UserRules"] = unparse_value(shape, raw.get("userRules") or [])
     return values
 
 
