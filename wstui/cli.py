@@ -933,7 +933,7 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
     if problems:
         raise CliError("not sent: " + "; ".join(str(p) for p in problems), EXIT_USAGE)
     cache = opts.make_cache()
-    subject = ops._subject(op, request)
+    subject = ops.subject_of(op, request)
     row = next((r for r in (_cached(cache, k, subject) for k in op.screens) if r), None)
     refusal = ops.preflight(op, row, request, cache)
     if refusal:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core.act.gateway import Gateway, Mutation, Outcome, Refused, Reply, SendingStopped
-from wstui.core.act.ops import Operation, _subject
+from wstui.core.act.ops import Operation, subject_of
 from wstui.core.act.plan import Plan
 from wstui.core.act.specs import ActionSpec
 from wstui.core.aws import classify
@@ -144,7 +144,7 @@ def send(op: Operation, request: dict, gateway: Gateway, target: Any,
         except Refused as exc:
             return Result(op, request, False, {}, "Refused", f"not sent: {exc}", "", "refused")
         return _read(op, request, gateway.clients, where)
-    subject = _subject(op, request)
+    subject = subject_of(op, request)
     m = Mutation(
         op.name, str(getattr(target, "account", "") or ""), str(target.region), request,
         subjects=() if subject == op.cli else (subject,), destructive=op.destructive,

@@ -407,7 +407,7 @@ def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list
     """What a user may type to confirm a destructive call: the resource id, or its name."""
     specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
                      if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
-    subject = _subject(op, request)
+    subject = subject_of(op, request)
     if specific is None and subject == op.cli:
         # The call names its resources inside lists (TerminateWorkspaceRequests[]): confirm
         # one by its id, many by their count -- like `act --confirm N`, never a fixed word.
@@ -432,7 +432,8 @@ _SUBJECT_PARAMS = ("AliasId", "GroupId", "ResourceId", "DirectoryId", "BundleId"
                    "PoolId", "SessionId", "LinkId", "AddInId", "WorkspaceId")  # fmt: skip
 
 
-def _subject(op: Operation, request: dict) -> str:
+def subject_of(op: Operation, request: dict) -> str:
+    """The resource a call is about (what it audits and confirms), else the op's CLI name."""
     for param in (*op.ids.values(), *_SUBJECT_PARAMS):
         value = request.get(param)
         if isinstance(value, str):
