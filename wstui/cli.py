@@ -809,7 +809,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
 
 
 def _warn_target(target: Any, exc: BaseException) -> None:
-    from wstui.core.refresh import describe_error
+    from wstui.core.aws import describe_error
 
     print(f"wstui: {target.label}: {safe(describe_error(exc, target))}", file=sys.stderr)
 
