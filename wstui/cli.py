@@ -980,7 +980,7 @@ def _cached(cache: Any, kind: str, key: str) -> dict | None:
         return None
 
 
-# -- wstui create-workspaces --csv FILE (wstui.core.create_csv) -------------------------
+# -- wstui create-workspaces --csv FILE (wstui.core.act.create_csv) -------------------------
 def _add_create_csv(sub: Any) -> None:
     c = sub.add_parser("create-workspaces", help="create WorkSpaces from a CSV file (25 per call)")
     c.add_argument("--csv", required=True, metavar="FILE",
@@ -992,7 +992,7 @@ def _add_create_csv(sub: Any) -> None:
 
 def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     """validate every row -> plan (calls of 25) -> --yes -> send audited -> one line per row."""
-    from wstui.core import create_csv as cc
+    from wstui.core.act import create_csv as cc
 
     try:
         data = Path(args.csv).read_bytes()

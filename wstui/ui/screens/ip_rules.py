@@ -2,7 +2,7 @@
 
 Lists the group's rules (from the cache), edits a working copy — `a` add, `e`/enter edit,
 `x`/delete remove, each CIDR checked as it is entered — then `ctrl+s` shows the calls that
-reach the copy (`core.ip_rules.plan_rules`: AuthorizeIpRules, RevokeIpRules or one
+reach the copy (`core.act.ip_rules.plan_rules`: AuthorizeIpRules, RevokeIpRules or one
 UpdateRulesOfIpGroup) and `y` sends them through the audited `operations.send`. A failed
 call shows its code and message and keeps the working copy.
 """
@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input, Static
 
 from wstui.core import act
 from wstui.core.act import ops
-from wstui.core.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
+from wstui.core.act.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.widgets.list_table import ListTable
