@@ -10,6 +10,7 @@ rules editor, CSV create, tag edit, retry).
     follow   re-read the sent WorkSpaces until they leave their transitional state
     gateway  policy -> scope -> protect tag -> audit -> send once -> audit
     policy, scope, recheck, tags   read-only, the user's targets, uncertain rows, tag edits
+    ip_rules, create_csv           an IP group's rule edit, WorkSpaces created from a CSV
 
 The functions are importable from the package (`from wstui.core import act; act.plan(...)`);
 `act.plan` and `act.execute` are the functions, their modules `wstui.core.act.plan` and
