@@ -186,6 +186,6 @@ def test_tags_of_ignores_broken_entries_and_dedupes() -> None:
 
 def test_workspaces_kind_lists_every_action_spec() -> None:
     # The registry is the single source of the actions a screen offers.
-    from wstui.core.actions import ACTIONS
+    from wstui.core.act import ACTIONS
 
     assert set(resolve("workspaces").actions) == set(ACTIONS)

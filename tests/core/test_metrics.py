@@ -197,7 +197,7 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
 
 def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> None:
     from tests.gw import gateway
-    from wstui.core import actions
+    from wstui.core import act
     from wstui.core.prices import advice_plans, advice_rows, totals
 
     sim, cache, refresher = fleet
@@ -222,7 +222,7 @@ def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> 
     sim.clear_calls()
     target = refresher.targets[0]
     for p in plans:
-        actions.execute(p, gateway(refresher.clients, cache, targets=[target]))
+        act.execute(p, gateway(refresher.clients, cache, targets=[target]))
     sent = {c.params["WorkspaceId"]: c.params["WorkspaceProperties"]["RunningMode"]
             for c in sim.calls_to("ModifyWorkspaceProperties")}  # fmt: skip
     assert top["id"] not in sent

@@ -10,7 +10,7 @@ from typing import Any
 from textual.widgets import OptionList
 
 from tests.ui.conftest import screen_text, wait_for
-from wstui.core.actions import ACTIONS, COMPUTE_TYPES
+from wstui.core.act import ACTIONS, COMPUTE_TYPES
 from wstui.ui.keymap import MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.screens.flow import AUTOSTOP_HOURS, kind_actions
 from wstui.ui.screens.palette import WstuiCommands

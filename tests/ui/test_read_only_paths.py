@@ -1,7 +1,7 @@
 """Read-only mode refuses every TUI mutation path; the simulator receives no call.
 
-Enumerates `wstui.core.operations` (every mutating operation, on every screen that
-offers it) and `wstui.core.actions.ACTIONS`, and drives each through the TUI: the
+Enumerates `wstui.core.act.ops` (every mutating operation, on every screen that
+offers it) and `wstui.core.act.ACTIONS`, and drives each through the TUI: the
 operations picker and its form (ctrl+s), the IP rules editor, CSV create, the action
 keys and `action_act` (the palette's path), and the palette's command list.
 """
@@ -15,8 +15,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.ui.conftest import screen_text
-from wstui.core import operations as ops
-from wstui.core.actions import ACTIONS
+from wstui.core.act import ACTIONS, ops
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS
 from wstui.ui.screens.operations import OperationsScreen
 from wstui.ui.screens.palette import WstuiCommands

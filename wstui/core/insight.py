@@ -154,18 +154,18 @@ def connection_days(cache: Any, key: tuple[str, str, str]) -> list[int]:
 def advice_plans(rows: Iterable[dict], protect_tag: str | None = None) -> list[Any]:
     """One running-mode Plan per advised mode, for rows carrying an ``advice`` column.
 
-    Goes through the normal ``actions.plan`` (states, protect tag, already-in-mode).
+    Goes through the normal ``act.plan`` (states, protect tag, already-in-mode).
     """
-    from wstui.core import actions
+    from wstui.core import act
 
     by_mode: dict[str, list[dict]] = {}
     for row in rows:
         mode = row.get("advice")
-        if mode in actions.RUNNING_MODES:
+        if mode in act.RUNNING_MODES:
             by_mode.setdefault(str(mode), []).append(row)
     kw: dict[str, Any] = {} if protect_tag is None else {"protect_tag": protect_tag}
     return [
-        actions.plan("running-mode", group, {"mode": mode}, **kw)
+        act.plan("running-mode", group, {"mode": mode}, **kw)
         for mode, group in sorted(by_mode.items())
     ]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core import listers, metrics
-from wstui.core.aws import Clients, Target, credentials_problem
+from wstui.core.aws import Clients, Target, describe_error
 from wstui.core.cache import raw_of
 from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KINDS, Kind, resolve
@@ -90,20 +90,6 @@ class Progressed:
 
 
 Event = RefreshStarted | RefreshDone | Followed | Progressed | MetricsDone
-
-
-def describe_error(exc: BaseException, target: Target) -> str:
-    problem = credentials_problem(exc, target.profile)
-    if problem is not None:
-        return str(problem)
-    from botocore.exceptions import ClientError  # imported lazily: slow start-up
-
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        text = f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return text[:500]
 
 
 class Refresher:

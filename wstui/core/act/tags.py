@@ -6,7 +6,8 @@ pure: rows in, one `TagChange` per resource that needs calls (CreateTags for the
 to set, DeleteTags for the keys to remove), the rest skipped with a reason (outside
 the selected targets, protected by the protect tag, tags not read yet, a resource type
 CreateTags does not take, over 50 tags, nothing to change). `send_tags` sends each
-planned call through the gateway (policy, scope, protect tag, audit, once-only).
+planned call through the gateway (policy, scope, protect tag, audit, once-only) with
+core.act.execute.send_mutation, the one send path.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from wstui.core.act.execute import send_mutation
 from wstui.core.act.gateway import PROTECT_TAG, Gateway, Mutation, Outcome, Refused
 from wstui.core.act.scope import Scope
 from wstui.core.cache import raw_of
@@ -251,7 +253,7 @@ def send_tags(
         for operation, request in change.requests():
             m = Mutation(operation, change.account, change.region, request, subjects=(change.id,))
             try:
-                _, per_id = gateway.send(m)
+                _, per_id = send_mutation(gateway, m, lambda _response: "")
                 result.outcomes.extend(per_id.values())
             except Refused as exc:
                 result.outcomes.append(Outcome(change.id, "refused", "Refused", str(exc)))

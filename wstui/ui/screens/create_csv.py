@@ -1,6 +1,6 @@
 """Create WorkSpaces from a CSV file (`o` then `V` on the WorkSpaces screen).
 
-Type the file's path and press Enter: every row is checked (`core.create_csv.read_rows`)
+Type the file's path and press Enter: every row is checked (`core.act.create_csv.read_rows`)
 and each problem is listed with its line and column; nothing can be sent until there are
 none. ctrl+s shows the plan (rows, calls of 25, target), `y` sends it in a worker, and
 the table then shows each row's answer: PENDING with the new WorkSpace id, or FAILED with
@@ -21,7 +21,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from wstui.core import create_csv as cc
+from wstui.core.act import create_csv as cc
 from wstui.core.progress import SendProgress
 from wstui.ui.screens._text import clean, short
 from wstui.ui.screens.form import refresh_after, target_label

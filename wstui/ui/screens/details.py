@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from wstui.core.cache import raw_of
 from wstui.core.insight import USAGE_KEY
 from wstui.core.metrics import COLUMNS as METRIC_COLUMNS
 from wstui.core.metrics import METRICS_KEY
+from wstui.core.text import SECONDS, format_value
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
@@ -56,17 +56,16 @@ def tree_lines(value: Any, times: frozenset[str] = frozenset()) -> list[Content]
             lines.append(Content.styled(clean(label), "$text-muted"))
             continue
         key = label.strip()
-        text = iso(float(v)) if key in times and isinstance(v, int | float) else format_value(v)
+        text = iso(float(v)) if key in times and isinstance(v, int | float) else field_text(v)
         lines.extend(field_lines(label, text))
     return lines
 
 
-def format_value(value: Any, type_: str = "text") -> str:
+def field_text(value: Any, type_: str = "text") -> str:
+    """A details field's value as shown: "—" when empty, times to the second in UTC."""
     if value is None or value == "":
         return "—"
-    if type_ == "ts" and isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return clean(value)
+    return clean(format_value(value, type_, SECONDS + " UTC", compact_floats=False))
 
 
 def field_line(label: str, value: str, style: str = "") -> Content:
@@ -96,7 +95,7 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
             return sorted((str(k), str(v)) for k, v in found.items())
         if isinstance(found, list):
             return [(str(t.get("key", t.get("Key"))), str(t.get("value", t.get("Value", "")))) for t in found]
-    from wstui.core.actions import row_tags as tags_of_row
+    from wstui.core.act import row_tags as tags_of_row
 
     return sorted(tags_of_row(row).items())
 
@@ -162,10 +161,10 @@ class DetailsScreen(Screen):
         for col in self.kind.columns:
             if col.name in {"account", "region", "id"} or col.name in METRIC_COLUMNS:
                 continue  # metrics and cost have their own section below
-            lines.append(field_line(col.title, format_value(row.get(col.name), col.type)))
+            lines.append(field_line(col.title, field_text(row.get(col.name), col.type)))
         seen = row.get("seen_at")
         if seen:
-            lines.append(field_line("SEEN", format_value(seen, "ts")))
+            lines.append(field_line("SEEN", field_text(seen, "ts")))
         tags = row_tags(cache, self.kind.name, self.key, row)
         unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind.name, raw)
         title = "Tags (not read)" if unread else f"Tags ({len(tags)})"
@@ -231,7 +230,7 @@ class DetailsScreen(Screen):
                 if k not in {"at", "changed_at", "ts", "kind", "account", "region", "id", "raw"}
                 and v not in (None, "")
             )
-            out.append(field_line(format_value(at, "ts") if at else "?", rest))
+            out.append(field_line(field_text(at, "ts") if at else "?", rest))
         return out
 
     def action_toggle_raw(self) -> None:

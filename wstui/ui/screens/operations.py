@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from wstui.core import operations as ops
+from wstui.core.act import ops
 from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean
 

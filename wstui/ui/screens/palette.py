@@ -24,7 +24,7 @@ class WstuiCommands(Provider):
                  partial(app.switch_kind, kind.name), "resource")
             )  # fmt: skip
         out.append(("Audit log (:log)", app.show_audit, "what was sent"))
-        from wstui.core.operations import SCREENS
+        from wstui.core.act.ops import SCREENS
 
         for name in SCREENS:
             out.append((f"Operations: {name} (:ops {name})", partial(app.action_operations, name),

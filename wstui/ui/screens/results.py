@@ -105,8 +105,7 @@ class ResultsScreen(Screen):
 
     @work(thread=True, exit_on_error=False, group="execute")
     def _execute(self) -> None:
-        from wstui.core.act import SendingStopped
-        from wstui.core.actions import execute
+        from wstui.core.act import SendingStopped, execute, follow
 
         ctx = self.ctx
         worker = get_current_worker()
@@ -125,9 +124,7 @@ class ResultsScreen(Screen):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._executed, outcomes)
-        sent = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "sent"]
-        if sent and ctx.refresher is not None:
-            ctx.refresher.follow(sent)
+        follow(ctx.refresher, self.plan, outcomes)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._followed)
 

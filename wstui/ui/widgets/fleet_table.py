@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -27,6 +26,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from wstui.core.text import format_value
 from wstui.ui.safe_text import fit
 from wstui.ui.sources import Key, RowSource
 
@@ -75,17 +75,6 @@ class TableColumn:
 
     def __repr__(self) -> str:
         return f"TableColumn({self.name!r}, width={self.width})"
-
-
-def format_value(value: Any, column_type: str) -> str:
-    """Display text for a cached value (before sanitising)."""
-    if value is None:
-        return ""
-    if column_type == "ts" and isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return value if isinstance(value, str) else str(value)
 
 
 class FleetTable(ScrollView, can_focus=True):

@@ -1,28 +1,28 @@
-"""Every operation of the WorkSpaces API, declared once: where it lives and how it is sent.
+"""The operation catalogue: every operation of the WorkSpaces API, declared once.
 
 `OPERATIONS` holds one `Operation` per operation of botocore's `workspaces` model: the
 screens whose operations picker offers it (and the key there), the parameter the cursor
-row fills in, whether it mutates, whether it is destructive, and whether a core action
-(`core.actions`, with plan/skip reasons for many rows) or a cache lister already covers it.
-Parameters come from the service model (`fields()`), so the form, the CLI and validation
-never drift from what botocore sends. `send()` runs one call audited before and after,
-exactly like `actions.execute`; `preflight()` explains, from the cache, what the service
-would refuse (alias not CREATED, still shared, IP group still associated, ...).
+row fills in, whether it mutates (`core.aws.is_mutating`, the model's naming rule: the
+one source the clients' guard uses too), whether it is destructive, and whether an
+action (core.act.specs, planned over many rows) or a cache lister already covers it.
+`preflight()` explains, from the cache, what the service would refuse (alias not
+CREATED, still shared, IP group still associated, ...); `confirm_words()` what a user
+types to confirm a destructive call. Parameters: core.act.fields; sending:
+core.act.execute.send.
+
+Over 400 lines because the declaration table of 91 operations is one list to read.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import botocore.session
-
-from wstui.core.act.gateway import Gateway, Mutation, Outcome, Refused, Reply, classify
-from wstui.core.act.policy import ReadOnlyError
+from wstui.core.act.gateway import Mutation
+from wstui.core.aws import is_mutating
 from wstui.core.cache import raw_of
 
 SCREENS = (
@@ -41,6 +41,8 @@ PICK_SHAPES = {
 
 @cache
 def service_model() -> Any:
+    import botocore.session  # lazily: botocore is slow to import
+
     return botocore.session.get_session().get_service_model("workspaces")
 
 
@@ -62,14 +64,14 @@ class Operation:
     screens: tuple[str, ...]  # where the picker offers it ("account" = :ops account)
     ids: dict[str, str] = field(default_factory=dict)  # screen -> param the cursor row fills
     destructive: bool = False
-    action: str | None = None  # a core.actions action already sends it (plan over many rows)
+    action: str | None = None  # an action (core.act.specs) already sends it (plan over many rows)
     lister: str | None = None  # the refresher reads it for this kind
     key: str = ""  # picker key (assigned by _assign_keys when empty)
     note: str = ""
 
     @property
     def mutates(self) -> bool:
-        return not self.name.startswith(("Describe", "List", "Get"))
+        return is_mutating(self.name)
 
     @property
     def cli(self) -> str:
@@ -275,232 +277,6 @@ def for_screen(screen: str) -> list[Operation]:
     return [o for o in OPERATIONS.values() if screen in o.screens]
 
 
-# -- parameters from the service model ------------------------------------------------------
-@dataclass(frozen=True)
-class Field:
-    """One input of a form: a scalar, or a whole list/map/structure typed as text."""
-
-    path: tuple[str, ...]  # ("ConnectionAliasPermission", "SharedAccountId")
-    shape: Any  # botocore Shape
-    required: bool
-    doc: str = ""
-
-    @property
-    def name(self) -> str:
-        return ".".join(self.path)
-
-    @property
-    def type(self) -> str:
-        return str(self.shape.type_name)
-
-    @property
-    def enum(self) -> tuple[str, ...]:
-        return tuple(self.shape.enum or ()) if self.type == "string" else ()
-
-    def pick_kind(self, screen: str = "") -> str | None:
-        """The resource kind whose cached ids may fill this field, else None.
-
-        One rule for every form: the botocore shape of the value (of its items, for a
-        list) names the kind -- DirectoryId, BundleId, WorkspaceImageId, IpGroupId, ... --
-        so ResourceId typed DirectoryId picks directories. The tag operations' ResourceId
-        (NonEmptyString, "the WorkSpaces resource") picks from the screen's own kind; an
-        untyped ResourceId documented as a directory id picks directories.
-        """
-        shape = self.shape.member if self.type == "list" else self.shape
-        kind = PICK_SHAPES.get(str(shape.name))
-        if kind is None and self.path[-1] in ("ResourceId", "ResourceIds"):
-            # Untyped ResourceId: the model's own words say what it names.
-            if "directory" in self.doc.lower():
-                kind = "directories"
-            elif "WorkSpaces resource" in self.doc and screen in TAGGABLE:
-                kind = screen
-        return kind
-
-    @property
-    def syntax(self) -> str:
-        """How to type the value (shown under the input)."""
-        if self.enum:
-            return " | ".join(self.enum)
-        return _SYNTAX.get(self.shape.name) or _TYPE_SYNTAX.get(self.type, "")
-
-
-_TYPE_SYNTAX = {
-    "boolean": "true | false",
-    "integer": "a number",
-    "long": "a number",
-    "double": "a number",
-    "timestamp": "ISO date/time",
-    "blob": "@/path/to/file, or text",
-    "list": "comma-separated values",
-    "map": "KEY=VALUE, ...",
-    "structure": "JSON object",
-}
-# Friendlier text forms for the list shapes that forms meet most.
-_SYNTAX = {
-    "TagList": "Key=Value, Key2=Value2",
-    "TagKeyList": "Key, Key2",
-    "IpRuleList": "CIDR [description], CIDR2 ... (e.g. 203.0.113.0/24 office)",
-    "IpRevokedRuleList": "CIDR, CIDR2",
-}
-
-_MAX_DEPTH = 2
-
-
-def _doc(shape: Any) -> str:
-    text = re.sub(r"<[^>]+>", "", shape.documentation or "")
-    return " ".join(text.split())[:300]
-
-
-def fields(op: Operation | str) -> list[Field]:
-    """The form's inputs: structure members flattened to depth 2, lists and maps as text."""
-    o = resolve(op) if isinstance(op, str) else op
-    shape = service_model().operation_model(o.name).input_shape
-    out: list[Field] = []
-    if shape is not None:
-        _flatten(shape, (), True, 0, out)
-    return out
-
-
-def _flatten(shape: Any, path: tuple[str, ...], required: bool, depth: int, out: list[Field]) -> None:
-    needed = set(shape.required_members)
-    for name, member in shape.members.items():
-        if name in {"NextToken"}:
-            continue  # paging is the client's business, not the user's
-        here = (*path, name)
-        req = required and name in needed
-        if member.type_name == "structure" and depth < _MAX_DEPTH and member.members:
-            _flatten(member, here, req, depth + 1, out)
-        else:
-            out.append(Field(here, member, req, _doc(member)))
-
-
-def build_request(op: Operation | str, values: dict[str, str]) -> dict[str, Any]:
-    """Typed request from the form's text values (blank = not sent); OperationError on bad text."""
-    o = resolve(op) if isinstance(op, str) else op
-    by_name = {f.name: f for f in fields(o)}
-    unknown = sorted(set(values) - set(by_name))
-    if unknown:
-        raise OperationError(
-            f"{o.cli}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(by_name)}"
-        )
-    request: dict[str, Any] = {}
-    for name, text in values.items():
-        if text is None or str(text).strip() == "":
-            continue
-        f = by_name[name]
-        value = parse_value(f.shape, str(text), f.name)
-        node = request
-        for part in f.path[:-1]:
-            node = node.setdefault(part, {})
-        node[f.path[-1]] = value
-    return request
-
-
-def parse_value(shape: Any, text: str, name: str = "") -> Any:
-    t = shape.type_name
-    raw = text.strip()
-    try:
-        if t == "string":
-            return text
-        if t in ("integer", "long"):
-            return int(raw)
-        if t == "double":
-            return float(raw)
-        if t == "boolean":
-            if raw.lower() in ("true", "yes", "1", "on"):
-                return True
-            if raw.lower() in ("false", "no", "0", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if t == "timestamp":
-            return raw
-        if t == "blob":
-            if raw.startswith("@"):
-                with open(raw[1:], "rb") as fh:
-                    return fh.read()
-            return text.encode()
-        if raw.startswith(("[", "{")):
-            return json.loads(raw)
-        if t == "list":
-            return _parse_list(shape, raw, name)
-        if t == "map":
-            return dict(_pairs(raw))
-        raise ValueError("expected a JSON object")
-    except (ValueError, OSError) as exc:
-        raise OperationError(f"{name}: {exc}") from None
-
-
-def _parse_list(shape: Any, raw: str, name: str) -> list[Any]:
-    items = [p.strip() for p in raw.split(",") if p.strip()]
-    member = shape.member
-    if shape.name == "TagList" or member.name == "Tag":
-        return [{"Key": k, "Value": v} for k, v in _pairs(raw)]
-    if member.name == "IpRuleItem":
-        out = []
-        for item in items:
-            cidr, _, desc = item.partition(" ")
-            rule = {"ipRule": cidr}
-            if desc.strip():
-                rule["ruleDesc"] = desc.strip()
-            out.append(rule)
-        return out
-    if member.type_name == "structure":
-        raise ValueError("give a JSON list of objects")
-    return [parse_value(member, item, name) for item in items]
-
-
-def _pairs(raw: str) -> list[tuple[str, str]]:
-    out = []
-    for part in (p.strip() for p in raw.split(",")):
-        if not part:
-            continue
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected KEY=VALUE, got {part!r}")
-        out.append((key.strip(), value.strip()))
-    return out
-
-
-def format_value(shape: Any, value: Any) -> str:
-    """The inverse of parse_value, to prefill a form from a cached item."""
-    if value is None:
-        return ""
-    t = shape.type_name
-    if t == "boolean":
-        return "true" if value else "false"
-    if t == "list" and isinstance(value, list):
-        member = shape.member
-        if member.name == "Tag":
-            return ", ".join(f"{v.get('Key')}={v.get('Value', '')}" for v in value)
-        if member.name == "IpRuleItem":
-            return ", ".join(
-                " ".join(x for x in (str(r.get("ipRule", "")), str(r.get("ruleDesc") or "")) if x)
-                for r in value
-            )
-        if member.type_name != "structure":
-            return ", ".join(str(v) for v in value)
-    if t in ("list", "map", "structure"):
-        return json.dumps(value)
-    return str(value)
-
-
-def prefill(op: Operation, screen: str, row: dict | None) -> dict[str, str]:
-    """Form values from the cursor row: its id, and current values the edit starts from."""
-    values: dict[str, str] = {}
-    if row is None:
-        return values
-    param = op.ids.get(screen)
-    rid = str(row.get("id") or "")
-    if param and rid:
-        values[param] = rid  # a list parameter (GroupIds) reads one id as a one-item list
-    raw: dict[str, Any] = row["raw"] if isinstance(row.get("raw"), dict) else {}
-    if op.name == "UpdateRulesOfIpGroup":
-        # The rules editor starts from the group's current rules.
-        shape = service_model().operation_model(op.name).input_shape.members["UserRules"]
-        values["UserRules"] = format_value(shape, raw.get("userRules") or [])
-    return values
-
-
 # -- before sending: what the cache says the service would refuse ------------------------------
 Preflight = Callable[[dict | None, dict, Any], str | None]
 
@@ -627,84 +403,11 @@ def preflight(op: Operation, row: dict | None, request: dict, cache: Any = None)
         return None
 
 
-# -- sending -----------------------------------------------------------------------------
-@dataclass
-class Result:
-    op: Operation
-    request: dict
-    ok: bool
-    response: dict = field(default_factory=dict)
-    code: str = ""
-    message: str = ""
-    request_id: str = ""
-    status: str = "sent"  # "sent" | "failed" | "unknown" | "read"
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"{self.op.name}: done"
-        return f"{self.op.name} failed: {self.code}: {self.message}"
-
-
-ReadOnlyRefusal = ReadOnlyError  # the name callers used before the gateway
-
-
-def send(op: Operation, request: dict, gateway: Gateway, target: Any,
-         after_unknown: bool = False) -> Result:  # fmt: skip
-    """One call. Reads go straight to the target's client; mutations through the gateway
-    (policy, scope, protect tag, audit, once-only), which raises ReadOnlyError when
-    read-only. A refusal comes back as a Result with status "refused": nothing was sent."""
-    if not op.mutates:
-        try:  # reads, too, go only to a selected target with its own credentials
-            where = gateway.scope.target(str(getattr(target, "account", "") or ""),
-                                         str(target.region), getattr(target, "profile", None))  # fmt: skip
-        except Refused as exc:
-            return Result(op, request, False, {}, "Refused", f"not sent: {exc}", "", "refused")
-        return _read(op, request, gateway.clients, where)
-    subject = _subject(op, request)
-    m = Mutation(
-        op.name, str(getattr(target, "account", "") or ""), str(target.region), request,
-        subjects=() if subject == op.cli else (subject,), destructive=op.destructive,
-        profile=getattr(target, "profile", None), after_unknown=after_unknown,
-    )  # fmt: skip
-    try:
-        reply, _ = gateway.send(m, lambda r: _outcomes(r, m.audit_ids))
-    except Refused as exc:
-        return Result(op, request, False, {}, "Refused", f"not sent: {exc}", "", "refused")
-    if reply.status != "sent":
-        return Result(op, request, False, {}, reply.code, reply.message, reply.request_id, reply.status)  # fmt: skip
-    failed = reply.response.get("FailedRequests") or []
-    if failed:
-        # Batch calls answer partial failure in FailedRequests: report it as failure.
-        first = failed[0] if isinstance(failed[0], dict) else {}
-        return Result(op, request, False, reply.response, str(first.get("ErrorCode") or "FailedRequests"),
-                      f"{len(failed)} request(s) failed: {first.get('ErrorMessage', '')}",
-                      reply.request_id, "failed")  # fmt: skip
-    return Result(op, request, True, reply.response, request_id=reply.request_id, status="sent")
-
-
-def _outcomes(reply: Reply, ids: tuple[str, ...]) -> dict[str, Outcome]:
-    if reply.status != "sent":
-        return {i: Outcome(i, reply.status, reply.code, reply.message) for i in ids}
-    failed = {}
-    for f in reply.response.get("FailedRequests") or []:
-        if isinstance(f, dict):
-            fid = str(f.get("WorkspaceId") or (f.get("WorkspaceRequest") or {}).get("UserName") or "")
-            failed[fid] = f
-    out = {}
-    for i in ids:
-        f = failed.get(i)
-        if f is not None:
-            out[i] = Outcome(i, "failed", str(f.get("ErrorCode") or ""), str(f.get("ErrorMessage") or ""))  # fmt: skip
-        else:
-            out[i] = Outcome(i, "sent", "", _brief_body(reply.response))
-    return out
-
-
 def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list[str]:
     """What a user may type to confirm a destructive call: the resource id, or its name."""
     specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
                      if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
-    subject = _subject(op, request)
+    subject = subject_of(op, request)
     if specific is None and subject == op.cli:
         # The call names its resources inside lists (TerminateWorkspaceRequests[]): confirm
         # one by its id, many by their count -- like `act --confirm N`, never a fixed word.
@@ -729,7 +432,8 @@ _SUBJECT_PARAMS = ("AliasId", "GroupId", "ResourceId", "DirectoryId", "BundleId"
                    "PoolId", "SessionId", "LinkId", "AddInId", "WorkspaceId")  # fmt: skip
 
 
-def _subject(op: Operation, request: dict) -> str:
+def subject_of(op: Operation, request: dict) -> str:
+    """The resource a call is about (what it audits and confirms), else the op's CLI name."""
     for param in (*op.ids.values(), *_SUBJECT_PARAMS):
         value = request.get(param)
         if isinstance(value, str):
@@ -737,22 +441,6 @@ def _subject(op: Operation, request: dict) -> str:
         if isinstance(value, list) and value and isinstance(value[0], str):
             return value[0]
     return op.cli
-
-
-def _brief_body(body: dict) -> str:
-    text = json.dumps(body, default=str)
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def _read(op: Operation, request: dict, clients: Any, target: Any) -> Result:
-    try:
-        response = getattr(clients.workspaces(target), op.method)(**request)
-    except Exception as exc:  # reported, never re-sent
-        _status, code, message, rid = classify(exc, target)
-        return Result(op, request, False, {}, code, message, rid, "failed")
-    rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
-    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
-    return Result(op, request, True, body, request_id=rid, status="read")
 
 
 def coverage() -> list[dict[str, Any]]:
