@@ -13,16 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wstui.core.kinds import DEFAULT_KIND, default_intervals
+
 APP = "wstui"
 
+# Each kind declares its own refresh interval (core.kinds); plus the metrics pass.
 DEFAULT_INTERVALS: dict[str, int] = {
-    "workspaces": 60,
-    "directories": 600,
-    "bundles": 3600,
-    "images": 1800,
-    "ipgroups": 1800,
-    "aliases": 1800,
-    "pools": 300,
+    **default_intervals(),
     "metrics": 3600,  # CloudWatch metrics pass (core.metrics)
 }
 
@@ -56,7 +53,7 @@ class View:
     query: str = ""
     sort: str = ""
     columns: tuple[str, ...] = ()
-    kind: str = "workspaces"
+    kind: str = DEFAULT_KIND
 
 
 # IAM's roleNameType (botocore's iam model): 1-64 of these characters.
@@ -379,7 +376,7 @@ def _apply_views(cfg: Config, views: Any, probs: _Problems) -> None:
             probs.add(name, f"views.{name}: {', '.join(bad)} must be strings")
             continue
         cfg.views[name] = View(
-            name, fields["query"], fields["sort"], tuple(cols), fields["kind"] or "workspaces"
+            name, fields["query"], fields["sort"], tuple(cols), fields["kind"] or DEFAULT_KIND
         )
 
 

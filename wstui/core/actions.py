@@ -27,6 +27,7 @@ from wstui.core.act.policy import ReadOnlyError
 from wstui.core.act.recheck import Recheck
 from wstui.core.act.scope import Scope
 from wstui.core.gcpause import gc_paused
+from wstui.core.kinds import WORKSPACES
 
 __all__ = ["PROTECT_TAG", "Outcome", "ReadOnlyError", "SendingStopped"]  # re-exported
 
@@ -74,7 +75,7 @@ def row_props(row: dict) -> dict:
 
 
 def row_id(row: dict) -> str:
-    return str(row.get("id") or _raw(row).get("WorkspaceId") or "")
+    return str(row.get("id") or _raw(row).get(WORKSPACES.id_field) or "")
 
 
 def row_tags(row: dict) -> dict[str, str]:
@@ -122,16 +123,19 @@ class ActionSpec:
         return self.ids_per_call > 1
 
 
+_ID = WORKSPACES.id_param  # every action here acts on WorkSpaces
+
+
 def _batch(key: str) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {key: [{"WorkspaceId": i} for i in ids]}
+    return lambda ids, p: {key: [{_ID: i} for i in ids]}
 
 
 def _state_req(state: str) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceState": state}
+    return lambda ids, p: {_ID: ids[0], "WorkspaceState": state}
 
 
 def _props_req(build: Callable[[dict], dict]) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceProperties": build(p)}
+    return lambda ids, p: {_ID: ids[0], "WorkspaceProperties": build(p)}
 
 
 def _check_running_mode(row: dict, p: dict) -> str | None:
@@ -193,7 +197,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "restore", "Restore", "RestoreWorkspace", "restore_workspace", "restore", 1,
             frozenset({"AVAILABLE", "ERROR", "UNHEALTHY", "STOPPED"}), destructive=True,
-            request=lambda ids, p: {"WorkspaceId": ids[0]},
+            request=lambda ids, p: {_ID: ids[0]},
             note="restores the last healthy snapshot; later changes are lost",
         ),
         ActionSpec(
@@ -541,7 +545,7 @@ def _per_id(spec: ActionSpec, ids: tuple[str, ...], reply: Reply) -> dict[str, O
         return {i: Outcome(i, reply.status, reply.code, reply.message) for i in ids}
     response = reply.response
     failed = {
-        str(f.get("WorkspaceId")): f
+        str(f.get(_ID)): f
         for f in response.get("FailedRequests") or []
         if isinstance(f, dict)
     }

@@ -22,6 +22,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
+from wstui.core.kinds import DEFAULT_KIND, demo_intervals
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
@@ -90,7 +91,7 @@ class WstuiApp(App):
         self,
         ctx: AppContext,
         theme: str | None = None,
-        start_kind: str = "workspaces",
+        start_kind: str = DEFAULT_KIND,
         watch_refresher: bool = True,
     ) -> None:
         super().__init__()
@@ -453,9 +454,7 @@ DEMO_ORG = (("Prod", 0.5, ("us-east-1", "eu-west-1"), True),
             ("Sandbox", 0.1, ("us-east-1",), False),
             ("Data", 0.2, ("ap-southeast-2",), True))  # fmt: skip
 # Real seconds between demo refreshes: short, so the fast clock's transitions show.
-DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
-                  "ipgroups": 120, "aliases": 120, "pools": 60,
-                  "metrics": 300}  # fmt: skip
+DEMO_INTERVALS = {**demo_intervals(), "metrics": 300}  # each kind declares its own
 
 
 @contextmanager
