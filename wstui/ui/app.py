@@ -22,7 +22,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
-from wstui.core.kinds import DEFAULT_KIND, demo_intervals
+from wstui.core.kinds import DEFAULT_KIND, WORKSPACES, demo_intervals
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
@@ -258,11 +258,11 @@ class WstuiApp(App):
             # report them): views over them (:view advice) re-read.
             result = getattr(event, "result", None)
             if result is not None and result.workspaces:
-                messages.append(CacheChanged("workspaces", frozenset()))
+                messages.append(CacheChanged(WORKSPACES.name, frozenset()))
         elif name == "Followed":
             account, region = getattr(target, "account", ""), getattr(target, "region", "")
             changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
-            messages.append(CacheChanged("workspaces", changed))
+            messages.append(CacheChanged(WORKSPACES.name, changed))
         for message in messages:
             # Posted, not call_from_thread: a refresher thread waiting for the UI loop
             # deadlocked with a UI thread waiting for the refresher (stop() at exit).
