@@ -23,11 +23,8 @@ POOLS = Kind(
     interval=300,
     demo_interval=60,
     states={
-        **dict.fromkeys(
-            ("CREATING", "DELETING", "PENDING", "UPDATING", "STARTING", "STOPPING"), "transition"
-        ),
+        **dict.fromkeys(("CREATING", "DELETING", "UPDATING", "STARTING", "STOPPING"), "transition"),
         "STOPPED": "stopped",
-        "ERROR": "error",
     },
     relations=(
         Relation("Directory {values}", "directories", "id:{values}", ("DirectoryId",)),
