@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import skip_retry_backoff
+from tests.test_cli import run  # noqa: F401  (the fixture: the CLI in-process on the sim)
 from tests.ui.conftest import screen_text, wait_for
-from wstui import cli
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.kinds import KINDS, Column, Kind, dig, register, resolve, unregister
@@ -101,17 +100,7 @@ def test_a_refresh_fills_its_cache_table(toy: Kind, tmp_path: Path) -> None:
         cache.close()
 
 
-def test_cli_refresh_and_ls(toy: Kind, sim: Any, sim_url: str, tmp_path: Path, monkeypatch,
-                            capsys) -> None:  # fmt: skip
-    monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
-    skip_retry_backoff(monkeypatch)
-    base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "c.sqlite")]
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main([*base, *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-
+def test_cli_refresh_and_ls(toy: Kind, run: Any) -> None:  # noqa: F811 (the fixture)
     code, out, err = run("refresh", "--kinds", "toy")
     assert code == 0, err
     assert f"{US} toy: 3 rows" in out
