@@ -34,11 +34,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
     ),
     "core/aws.py": (1, "the boto3 service is named 'workspaces' (a client, not a kind)"),
     "core/targets.py": (1, "SERVICE: the boto3 service name, not a kind"),
-    "core/insight.py": (
-        1,
-        "changes_since's default kind; the kinds import insight (advice columns), so "
-        "importing DEFAULT_KIND here would be a cycle",
-    ),
     "core/act/gateway.py": (
         2,
         "the protect tag is checked on WorkSpaces rows; core/act belongs to the act/aws "
@@ -51,11 +46,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
     ),
     "cli.py": (1, "CLI act (actions act on WorkSpaces) belongs to the act/aws restructuring"),
     "ui/screenshots.py": (4, "the screenshot script names the screens it photographs"),
-    "ui/screens/summary.py": (
-        4,
-        "section ids 'directories'/'bundles' of :summary (WorkSpaces grouped by directory "
-        "or bundle), not kinds",
-    ),
 }
 
 
