@@ -306,7 +306,7 @@ class Field:
             # Untyped ResourceId: the model's own words say what it names.
             if "directory" in self.doc.lower():
                 kind = by_shape("DirectoryId")
-            elif "WorkSpaces resource" in self.doc and screen in TAGGABLE:
+            elif "WorkSpaces resource" in self.doc and screen in taggable():
                 kind = screen
         return kind
 

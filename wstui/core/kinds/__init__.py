@@ -118,7 +118,7 @@ def taggable() -> tuple[str, ...]:
 
 def tag_editable() -> tuple[str, ...]:
     """Kinds whose tags wstui reads, so it can plan an edit against them."""
-    return tuple(k.name for k in KINDS.values() if k.taggable and not k.tags_unread)
+    return tuple(k.name for k in KINDS.values() if k.tag_editable)
 
 
 def by_shape(shape: str) -> str | None:

@@ -139,6 +139,11 @@ class Kind:
         return self.name
 
     @property
+    def tag_editable(self) -> bool:
+        """Its tags are read, so a tag edit can be planned (and its protect tag known)."""
+        return self.taggable and not self.tags_unread
+
+    @property
     def stored_columns(self) -> tuple[Column, ...]:
         return self._stored
 
