@@ -937,13 +937,13 @@ def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
     cache = opts.make_cache()
     if args.what == "discover":
         return _discover(args, opts, cache)
-    from wstui.core.kinds import resolve
+    from wstui.core.kinds import WORKSPACES
     from wstui.core.targets import refused_statuses, statuses
 
-    interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
+    interval = opts.config.intervals.get(WORKSPACES.name, WORKSPACES.interval)
     discovery = opts.discovery()
     targets = cache.known_accounts(opts.targets(cache))  # accounts as last resolved (no STS)
-    lines = statuses(cache.status(), targets, "workspaces", interval,
+    lines = statuses(cache.status(), targets, WORKSPACES.name, interval,
                      names=discovery.names(cache))  # fmt: skip
     lines += refused_statuses(discovery.refused(cache))
     if args.format == "json":

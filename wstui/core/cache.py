@@ -24,7 +24,6 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wstui.config import default_cache_path
 from wstui.core.kinds import KINDS, Kind, resolve
 from wstui.core.prices import Prices
 from wstui.core.store import (
@@ -44,6 +43,7 @@ from wstui.core.store import (
 )
 from wstui.core.store.connection import BUSY_TIMEOUT_MS
 from wstui.core.store.jsontext import dumps, raw_of
+from wstui.core.store.paths import default_cache_path
 from wstui.core.store.schema import DIGEST, MIGRATIONS, SCHEMA_VERSION
 from wstui.core.store.status import TargetLike
 from wstui.core.store.window import TableWindow

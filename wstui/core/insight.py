@@ -173,7 +173,7 @@ def advice_plans(rows: Iterable[dict], protect_tag: str | None = None) -> list[A
 # ------------------------------------------------------------------ what changed
 
 
-def changes_since(cache: Any, since: float, kind: str = "workspaces", limit: int = 5000) -> dict:
+def changes_since(cache: Any, since: float, kind: str, limit: int = 5000) -> dict:
     """History since a time, grouped: created, vanished, state changes, other changes."""
     events = cache.history(kind, since=since, limit=limit)
     out: dict[str, list[dict]] = {"created": [], "vanished": [], "state": [], "other": []}

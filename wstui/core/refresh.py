@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core import listers, metrics
+from wstui.core import kinds, listers, metrics
 from wstui.core.aws import Clients, Target, describe_error
 from wstui.core.cache import raw_of
 from wstui.core.gcpause import gc_paused
@@ -27,14 +27,10 @@ from wstui.core.progress import (
 )
 from wstui.core.yielding import Yield
 
-TRANSITIONAL = frozenset(
-    {
-        "PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-        "TERMINATING", "UPDATING", "MAINTENANCE",
-    }
-)  # fmt: skip
+# What follow() polls: WorkSpaces, the kind actions act on (core.actions).
+TRANSITIONAL = kinds.WORKSPACES.transitional
 GONE = frozenset({"TERMINATED"})
-WORKSPACES = "workspaces"
+WORKSPACES = kinds.WORKSPACES.name
 METRICS_RETRY = 15.0  # seconds before another metrics pass when the last found no WorkSpaces
 
 Key = tuple[str, str, str]  # (account, region, id)
@@ -290,7 +286,7 @@ class Refresher:
         self._emit(RefreshStarted(target, kind_name))
         t0 = time.monotonic()
         self.progress.start(target.key, kind_name, self._expected(target, kind_name))
-        known_before = set(self._tag_memo(target)) if kind_name == WORKSPACES else set()
+        known_before = set(self._tag_memo(target)) if kind.incremental_tags else set()
         with self.listing_gate.busy():
             try:
                 items = self._list(kind, target)
@@ -305,7 +301,7 @@ class Refresher:
                     changes = self.cache.replace_snapshot(kind_name, target, items)
             finally:
                 self.progress.finish(target.key, kind_name, len(items))
-        if kind_name == WORKSPACES:  # rows that changed get their tags re-read next pass
+        if kind.incremental_tags:  # rows that changed get their tags re-read next pass
             keys = getattr(changes, "changed_keys", ())
             moved = {i for _, _, i in keys if i in known_before}  # not the ones just added
             self._retag.setdefault((target.account, target.region), set()).update(moved)
@@ -329,13 +325,13 @@ class Refresher:
         return None
 
     def _list(self, kind: Kind, target: Target) -> list[dict]:
-        lister = getattr(listers, kind.lister)
-        if kind.name != WORKSPACES:
+        lister = kind.list_items
+        if not kind.incremental_tags:
             return lister(self.clients, target)
         tkey = target.key
 
         def on_call(items: int) -> None:
-            self.progress.page(tkey, WORKSPACES, items)
+            self.progress.page(tkey, kind.name, items)
 
         key = (target.principal, target.region)
         n = self._passes.get(key, 0)
@@ -356,7 +352,7 @@ class Refresher:
         self._listed_at[key] = started
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
-            w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
+            w[kind.id_field]: list(w["Tags"] or []) for w in items if "Tags" in w
         }
         return items
 

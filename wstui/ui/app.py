@@ -21,6 +21,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
+from wstui.core.kinds import DEFAULT_KIND, WORKSPACES
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
@@ -89,7 +90,7 @@ class WstuiApp(App):
         self,
         ctx: AppContext,
         theme: str | None = None,
-        start_kind: str = "workspaces",
+        start_kind: str = DEFAULT_KIND,
         watch_refresher: bool = True,
     ) -> None:
         super().__init__()
@@ -256,11 +257,11 @@ class WstuiApp(App):
             # report them): views over them (:view advice) re-read.
             result = getattr(event, "result", None)
             if result is not None and result.workspaces:
-                messages.append(CacheChanged("workspaces", frozenset()))
+                messages.append(CacheChanged(WORKSPACES.name, frozenset()))
         elif name == "Followed":
             account, region = getattr(target, "account", ""), getattr(target, "region", "")
             changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
-            messages.append(CacheChanged("workspaces", changed))
+            messages.append(CacheChanged(WORKSPACES.name, changed))
         for message in messages:
             # Posted, not call_from_thread: a refresher thread waiting for the UI loop
             # deadlocked with a UI thread waiting for the refresher (stop() at exit).
@@ -435,8 +436,3 @@ def run_app(
     _about_to_exit()
     return signals.return_code
 
-
-# Real seconds between demo refreshes: short, so the fast clock's transitions show.
-DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
-                  "ipgroups": 120, "aliases": 120, "pools": 60,
-                  "metrics": 300}  # fmt: skip

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from wstui.core.act.ops import (
-    PICK_SHAPES,
-    TAGGABLE,
     Operation,
     OperationError,
     resolve,
     service_model,
 )
+from wstui.core.kinds import by_shape, taggable
 
 
 @dataclass(frozen=True)
@@ -54,12 +53,12 @@ class Field:
         untyped ResourceId documented as a directory id picks directories.
         """
         shape = self.shape.member if self.type == "list" else self.shape
-        kind = PICK_SHAPES.get(str(shape.name))
+        kind = by_shape(str(shape.name))
         if kind is None and self.path[-1] in ("ResourceId", "ResourceIds"):
             # Untyped ResourceId: the model's own words say what it names.
             if "directory" in self.doc.lower():
-                kind = "directories"
-            elif "WorkSpaces resource" in self.doc and screen in TAGGABLE:
+                kind = by_shape("DirectoryId")
+            elif "WorkSpaces resource" in self.doc and screen in taggable():
                 kind = screen
         return kind
 

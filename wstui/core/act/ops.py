@@ -16,7 +16,7 @@ Over 400 lines because the declaration table of 91 operations is one list to rea
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -24,19 +24,13 @@ from typing import Any
 from wstui.core.act.gateway import Mutation
 from wstui.core.aws import is_mutating
 from wstui.core.cache import raw_of
+from wstui.core.kinds import KINDS, preflight_rule, taggable
 
-SCREENS = (
-    "workspaces", "directories", "bundles", "images", "ipgroups", "aliases", "pools", "account",
-)  # fmt: skip
+# Every kind has an operations screen, plus the account's (core.kinds declares the kinds).
+SCREENS = (*KINDS, "account")
 # Kinds whose resources take tags (CreateTags/DeleteTags/DescribeTags ResourceId).
-TAGGABLE = ("workspaces", "directories", "bundles", "images", "ipgroups", "aliases", "pools")
+TAGGABLE = taggable()
 MAX_TAGS = 50
-# botocore shape of an id -> the kind whose cached rows a form's picker lists.
-PICK_SHAPES = {
-    "DirectoryId": "directories", "BundleId": "bundles", "WorkspaceImageId": "images",
-    "IpGroupId": "ipgroups", "ConnectionAliasId": "aliases", "WorkspacesPoolId": "pools",
-    "WorkspaceId": "workspaces",
-}  # fmt: skip
 
 
 @cache
@@ -278,123 +272,12 @@ def for_screen(screen: str) -> list[Operation]:
 
 
 # -- before sending: what the cache says the service would refuse ------------------------------
-Preflight = Callable[[dict | None, dict, Any], str | None]
-
-
-def _alias_created(row: dict | None, request: dict, cache: Any) -> str | None:
-    state = raw_of(row).get("State")
-    if row is not None and state != "CREATED":
-        return f"the alias is {state or 'in an unknown state'}; it must be CREATED first"
-    return None
-
-
-def _alias_shares(row: dict | None) -> list[str]:
-    perms = raw_of(row).get("ConnectionAliasPermissions") or []
-    return [str(p.get("SharedAccountId")) for p in perms if p.get("AllowAssociation")]
-
-
-def _alias_delete(row: dict | None, request: dict, cache: Any) -> str | None:
-    blocked = _alias_created(row, request, cache)
-    if blocked:
-        return blocked
-    assoc = [a.get("ResourceId") for a in raw_of(row).get("Associations") or []]
-    if assoc:
-        return (
-            f"the alias is associated with {', '.join(map(str, assoc))}: disassociate it "
-            "first (d), then unshare it, then delete"
-        )
-    shared = _alias_shares(row)
-    if shared:
-        return (
-            f"the alias is shared with {', '.join(shared)}: unshare it first (s, "
-            "AllowAssociation=false); an alias can be deleted only when it is neither shared "
-            "nor associated"
-        )
-    return None
-
-
-def _alias_associate(row: dict | None, request: dict, cache: Any) -> str | None:
-    blocked = _alias_created(row, request, cache)
-    assoc = [a.get("ResourceId") for a in raw_of(row).get("Associations") or []]
-    if not blocked and assoc:
-        return f"the alias is already associated with {', '.join(map(str, assoc))}"
-    return blocked
-
-
-def _alias_disassociate(row: dict | None, request: dict, cache: Any) -> str | None:
-    blocked = _alias_created(row, request, cache)
-    if not blocked and row is not None and not raw_of(row).get("Associations"):
-        return "the alias is not associated with any directory"
-    return blocked
-
-
-def _alias_unshare(row: dict | None, request: dict, cache: Any) -> str | None:
-    blocked = _alias_created(row, request, cache)
-    if blocked:
-        return blocked
-    perm = request.get("ConnectionAliasPermission") or {}
-    account = perm.get("SharedAccountId")
-    if perm.get("AllowAssociation") is False:
-        for a in raw_of(row).get("Associations") or []:
-            if a.get("AssociatedAccountId") == account:
-                return (
-                    f"account {account} has associated the alias with {a.get('ResourceId')}; "
-                    "it must disassociate it before you unshare"
-                )
-    if row is not None and account and account == raw_of(row).get("OwnerAccountId"):
-        return "an alias cannot be shared with the account that owns it"
-    return None
-
-
-def _directories_using(cache: Any, key: str, value: str) -> list[str]:
-    found = []
-    for d in cache.query("directories", limit=None, with_raw=True):
-        if value in ((d.get("raw") or {}).get(key) or []):
-            found.append(str(d["id"]))
-    return found
-
-
-def _ipgroup_delete(row: dict | None, request: dict, cache: Any) -> str | None:
-    group = str(request.get("GroupId") or "")
-    dirs = _directories_using(cache, "ipGroupIds", group) if cache is not None else []
-    if dirs:
-        return (
-            f"the IP group is associated with {', '.join(dirs)}: disassociate it from every "
-            "directory first (the API refuses to delete an associated group)"
-        )
-    return None
-
-
-def _bundle_delete(row: dict | None, request: dict, cache: Any) -> str | None:
-    bundle = str(request.get("BundleId") or "")
-    n = cache.count("workspaces", "workspaces.bundle = ?", [bundle]) if cache is not None else 0
-    if n:
-        return f"{n} WorkSpace(s) use this bundle; migrate or terminate them first"
-    return None
-
-
-def _deregister(row: dict | None, request: dict, cache: Any) -> str | None:
-    d = str(request.get("DirectoryId") or "")
-    n = cache.count("workspaces", "workspaces.directory = ?", [d]) if cache is not None else 0
-    if n:
-        return f"{n} WorkSpace(s) are in this directory; remove them before deregistering"
-    return None
-
-
-PREFLIGHT: dict[str, Preflight] = {
-    "DeleteConnectionAlias": _alias_delete,
-    "AssociateConnectionAlias": _alias_associate,
-    "DisassociateConnectionAlias": _alias_disassociate,
-    "UpdateConnectionAliasPermission": _alias_unshare,
-    "DeleteIpGroup": _ipgroup_delete,
-    "DeleteWorkspaceBundle": _bundle_delete,
-    "DeregisterWorkspaceDirectory": _deregister,
-}
+# Each rule is declared by its kind (core.kinds: aliases, bundles, directories, ipgroups).
 
 
 def preflight(op: Operation, row: dict | None, request: dict, cache: Any = None) -> str | None:
     """Why the service would refuse this call, judged from the cache; None = go ahead."""
-    check = PREFLIGHT.get(op.name)
+    check = preflight_rule(op.name)
     if check is None:
         return None
     try:

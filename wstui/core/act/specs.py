@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wstui.core.kinds import WORKSPACES
+
 ANY_STATE = frozenset(
     {
         "PENDING", "AVAILABLE", "IMPAIRED", "UNHEALTHY", "REBOOTING", "STARTING",
@@ -56,7 +58,7 @@ def row_props(row: dict) -> dict:
 
 
 def row_id(row: dict) -> str:
-    return str(row.get("id") or _raw(row).get("WorkspaceId") or "")
+    return str(row.get("id") or _raw(row).get(WORKSPACES.id_field) or "")
 
 
 def row_tags(row: dict) -> dict[str, str]:
@@ -104,16 +106,19 @@ class ActionSpec:
         return self.ids_per_call > 1
 
 
+_ID = WORKSPACES.id_param  # every action here acts on WorkSpaces
+
+
 def _batch(key: str) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {key: [{"WorkspaceId": i} for i in ids]}
+    return lambda ids, p: {key: [{_ID: i} for i in ids]}
 
 
 def _state_req(state: str) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceState": state}
+    return lambda ids, p: {_ID: ids[0], "WorkspaceState": state}
 
 
 def _props_req(build: Callable[[dict], dict]) -> Callable[[list[str], dict], dict]:
-    return lambda ids, p: {"WorkspaceId": ids[0], "WorkspaceProperties": build(p)}
+    return lambda ids, p: {_ID: ids[0], "WorkspaceProperties": build(p)}
 
 
 def _check_running_mode(row: dict, p: dict) -> str | None:
@@ -175,7 +180,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "restore", "Restore", "RestoreWorkspace", "restore_workspace", "restore", 1,
             frozenset({"AVAILABLE", "ERROR", "UNHEALTHY", "STOPPED"}), destructive=True,
-            request=lambda ids, p: {"WorkspaceId": ids[0]},
+            request=lambda ids, p: {_ID: ids[0]},
             note="restores the last healthy snapshot; later changes are lost",
         ),
         ActionSpec(

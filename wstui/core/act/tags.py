@@ -20,13 +20,15 @@ from wstui.core.act.execute import send_mutation
 from wstui.core.act.gateway import PROTECT_TAG, Gateway, Mutation, Outcome, Refused
 from wstui.core.act.scope import Scope
 from wstui.core.cache import raw_of
+from wstui.core.kinds import resolve, tag_editable
 
 MAX_TAGS = 50  # "Each WorkSpaces resource can have a maximum of 50 tags." (CreateTags)
 MAX_KEY = 127  # Tag.Key: length 1-127
 MAX_VALUE = 255  # Tag.Value: length 0-255
 # CreateTags/DeleteTags/DescribeTags ResourceId: "WorkSpaces, registered directories,
 # images, custom bundles, IP access control groups, and connection aliases".
-TAG_KINDS = ("workspaces", "directories", "bundles", "images", "ipgroups", "aliases")
+# Kinds whose tags wstui reads (pools' are never read), so an edit can be planned.
+TAG_KINDS = tag_editable()
 
 
 class TagEditError(ValueError):
@@ -199,11 +201,12 @@ def _skip_reason(
     kind: str, row: dict, tags: dict[str, str] | None, edit: TagEdit, protect_tag: str,
     scope: Scope | None, account: str, region: str,
 ) -> str | None:  # fmt: skip
-    if kind not in TAG_KINDS:
+    if kind not in tag_editable():
         return f"{kind} are not a resource type CreateTags takes (API Reference)"
-    raw = raw_of(row)
-    if kind == "bundles" and str(raw.get("Owner") or row.get("owner") or "").upper() == "AMAZON":
-        return "Amazon's public bundles take no tags"
+    no_tags = resolve(kind).no_tags
+    reason = no_tags(raw_of(row), row) if no_tags is not None else None
+    if reason:
+        return reason
     if scope is not None:
         reason = scope.reason(account, region)
         if reason:

@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
 from wstui.core.act import create_csv as cc
+from wstui.core.kinds import WORKSPACES
 from wstui.core.progress import SendProgress
 from wstui.ui.screens._text import clean, short
 from wstui.ui.screens.form import refresh_after, target_label
@@ -198,7 +199,7 @@ class CsvCreateScreen(ModalScreen[None]):
         self.query_one("#csv-plan", Static).update(Content.styled(
             f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown", style))  # fmt: skip
         if counts["pending"]:
-            refresh_after(self.app, "workspaces")
+            refresh_after(self.app, WORKSPACES.name)
 
     def action_close(self) -> None:
         if not self.sending:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Sparkline, Static
 
 from wstui.core.cache import raw_of
 from wstui.core.insight import USAGE_KEY
+from wstui.core.kinds import Kind
 from wstui.core.metrics import COLUMNS as METRIC_COLUMNS
 from wstui.core.metrics import METRICS_KEY
 from wstui.core.text import SECONDS, format_value
@@ -100,13 +101,10 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
     return sorted(tags_of_row(row).items())
 
 
-def tags_unread_reason(kind: str, raw: dict) -> str:
+def tags_unread_reason(kind: Kind, raw: dict) -> str:
     """Why a row has no known tags (so "Tags (0)" is never shown for tags never read)."""
-    if kind == "pools":
-        return "pools are not a DescribeTags resource type (API Reference): not read"
-    if kind == "bundles" and str(raw.get("Owner") or "").upper() == "AMAZON":
-        return "Amazon's public bundles take no tags"
-    return "not read yet (they are read on this kind's next refresh)"
+    reason = kind.tags_unread or (kind.no_tags(raw, {}) if kind.no_tags is not None else None)
+    return reason or "not read yet (they are read on this kind's next refresh)"
 
 
 class DetailsScreen(Screen):
@@ -166,7 +164,7 @@ class DetailsScreen(Screen):
         if seen:
             lines.append(field_line("SEEN", field_text(seen, "ts")))
         tags = row_tags(cache, self.kind.name, self.key, row)
-        unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind.name, raw)
+        unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind, raw)
         title = "Tags (not read)" if unread else f"Tags ({len(tags)})"
         lines += [Content(""), Content.styled(title, "bold $accent")]
         lines += [ln for k, v in tags for ln in field_lines(k, clean(v))] or [
@@ -183,7 +181,8 @@ class DetailsScreen(Screen):
             lines += tree_lines(usage, times=frozenset({"At"}))
         # From the metrics table: the raw item's copy waits for the next listing.
         getter = getattr(cache, "metrics_of", None)
-        found = getter(self.key) if callable(getter) and self.kind.name == "workspaces" else None
+        metrics = "metrics" in self.kind.write_extras  # the kind the metrics pass writes
+        found = getter(self.key) if callable(getter) and metrics else None
         if isinstance(found, dict):
             # From CloudWatch AWS/WorkSpaces metrics, aggregated by wstui (core.metrics).
             lines += [Content(""), Content.styled("Metrics and cost (CloudWatch, by wstui)",

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from wstui.core.act import COMPUTE_TYPES, ActionError, plan_for, resolve_action
 from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
+from wstui.core.kinds import BUNDLES
 from wstui.ui.safe_text import fit
 from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
@@ -66,7 +67,7 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
     current = {str(r.get("bundle") or "") for r in rows}
     marks = ",".join("?" * len(regions)) or "''"
     bundles = cache.query(
-        "bundles", f"region IN ({marks}) AND (state = 'AVAILABLE' OR state IS NULL)",
+        BUNDLES.name, f"region IN ({marks}) AND (state = 'AVAILABLE' OR state IS NULL)",
         regions, order_by="name", limit=None,
     )  # fmt: skip
     out: list[Choice] = []

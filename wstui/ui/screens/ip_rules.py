@@ -24,6 +24,7 @@ from textual.widgets import DataTable, Input, Static
 from wstui.core import act
 from wstui.core.act import ops
 from wstui.core.act.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
+from wstui.core.kinds import IPGROUPS
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.widgets.list_table import ListTable
@@ -249,7 +250,7 @@ class IpRulesScreen(ModalScreen[bool]):
         self.sending = False
         failed = [r for r in results if not r.ok]
         if any(r.ok for r in results):
-            refresh_after(self.app, "ipgroups")
+            refresh_after(self.app, IPGROUPS.name)
         if failed:
             r = failed[0]
             self.problem(f"{r.op.name} failed (your edits are kept): {r.code}: {r.message}")

@@ -39,9 +39,7 @@ class WstuiCommands(Provider):
                     (f"{title} marked {screen.kind.title}", partial(screen.action_act, name),
                      "marked rows, or the cursor row")
                 )  # fmt: skip
-            from wstui.core.act.tags import TAG_KINDS
-
-            if screen.kind.name in TAG_KINDS:
+            if screen.kind.tag_editable:
                 out.append((f"Edit tags of marked {screen.kind.title} (T)", screen.action_edit_tags,
                             "set Key=Value, remove Key; planned and audited"))  # fmt: skip
         if isinstance(screen, ResourceScreen):

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from wstui.core.kinds import WORKSPACES
 from wstui.core.progress import SendProgress
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
@@ -26,10 +27,7 @@ from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
-TRANSITIONAL = frozenset(
-    {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-     "TERMINATING", "UPDATING", "MAINTENANCE"}
-)  # fmt: skip
+TRANSITIONAL = WORKSPACES.transitional  # actions act on WorkSpaces (core.actions)
 GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
 MIN_RESULT = 24  # RESULT's width at least; fixed at mount, never re-measured per update

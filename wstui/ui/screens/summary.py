@@ -135,8 +135,8 @@ class SummaryScreen(Screen):
         ("states", "WorkSpaces by state"),
         ("targets", "By account / region"),
         ("idle", "Idle days (since the last user connection)"),
-        ("directories", "WorkSpaces by directory"),
-        ("bundles", "WorkSpaces by bundle"),
+        ("by_directory", "WorkSpaces by directory"),
+        ("by_bundle", "WorkSpaces by bundle"),
         ("cost", "Cost this month by directory / bundle"),
         ("offenders", "Top latency / disk offenders"),
     )
@@ -228,8 +228,8 @@ class SummaryScreen(Screen):
             "states": bars(data.states, width),
             "targets": target_bars(data.targets, width),
             "idle": bars(data.idle, width),
-            "directories": bars(data.directories, width),
-            "bundles": bars(data.bundles, width),
+            "by_directory": bars(data.directories, width),
+            "by_bundle": bars(data.bundles, width),
             "cost": cost,
             "offenders": offender_lines(data.offenders, width),
         }

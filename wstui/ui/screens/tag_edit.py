@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from wstui.core.act.tags import TAG_KINDS, TagEdit, TagEditError, TagPlan, parse_edit, plan_tags
+from wstui.core.act.tags import TagEdit, TagEditError, TagPlan, parse_edit, plan_tags
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
@@ -39,7 +39,7 @@ def start_tag_edit(screen: Any) -> None:
     if ctx.read_only:
         screen.notify("Read-only mode: Edit tags refused", severity="warning")
         return
-    if screen.kind.name not in TAG_KINDS:
+    if not screen.kind.tag_editable:
         screen.notify(f"{screen.kind.title} are not a resource type CreateTags takes "
                       "(API Reference)", severity="warning")  # fmt: skip
         return

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from wstui.core import watch
+from wstui.core.kinds import DEFAULT_KIND
 from wstui.core.targets import TargetStatus, narrow_query, refused_statuses, statuses
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens.chrome import HeaderBar
@@ -58,7 +59,7 @@ class TargetsScreen(Screen):
         Binding("a", "all", "All targets", id="wstui.targets.all"),
     ]
 
-    def __init__(self, kind: str = "workspaces") -> None:
+    def __init__(self, kind: str = DEFAULT_KIND) -> None:
         super().__init__()
         self.kind = kind
         self.lines: list[TargetStatus] = []

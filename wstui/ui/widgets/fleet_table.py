@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from wstui.core import kinds
 from wstui.core.text import format_value
 from wstui.ui.safe_text import fit
 from wstui.ui.sources import Key, RowSource
@@ -35,25 +36,9 @@ GUTTER = 2  # mark glyph + space, fixed while the columns scroll horizontally
 CHANGED_SECONDS = 4.0
 PROVISIONAL_ROWS = 500
 
-# WorkSpaces (and directory/image/...) states grouped into the four colours themes set.
-_STATE_GROUPS: dict[str, str] = {
-    **dict.fromkeys(("AVAILABLE", "REGISTERED", "ACTIVE", "CONNECTED"), "available"),
-    **dict.fromkeys(("STOPPED", "TERMINATED", "DEREGISTERED", "DISCONNECTED", "INACTIVE"), "stopped"),
-    **dict.fromkeys(("ERROR", "UNHEALTHY", "IMPAIRED", "SUSPENDED", "FAILED"), "error"),
-    **dict.fromkeys(
-        (
-            "PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-            "MAINTENANCE", "ADMIN_MAINTENANCE", "TERMINATING", "UPDATING",
-            "REGISTERING", "DEREGISTERING", "CREATING", "DELETING",
-        ),
-        "transition",
-    ),
-}  # fmt: skip
-
-
-def state_group(value: object) -> str | None:
-    """'available' | 'stopped' | 'error' | 'transition' for a state value, else None."""
-    return _STATE_GROUPS.get(value.upper()) if isinstance(value, str) else None
+# A STATE value's colour group ('available' | 'stopped' | 'error' | 'transition'): each
+# kind declares its states (core.kinds), so the table knows no state names itself.
+state_group = kinds.state_group
 
 
 class ColumnLike(Protocol):
