@@ -656,9 +656,9 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     """rows -> scope -> re-read uncertain rows -> plan -> confirm -> gateway -> follow."""
     from wstui.core import act
     from wstui.core.act.recheck import recheck
-    from wstui.core.kinds import resolve
+    from wstui.core.kinds import WORKSPACES
 
-    kind = resolve("workspaces")
+    kind = WORKSPACES
     cache = opts.make_cache()
     rows = _act_rows(args, cache, kind)
     try:

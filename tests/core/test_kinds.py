@@ -201,8 +201,8 @@ STATE_SHAPES = {
 
 
 def test_declared_states_are_the_apis_and_colours_are_known() -> None:
+    from wstui.core.act.ops import service_model
     from wstui.core.kinds import STYLE_GROUPS
-    from wstui.core.operations import service_model
 
     for name, shape in STATE_SHAPES.items():
         kind = KINDS[name]

@@ -198,7 +198,8 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
 def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> None:
     from tests.gw import gateway
     from wstui.core import act
-    from wstui.core.prices import advice_plans, advice_rows, totals
+    from wstui.core.act.advice import advice_plans
+    from wstui.core.prices import advice_rows, totals
 
     sim, cache, refresher = fleet
     refresher.read_metrics()
@@ -216,7 +217,7 @@ def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> 
     refresher.tags_every = 1  # a tag set outside wstui: re-read on this pass, not the 10th
     refresher.refresh()
     rows = cache.query("workspaces", limit=None, with_raw=True)
-    plans = advice_plans(rows)
+    plans = advice_plans(advice_rows(rows), "best_mode")
     skipped = {s.id: s.reason for p in plans for s in p.skipped}
     assert skipped[top["id"]] == "protected by tag wstui:protect"
     sim.clear_calls()

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wstui.core.kinds import KINDS, Kind, resolve
+from wstui.core.kinds import KINDS, WORKSPACES, Kind, resolve
 from wstui.core.prices import Prices
 from wstui.core.store import (
     audit,
@@ -387,7 +387,7 @@ class Cache:
         if column not in ("directory", "bundle"):
             raise ValueError(f"not a dependency column: {column}")
         return tags.tagged_where(
-            self.conn, resolve("workspaces"), account, region, column, value, tag
+            self.conn, WORKSPACES, account, region, column, value, tag
         )
 
     def audit(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,25 +148,6 @@ def connection_days(cache: Any, key: tuple[str, str, str]) -> list[int]:
 
 
 # ------------------------------------------------------------------ bulk advice
-
-
-def advice_plans(rows: Iterable[dict], protect_tag: str | None = None) -> list[Any]:
-    """One running-mode Plan per advised mode, for rows carrying an ``advice`` column.
-
-    Goes through the normal ``act.plan`` (states, protect tag, already-in-mode).
-    """
-    from wstui.core import act
-
-    by_mode: dict[str, list[dict]] = {}
-    for row in rows:
-        mode = row.get("advice")
-        if mode in act.RUNNING_MODES:
-            by_mode.setdefault(str(mode), []).append(row)
-    kw: dict[str, Any] = {} if protect_tag is None else {"protect_tag": protect_tag}
-    return [
-        act.plan("running-mode", group, {"mode": mode}, **kw)
-        for mode, group in sorted(by_mode.items())
-    ]
 
 
 # ------------------------------------------------------------------ what changed

@@ -25,6 +25,7 @@ from typing import Any
 from wstui.core.act.policy import Policy
 from wstui.core.act.scope import Scope
 from wstui.core.aws import MUTATION_PASS, Target, classify, error_code, is_throttling
+from wstui.core.kinds import WORKSPACES
 
 PROTECT_TAG = "wstui:protect"
 # The protect-tag read before every call is a read: after botocore's own retries, a
@@ -223,7 +224,7 @@ class Gateway:
         if not tag:
             return
         ws = m.workspaces
-        hit = set(self.cache.tagged("workspaces", target.account, target.region, ws, tag)) if ws else set()  # fmt: skip
+        hit = set(self.cache.tagged(WORKSPACES.name, target.account, target.region, ws, tag)) if ws else set()  # fmt: skip
         if ws:
             # Ask the service on every call: tags are re-read every Nth refresh pass, so the
             # cache may not know of a protect tag set outside wstui a few minutes ago.
@@ -250,7 +251,7 @@ class Gateway:
         home = self.scope.target(target.account, region)
         if not self.protect_tag:
             return
-        hit = set(self.cache.tagged("workspaces", home.account, home.region, primaries, self.protect_tag))  # fmt: skip
+        hit = set(self.cache.tagged(WORKSPACES.name, home.account, home.region, primaries, self.protect_tag))  # fmt: skip
         hit |= self._protected_now(home, primaries)
         if hit:
             raise Refused(f"protected by tag {self.protect_tag}: {', '.join(sorted(hit))}")

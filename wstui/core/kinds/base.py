@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wstui.core.store.jsontext import raw_of as raw_of  # a cached row's raw item
 from wstui.core.timefmt import to_epoch
 
 # Every cached row is keyed by these; they are filled from the target, not the item.
@@ -286,13 +287,6 @@ def tags_of(item: dict) -> list[tuple[str, str]]:
     elif isinstance(tags, dict):  # tolerate a {key: value} mapping
         pairs = [(str(k), "" if v is None else str(v)) for k, v in tags.items()]
     return sorted(set(pairs))
-
-
-def raw_of(row: dict | None) -> dict:
-    """A cached row's raw item (core.cache.raw_of; imported late: the cache imports kinds)."""
-    from wstui.core.cache import raw_of as read
-
-    return read(row)
 
 
 def tags_text(item: dict) -> str | None:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from typing import Any
 
-from wstui.core.digest import json_default
+
+def json_default(value: Any) -> Any:
+    """How values JSON has no type for are rendered (the stored raw and the digest alike)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
 
 
 def dumps(item: Any) -> str:
