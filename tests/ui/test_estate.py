@@ -219,9 +219,8 @@ class TestSharedCache:
         app = WstuiApp(ctx, watch_refresher=True)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause(0.2)
-                assert ctx.refresher.running
-                assert getattr(app, "_watcher", None) is None
+                await wait_for(pilot, lambda: ctx.refresher.running)
+                assert app.watcher is None
         finally:
             ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
 

@@ -20,11 +20,12 @@ from typing import Any, ClassVar
 from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import BindingType
-from textual.filter import Monochrome, NoColor
+from textual.filter import LineFilter, Monochrome, NoColor
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
+from wstui.ui.textual_compat import FrameAwareApp, refresh_ansi_filter
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
 
 
@@ -71,7 +72,7 @@ class AppContext:
         return ", ".join(keys) or "no targets"
 
 
-class WstuiApp(App):
+class WstuiApp(FrameAwareApp):
     """k9s for WorkSpaces."""
 
     TITLE = "wstui"
@@ -94,33 +95,39 @@ class WstuiApp(App):
         watch_refresher: bool = True,
     ) -> None:
         super().__init__()
-        if self.no_color:
-            self._use_no_colour_filter()
         self.ctx = ctx
         self._requested_theme = theme
         self._start_kind = start_kind
         self._watch_refresher = watch_refresher
+        # While another process's `wstui refresh --watch` refreshes the cache (ui.estate).
+        self.watcher: Any = None  # its WatchFollower
+        self.watch_lookout: Any = None  # the timer that looks for a watcher starting later
         self.refresh_activity = ""
         self.after_first_frame: Callable[[], None] | None = None  # run_tui: resume the GC
         self._painted = False
         self._after_paint: list[Callable[[], Any]] = []
         self._frame_dropped = False
+        self._no_color = NoColor()
         # Themes are set before the stylesheet is first parsed: setting one after mount
         # re-parses and re-applies every rule (~15 ms before the first frame).
         self._theme_notices = self._install_themes()
 
     # -- start-up -------------------------------------------------------------------
 
-    def _use_no_colour_filter(self) -> None:
+    def get_line_filters(self) -> list[LineFilter]:
         """NO_COLOR means no colour codes at all, not grey ones.
 
         Textual picks `Monochrome` in `App.__init__` (our ANSI theme is not active yet),
         which still sends 256/true-colour greys; `NoColor` sends only the terminal's
         default colours. Legibility then rests on reverse/bold/underline (app.tcss :nocolor).
         """
-        self._filters = [f for f in self._filters if not isinstance(f, Monochrome)]
-        if not any(isinstance(f, NoColor) for f in self._filters):
-            self._filters.append(NoColor())
+        filters = list(super().get_line_filters())
+        if not self.no_color:
+            return filters
+        filters = [f for f in filters if not isinstance(f, Monochrome)]
+        if not any(isinstance(f, NoColor) for f in filters):
+            filters.append(self._no_color)
+        return filters
 
     def on_mount(self) -> None:
         for notice in self._theme_notices:
@@ -137,9 +144,8 @@ class WstuiApp(App):
             # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
             self.when_painted(self._start_refresher_after_paint)
 
-    def _end_batch(self) -> None:
-        super()._end_batch()
-        if not self._batch_count and self._frame_dropped:
+    def batch_ended(self) -> None:
+        if self._frame_dropped:
             # At start-up the first screen is laid out inside Textual's start-up batch:
             # without a full repaint the terminal would get only the lines that change
             # afterwards, and the rows would wait for the table's next refresh.
@@ -159,13 +165,12 @@ class WstuiApp(App):
         else:
             self._after_paint.append(callback)
 
-    def _display(self, screen: Any, renderable: Any) -> None:
-        if self._batch_count and renderable is not None:
+    def frame_displayed(self, dropped: bool) -> None:
+        if dropped:
             # Textual drops frames rendered inside a batch, yet later frames only send
-            # what changed since them (see _end_batch).
+            # what changed since them (see batch_ended).
             self._frame_dropped = True
-        super()._display(screen, renderable)
-        if not self._painted and renderable is not None and not self._batch_count:
+        elif not self._painted:
             self._painted = True
             for callback in self._after_paint:
                 self.call_later(callback)
@@ -200,7 +205,7 @@ class WstuiApp(App):
         classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
                         "-light-mode": not theme.dark})  # fmt: skip
         self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        refresh_ansi_filter(self)
         self.stylesheet.set_variables(self.get_css_variables())
 
     def _install_keymap(self) -> None:
@@ -217,6 +222,12 @@ class WstuiApp(App):
         update_header = getattr(self.screen, "update_header", None)
         if update_header is not None:
             update_header()
+
+    def refresh_here(self) -> None:
+        """The watcher this TUI followed has stopped: refresh on our own again."""
+        self.watcher = None
+        if self._watch_refresher and self.ctx.refresher is not None:
+            self._start_refresher()
 
     def _start_refresher(self) -> None:
         from wstui.ui.estate import defer_to_watcher
@@ -279,10 +290,12 @@ class WstuiApp(App):
         if isinstance(message, RefreshActivity):
             self.refresh_activity = message.text
         self.screen.post_message(message)
-        for screen in self.screen_stack[:-1]:
-            if isinstance(message, CacheChanged):
-                # Screens under a modal re-read when they come back.
-                screen._stale = True  # type: ignore[attr-defined]  # ResourceScreen re-reads on resume
+        if isinstance(message, CacheChanged):
+            from wstui.ui.screens.resource import ResourceScreen
+
+            for screen in self.screen_stack[:-1]:
+                if isinstance(screen, ResourceScreen):
+                    screen.stale = True  # under a modal: re-read when it comes back
 
     def on_unmount(self) -> None:
         # Always stop: it also ends a follow() still running in a results worker.

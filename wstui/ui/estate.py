@@ -258,9 +258,7 @@ class WatchFollower:
             self._timer.stop()
             self.app.refresh_activity = ""
             self.app.notify("The watcher stopped; this TUI refreshes on its own now")
-            self.app._watcher = None
-            if getattr(self.app, "_watch_refresher", True) and self.app.ctx.refresher is not None:
-                self.app._start_refresher()
+            self.app.refresh_here()
             return
         self._show()
         version = self._data_version()
@@ -277,12 +275,12 @@ def defer_to_watcher(app: Any) -> bool:
 
     Otherwise keeps looking: a watcher started later makes this TUI stop refreshing.
     """
-    if getattr(app, "_watcher", None) is not None:
+    if app.watcher is not None:
         return True
     if _follow(app):
         return True
-    if not getattr(app, "_watch_lookout", None):
-        app._watch_lookout = app.set_interval(WATCH_POLL * 2.5, partial(_look_for_watcher, app))
+    if not app.watch_lookout:
+        app.watch_lookout = app.set_interval(WATCH_POLL * 2.5, partial(_look_for_watcher, app))
     return False
 
 
@@ -290,7 +288,7 @@ def _follow(app: Any) -> bool:
     follower = WatchFollower(app)
     if not follower.check():
         return False
-    app._watcher = follower
+    app.watcher = follower
     follower.start()
     info = follower.info
     where = info.describe(time.time()) if info is not None else "another wstui"
@@ -300,7 +298,7 @@ def _follow(app: Any) -> bool:
 
 
 def _look_for_watcher(app: Any) -> None:
-    if getattr(app, "_watcher", None) is not None or not _follow(app):
+    if app.watcher is not None or not _follow(app):
         return
     refresher = app.ctx.refresher
     if refresher is not None:

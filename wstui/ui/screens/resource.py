@@ -29,6 +29,7 @@ from wstui.ui.screens._rows import plan_rows, rows_for_keys
 from wstui.ui.screens._text import clean
 from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
 from wstui.ui.sources import CacheSource
+from wstui.ui.textual_compat import active_keymap
 from wstui.ui.widgets.fleet_table import FleetTable
 
 FILTER_DEBOUNCE = 0.15
@@ -68,7 +69,8 @@ class ResourceScreen(Screen):
         self.desc = False
         self.columns: list[Any] = []  # chosen in compose: the defaults depend on the targets
         self._debounce: Timer | None = None
-        self._stale = False
+        self.stale = False  # the cache changed while a modal covered this screen
+        self._counts_shown: Content | None = None  # what #counts shows now
         self.total = 0
         # A saved view's line for the header (the advice view's totals), re-read at most
         # every SUMMARY_EVERY seconds: it sums the whole estate.
@@ -164,8 +166,8 @@ class ResourceScreen(Screen):
             footer.refresh(recompose=True)  # the reactive does not recompose by itself
 
     def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
+        if self.stale:
+            self.stale = False
             self.reload()
 
     # -- header / status ------------------------------------------------------------
@@ -222,10 +224,10 @@ class ResourceScreen(Screen):
             sort = f"  sort {title} {'↓' if self.desc else '↑'}"
         content = Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
         counts = self.query_one("#counts", Static)
-        previous = getattr(counts, "_wstui_shown", None)
+        previous = self._counts_shown
         if content == previous:
             return
-        counts._wstui_shown = content  # type: ignore[attr-defined]
+        self._counts_shown = content
         # A layout pass (which repaints the table's scrollbars) only when the width changed.
         counts.update(content, layout=previous is None or len(previous) != len(content))
 
@@ -401,7 +403,7 @@ class ResourceScreen(Screen):
                 self.refuse_read_only(action)
 
     def _mutation_for_key(self, key: str) -> str | None:
-        keymap = getattr(self.app, "_keymap", {}) or {}
+        keymap = active_keymap(self.app)
         for name, default in MUTATION_KEYS.items():
             keys = keymap.get(f"wstui.{name}", default)
             if key in {k.strip() for k in keys.split(",")}:
