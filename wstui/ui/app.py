@@ -21,12 +21,14 @@ from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import BindingType
 from textual.filter import LineFilter, Monochrome, NoColor
+from textual.worker import Worker, WorkerState
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.textual_compat import FrameAwareApp, refresh_ansi_filter
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
+from wstui.ui.workers import WorkerFailed, failure_text, log_failure
 
 
 @dataclass
@@ -296,6 +298,18 @@ class WstuiApp(FrameAwareApp):
             for screen in self.screen_stack[:-1]:
                 if isinstance(screen, ResourceScreen):
                     screen.stale = True  # under a modal: re-read when it comes back
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        self.worker_failed(message.worker)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        """Every failed worker (the app's own and the screens'): a notice, and the log."""
+        log_failure(worker)
+        self.notify(failure_text(worker), severity="error", timeout=10)
 
     def on_unmount(self) -> None:
         # Always stop: it also ends a follow() still running in a results worker.

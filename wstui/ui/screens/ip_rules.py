@@ -26,6 +26,7 @@ from wstui.core.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 RULE_OPERATIONS = ("AuthorizeIpRules", "RevokeIpRules", "UpdateRulesOfIpGroup")
 
@@ -58,7 +59,7 @@ class ConfirmRules(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class IpRulesScreen(ModalScreen[bool]):
+class IpRulesScreen(ReportsFailedWorkers, ModalScreen[bool]):
     """Dismisses with True when rules were changed, False when closed unchanged."""
 
     BINDINGS = [

@@ -31,6 +31,7 @@ from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
 from wstui.ui.sources import CacheSource
 from wstui.ui.textual_compat import active_keymap
 from wstui.ui.widgets.fleet_table import FleetTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 FILTER_DEBOUNCE = 0.15
 SUMMARY_EVERY = 5.0
@@ -47,7 +48,7 @@ def prompt_words() -> list[str]:
     return [*sorted(set(words)), "log", "help", "summary", "targets", "q"]
 
 
-class ResourceScreen(Screen):
+class ResourceScreen(ReportsFailedWorkers, Screen):
     """A table of one kind of resource."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -510,7 +511,10 @@ class ResourceScreen(Screen):
             return
         self.notify(f"Refreshing {self.kind.title}…")
         self.run_worker(
-            lambda: refresher.refresh([self.kind.name]), thread=True, exit_on_error=False
+            lambda: refresher.refresh([self.kind.name]),
+            thread=True,
+            exit_on_error=False,  # shown by the app's handler (wstui.ui.workers)
+            group="refresh-now",
         )
 
     def action_quit(self) -> None:
