@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from tests.ui.conftest import screen_text, wait_for
 from wstui.ui.screens.form import ConfirmOperation, FormScreen
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
 
 SIZE = (120, 44)

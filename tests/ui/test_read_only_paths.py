@@ -18,7 +18,7 @@ from tests.ui.conftest import screen_text
 from wstui.core import operations as ops
 from wstui.core.actions import ACTIONS
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.screens.resource import ResourceScreen
 

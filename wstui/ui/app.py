@@ -101,7 +101,7 @@ class WstuiApp(FrameAwareApp):
         self._requested_theme = theme
         self._start_kind = start_kind
         self._watch_refresher = watch_refresher
-        # While another process's `wstui refresh --watch` refreshes the cache (ui.estate).
+        # While another process's `wstui refresh --watch` refreshes the cache (ui.commands).
         self.watcher: Any = None  # its WatchFollower
         self.watch_lookout: Any = None  # the timer that looks for a watcher starting later
         self.refresh_activity = ""
@@ -232,7 +232,7 @@ class WstuiApp(FrameAwareApp):
             self._start_refresher()
 
     def _start_refresher(self) -> None:
-        from wstui.ui.estate import defer_to_watcher
+        from wstui.ui.commands import defer_to_watcher
 
         if defer_to_watcher(self):  # a `wstui refresh --watch` refreshes this cache
             return
@@ -316,7 +316,7 @@ class WstuiApp(FrameAwareApp):
         if self.ctx.refresher is not None:
             try:
                 self.ctx.refresher.stop()
-            except Exception:
+            except Exception:  # whatever a pass left broken, the app must still exit
                 pass
 
     # -- global actions -------------------------------------------------------------
@@ -369,7 +369,7 @@ class WstuiApp(FrameAwareApp):
 
     def action_operations(self, screen: str = "") -> None:
         """The operations picker for `screen` (kind or "account"; default: this screen's)."""
-        from wstui.ui.screens.operations import open_operations
+        from wstui.ui.screens.ops_picker import open_operations
 
         open_operations(self, screen or None)
 
@@ -380,7 +380,7 @@ class WstuiApp(FrameAwareApp):
 
     def run_command(self, text: str) -> None:
         """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme [NAME]`."""
-        from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
+        from wstui.ui.commands import COMMANDS as VIEW_COMMANDS
 
         words = text.strip().lstrip(":").split()
         if not words:
@@ -399,8 +399,8 @@ class WstuiApp(FrameAwareApp):
             self.action_operations(words[1] if len(words) > 1 else "")
         elif head in {"help", "?"}:
             self.action_help()
-        elif head in ESTATE_COMMANDS:  # targets, view, changes, export
-            from wstui.ui.estate import command
+        elif head in VIEW_COMMANDS:  # targets, view, changes, export
+            from wstui.ui.commands import command
 
             command(self, words)
         else:

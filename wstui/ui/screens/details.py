@@ -20,7 +20,7 @@ from wstui.core.metrics import METRICS_KEY
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 
 Key = tuple[str, str, str]
 LABEL_WIDTH = 22

@@ -7,6 +7,7 @@ a `/` filter in the core query language (live, debounced), a `:` prompt, the
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
@@ -25,9 +26,9 @@ from textual.widgets import Footer, Input, Static
 from wstui.core.kinds import KINDS, Kind, resolve
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
-from wstui.ui.screens._rows import plan_rows, rows_for_keys
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
+from wstui.ui.screens.header import HeaderBar, kind_errors, kind_status
+from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 from wstui.ui.sources import CacheSource
 from wstui.ui.textual_compat import active_keymap
 from wstui.ui.widgets.fleet_table import FleetTable
@@ -181,7 +182,7 @@ class ResourceScreen(ReportsFailedWorkers, Screen):
         ctx = self.ctx
         try:
             status = ctx.cache.status()
-        except Exception:  # cache busy: keep the last header
+        except sqlite3.Error:  # cache busy: keep the last header
             return
         now = ctx.clock()
         age, stale, error = kind_status(status, self.kind.name, now, self.kind.interval)
@@ -206,7 +207,7 @@ class ResourceScreen(ReportsFailedWorkers, Screen):
         if now - at >= SUMMARY_EVERY:
             try:
                 text = self.summary()
-            except Exception:  # cache busy: keep the last line
+            except Exception:  # cache busy, or a saved view's summary failed: keep the last line
                 pass
             self._summary = (now, text)
         return f"{self.kind.title} · {text}" if text else self.kind.title
@@ -215,7 +216,7 @@ class ResourceScreen(ReportsFailedWorkers, Screen):
         try:
             shown = self.table.source.count()
             self.total = self.ctx.cache.total(self.kind.name)
-        except Exception:  # cache busy: keep the last counts
+        except sqlite3.Error:  # cache busy: keep the last counts
             return
         sort = ""
         if self.order_by:
@@ -266,7 +267,7 @@ class ResourceScreen(ReportsFailedWorkers, Screen):
                     self.kind.name, candidates, columns=(), raw=False, tags=()
                 )
             }
-        except Exception:  # cache busy: try again on the next change
+        except sqlite3.Error:  # cache busy: try again on the next change
             return
         self.table.unmark(candidates - present)
 

@@ -23,7 +23,7 @@ from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
 TRANSITIONAL = frozenset(

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Static
 
 from wstui.core import summary
 from wstui.ui.safe_text import clean, fit, safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.workers import ReportsFailedWorkers
 
 MAX_TARGETS = 12  # per-account/region lines shown; the rest are counted

@@ -25,7 +25,7 @@ from wstui.core.act.tags import TAG_KINDS, TagEdit, TagEditError, TagPlan, parse
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 from wstui.ui.workers import ReportsFailedWorkers
 

@@ -15,7 +15,7 @@ from wstui.config import View
 from wstui.core import watch
 from wstui.core.cache import Cache
 from wstui.core.query import compile as compile_query
-from wstui.ui import estate
+from wstui.ui import commands
 from wstui.ui.screens.changes import ChangesScreen
 from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.targets import TargetsScreen
@@ -65,7 +65,7 @@ class TestViews:
             app.run_command("view nope")
             await pilot.pause(0.1)
             assert any("Unknown view 'nope'" in str(n.message) for n in app._notifications)
-            titles = [t for t, _, _ in estate.palette_commands(app)]
+            titles = [t for t, _, _ in commands.palette_commands(app)]
             assert (
                 "View: stopped (:view stopped)" in titles
                 and "View: advice (:view advice)" in titles
@@ -165,7 +165,7 @@ class TestSharedCache:
     ) -> None:
         from wstui.ui.app import WstuiApp
 
-        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        monkeypatch.setattr(commands, "WATCH_POLL", 0.1)
         other = Cache(ctx.cache.path)  # the watcher process's own connection
         lease = watch.Lease(other, ttl=30, owner="ops@bastion")
         lease.acquire()
@@ -196,7 +196,7 @@ class TestSharedCache:
     ) -> None:
         from wstui.ui.app import WstuiApp
 
-        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        monkeypatch.setattr(commands, "WATCH_POLL", 0.1)
         ctx.refresher.kinds = ["workspaces"]
         app = WstuiApp(ctx, watch_refresher=True)
         other = Cache(ctx.cache.path)

@@ -1,4 +1,4 @@
-"""Whole-estate commands of the app: targets, saved views, changes, export, shared cache.
+"""The `:` commands of the app (targets, saved views, changes, export) and shared cache.
 
 `:targets` per-target status (narrow the table to some targets), `:view NAME` saved
 views (config `[views.NAME]` plus built-ins), `:changes [SINCE]`, `:export [PATH]`
@@ -9,6 +9,7 @@ refreshes and re-reads when the watcher commits.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from functools import partial
@@ -230,8 +231,8 @@ class WatchFollower:
         """True if a watcher is alive (and its description is shown)."""
         try:
             self.info = watch.current(self.app.ctx.cache)
-        except Exception:
-            return self.info is not None  # cache busy: keep the last answer
+        except sqlite3.Error:  # cache busy or closed: keep the last answer
+            return self.info is not None
         return self.info is not None
 
     def start(self) -> None:
