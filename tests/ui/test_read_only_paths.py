@@ -8,13 +8,12 @@ keys and `action_act` (the palette's path), and the palette's command list.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 from wstui.core import operations as ops
 from wstui.core.actions import ACTIONS
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS
@@ -30,10 +29,7 @@ def mutating_calls(sim: Any) -> list[str]:
 
 
 async def settle(pilot: Any, predicate: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
-        await pilot.pause(0.05)
+    await wait_for(pilot, predicate, timeout)
 
 
 def notices(app: Any) -> list[str]:

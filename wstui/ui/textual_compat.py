@@ -68,3 +68,12 @@ def steady_cursor(box: Input) -> None:
     """
     box.cursor_blink = False
     box._cursor_visible = True
+
+
+def full_frame(app: App[Any]) -> Any:
+    """The whole current frame, as Textual would send it to the terminal (`.strips`).
+
+    For tests that read the screen as text or bytes: Textual exposes a full frame
+    publicly only as SVG (`App.export_screenshot`); this is what that method renders.
+    """
+    return app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
