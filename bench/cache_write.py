@@ -120,7 +120,7 @@ def one_pass(cache: TimedCache, batches: list[list[dict]], at: float) -> tuple[f
 def mark_all_plan(cache: Cache, narrow: bool) -> tuple[float, float]:
     """One press: (wall ms, CPU ms)."""
     from wstui.core import act
-    from wstui.ui.screens._rows import plan_rows, rows_for_keys
+    from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 
     start, cpu = time.perf_counter(), time.process_time()
     keys = sorted(cache.keys("ws"))

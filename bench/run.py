@@ -37,7 +37,7 @@ from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
 from wstui.ui.app import AppContext, WstuiApp
-from wstui.ui.screens._rows import plan_rows
+from wstui.ui.screens.plan_rows import plan_rows
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 

@@ -311,9 +311,10 @@ def _steady(step: Step) -> Step:
         await step(pilot)
         from textual.widgets import Input
 
+        from wstui.ui.textual_compat import steady_cursor
+
         for box in pilot.app.screen.query(Input):
-            box.cursor_blink = False
-            box._cursor_visible = True
+            steady_cursor(box)
         # Let the footer finish recomposing after focus/binding changes.
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)

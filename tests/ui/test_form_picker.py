@@ -11,7 +11,7 @@ from tests.ui.conftest import screen_text, wait_for
 from tests.ui.test_forms import fill
 from wstui.core import act
 from wstui.ui.screens.form import FormScreen
-from wstui.ui.screens.operations import target_of
+from wstui.ui.screens.ops_picker import target_of
 from wstui.ui.screens.picker import PickerScreen
 
 US = "us-east-1"

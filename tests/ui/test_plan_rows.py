@@ -14,7 +14,7 @@ from wstui.core import act
 from wstui.core.act.scope import Scope
 from wstui.core.aws import Target as AwsTarget
 from wstui.core.cache import Cache
-from wstui.ui.screens._rows import plan_rows, rows_for_keys
+from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 
 PROTECT = "wstui:protect"
 TARGETS = (Target(None, "us-east-1", "111111111111"), Target(None, "eu-west-1", "111111111111"),

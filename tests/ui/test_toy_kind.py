@@ -20,7 +20,7 @@ from wstui.core.cache import Cache
 from wstui.core.kinds import KINDS, Column, Kind, dig, register, resolve, unregister
 from wstui.core.kinds.base import account_col, region_col
 from wstui.core.refresh import Refresher
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.widgets.fleet_table import state_group
 

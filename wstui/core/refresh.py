@@ -27,7 +27,7 @@ from wstui.core.progress import (
 )
 from wstui.core.yielding import Yield
 
-# What follow() polls: WorkSpaces, the kind actions act on (core.actions).
+# What follow() polls: WorkSpaces, the kind actions act on (core.act.specs).
 TRANSITIONAL = kinds.WORKSPACES.transitional
 GONE = frozenset({"TERMINATED"})
 WORKSPACES = kinds.WORKSPACES.name

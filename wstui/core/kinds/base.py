@@ -95,7 +95,7 @@ class Kind:
     list_items: Lister  # the refresher's complete read: core.listers.list_<kind>
     interval: int  # default refresh seconds (config [intervals] overrides)
     demo_interval: int  # refresh seconds in `wstui demo` (a simulator answers at once)
-    actions: tuple[str, ...] = ()  # action names from core.actions
+    actions: tuple[str, ...] = ()  # action names from core.act.specs
     # action name -> (default key, key label in the footer and help)
     action_keys: Mapping[str, tuple[str, str]] = field(
         default_factory=dict, compare=False, hash=False
@@ -109,7 +109,7 @@ class Kind:
     no_tags: Callable[[dict, dict], str | None] | None = None  # (raw, row) -> why not taggable
     id_param: str = ""  # request parameter naming one resource in its actions
     pick_shapes: tuple[str, ...] = ()  # botocore shapes whose values are its ids (form pickers)
-    # operation name -> what the cache says the service would refuse (core.operations)
+    # operation name -> what the cache says the service would refuse (core.act.ops)
     preflight: Mapping[str, Preflight] = field(default_factory=dict, compare=False, hash=False)
     write_extras: tuple[str, ...] = ()  # extra data the cache writes with it ("usage", ...)
     # The lister takes known_tags/tag_source/on_call: the refresher keeps a tag memo for it.

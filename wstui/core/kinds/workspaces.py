@@ -1,6 +1,6 @@
 """WorkSpaces (DescribeWorkspaces + connection status + tags): the fleet itself.
 
-The only kind with actions (core.actions), followed states, usage and metrics.
+The only kind with actions (core.act.specs), followed states, usage and metrics.
 """
 
 from __future__ import annotations

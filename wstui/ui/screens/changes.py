@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from wstui.core.insight import changes_since, parse_since
 from wstui.core.kinds import DEFAULT_KIND
 from wstui.ui.safe_text import safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
 # TARGET last: at 80 columns FIELD/OLD/NEW (what changed) must be on screen.

@@ -27,6 +27,7 @@ from wstui.core.progress import SendProgress
 from wstui.ui.screens._text import clean, short
 from wstui.ui.screens.form import refresh_after, target_label
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 MAX_SHOWN_PROBLEMS = 50
 
@@ -54,7 +55,7 @@ class ConfirmCsv(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class CsvCreateScreen(ModalScreen[None]):
+class CsvCreateScreen(ReportsFailedWorkers, ModalScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Send", id="wstui.csv.submit", priority=True),
         Binding("escape", "close", "Close", id="wstui.csv.close"),

@@ -21,7 +21,7 @@ from wstui.core.text import SECONDS, format_value
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 
 Key = tuple[str, str, str]
 LABEL_WIDTH = 22

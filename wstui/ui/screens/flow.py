@@ -18,8 +18,8 @@ from wstui.core.act import COMPUTE_TYPES, ActionError, plan_for, resolve_action
 from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
 from wstui.core.kinds import BUNDLES
 from wstui.ui.safe_text import fit
-from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
+from wstui.ui.screens.plan_rows import rows_for_keys
 from wstui.ui.screens.results import ResultsScreen
 
 # RunningModeAutoStopTimeoutInMinutes is "configured in 60-minute intervals"

@@ -27,6 +27,7 @@ from wstui.core.validate import validate
 from wstui.ui.messages import CacheChanged
 from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean, multiline
+from wstui.ui.workers import ReportsFailedWorkers
 
 FORM_BINDINGS = [
     Binding("ctrl+s", "submit", "Send", id="wstui.form.submit", priority=True),
@@ -108,7 +109,7 @@ class ConfirmOperation(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class FormScreen(ModalScreen["act.Result | None"]):
+class FormScreen(ReportsFailedWorkers, ModalScreen["act.Result | None"]):
     """Dismisses with the Result of a successful mutation, or None when closed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*FORM_BINDINGS]

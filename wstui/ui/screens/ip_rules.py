@@ -28,6 +28,7 @@ from wstui.core.kinds import IPGROUPS
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 RULE_OPERATIONS = ("AuthorizeIpRules", "RevokeIpRules", "UpdateRulesOfIpGroup")
 
@@ -60,7 +61,7 @@ class ConfirmRules(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class IpRulesScreen(ModalScreen[bool]):
+class IpRulesScreen(ReportsFailedWorkers, ModalScreen[bool]):
     """Dismisses with True when rules were changed, False when closed unchanged."""
 
     BINDINGS = [

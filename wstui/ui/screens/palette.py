@@ -50,7 +50,7 @@ class WstuiCommands(Provider):
         for theme in sorted(app.available_themes):
             out.append((f"Theme: {theme}", partial(app.set_theme, theme), "switch theme"))
         out.append(("Keys (help)", app.action_help, "every binding"))
-        from wstui.ui.estate import palette_commands
+        from wstui.ui.commands import palette_commands
 
         out += palette_commands(app)  # views, targets, changes, export
         return out

@@ -24,10 +24,10 @@ from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
-TRANSITIONAL = WORKSPACES.transitional  # actions act on WorkSpaces (core.actions)
+TRANSITIONAL = WORKSPACES.transitional  # actions act on WorkSpaces (core.act.specs)
 GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
 MIN_RESULT = 24  # RESULT's width at least; fixed at mount, never re-measured per update

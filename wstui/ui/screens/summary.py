@@ -21,7 +21,8 @@ from textual.widgets import Footer, Static
 
 from wstui.core import summary
 from wstui.ui.safe_text import clean, fit, safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
+from wstui.ui.workers import ReportsFailedWorkers
 
 MAX_TARGETS = 12  # per-account/region lines shown; the rest are counted
 LABEL_MAX = 28  # "123456789012/ap-southeast-2" whole
@@ -121,7 +122,7 @@ def offender_lines(found: dict[str, list[dict[str, Any]]] | None, width: int) ->
     return out
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(ReportsFailedWorkers, Screen):
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="wstui.summary.back"),
         Binding("r", "reload", "Reload", id="wstui.summary.reload"),

@@ -25,8 +25,9 @@ from wstui.core.act.tags import TagEdit, TagEditError, TagPlan, parse_edit, plan
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 PLAN_COLUMNS = (("RESOURCE", 15), ("NAME", 16), ("CHANGES", 32))  # 69 cells with padding: fits at 80
 MAX_REFUSED_SHOWN = 5
@@ -194,7 +195,7 @@ class TagPlanScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TagResultsScreen(Screen):
+class TagResultsScreen(ReportsFailedWorkers, Screen):
     """Sends the plan in a worker; one row per resource with its outcome."""
 
     BINDINGS = [b for b in PLAN_BINDINGS if b.action == "back"]

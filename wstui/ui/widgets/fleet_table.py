@@ -363,7 +363,7 @@ class FleetTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, self._cursor_key, self._cursor))
 
     # -- mouse -------------------------------------------------------------------
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
@@ -521,7 +521,7 @@ class FleetTable(ScrollView, can_focus=True):
             self._invalidate_window()
         super().watch_scroll_y(old_value, new_value)
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._invalidate_window()
         self._scroll_cursor_into_view()
 

@@ -23,7 +23,7 @@ SIZE = (120, 40)
 
 async def filter_to(pilot: Any, text: str) -> None:
     await pilot.press("slash", *text)
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: pilot.app.screen.query_text == text)  # debounced
     await pilot.press("enter")
     await pilot.pause()
 
@@ -132,7 +132,7 @@ class TestVolumes:
             grow = app.screen.table.cursor_key
             await pilot.press("space")
             await pilot.press("escape")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text == "")
             await filter_to(pilot, shrink_row["id"])
             shrink = app.screen.table.cursor_key
             assert (grow[2], shrink[2]) == (grow_row["id"], shrink_row["id"])
