@@ -110,12 +110,13 @@ def _watcher_holds(cache_path: Path) -> bool:
     from types import SimpleNamespace
 
     from wstui.core import watch
+    from wstui.core.store import watch as lease_table
 
     if not cache_path.exists():
         return False
     conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True)
     try:
-        return watch.current(SimpleNamespace(conn=conn)) is not None
+        return watch.current(SimpleNamespace(watcher_row=lambda: lease_table.read(conn))) is not None
     except sqlite3.Error:  # the watcher is still creating the tables
         return False
     finally:
