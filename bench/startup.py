@@ -115,7 +115,7 @@ def _wstui(db: str) -> None:
 
     # stdout is the parent's pipe, so wstui would refuse to start the TUI; App.run is
     # headless here (see _install_hooks), so no terminal is needed.
-    cli._has_terminal = lambda: True
+    cli.launching.has_terminal = lambda: True
     cli.main(["--cache", db])
 
 

@@ -96,7 +96,7 @@ def test_usage_errors_exit_2(run) -> None:
 
 
 def test_demo_without_moto_says_what_to_install(monkeypatch, capsys) -> None:
-    monkeypatch.setattr(cli, "_moto_available", lambda: False)
+    monkeypatch.setattr(cli.launching, "moto_available", lambda: False)
     assert cli.main(["demo"]) == 2
     assert "pip install 'wstui[demo]'" in capsys.readouterr().err
 

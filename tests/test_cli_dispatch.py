@@ -46,7 +46,7 @@ def test_a_type_error_inside_a_command_is_reported_not_run_again(
         raise TypeError("f() takes 1 positional argument but 2 were given")
 
     monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
-    monkeypatch.setattr(cli, "cmd_log", broken)
+    monkeypatch.setattr(cli.reading, "cmd_log", broken)
     code = cli.main(["--cache", str(tmp_path / "c.sqlite"), "log"])
     assert len(runs) == 1
     assert code == cli.EXIT_ERROR

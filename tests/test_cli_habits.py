@@ -220,7 +220,7 @@ def test_exit_codes_ok_error_usage_interrupted(ls, cache_path: str, monkeypatch)
     def interrupted(args: Any, opts: Any) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_ls", interrupted)
+    monkeypatch.setattr(cli.reading, "cmd_ls", interrupted)
     code, _, err = ls("--cache", cache_path, "ls", "ws")
     assert code == cli.EXIT_INTERRUPTED == 130 and "interrupted" in err
 

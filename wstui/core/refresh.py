@@ -3,6 +3,10 @@
 A listing either completes and replaces that (target, kind) snapshot, or fails and
 only records the error: a partial listing never changes a row. Events are reported
 through `on_event`, called from worker threads (the UI posts them as messages).
+
+Over 400 lines because it is one class, the Refresher, whose listings, targeted reads,
+metrics pass and background loop share its pool, locks and tag memo; it is being reworked
+(the refresher in a child process), so splitting off its event dataclasses waits for that.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ Limits enforced, from botocore's cloudwatch model and its documentation:
   ``NextToken`` and ``StatusCode: PartialData``;
 - ``Period`` a multiple of 60, and of 300 for a start more than 15 days ago, of 3600 for
   more than 63 days ago, otherwise the query returns no datapoints (as documented).
+
+Over 400 lines because it is one simulated API: the session model, the service's limits
+checked as the real API checks them, and the paged answers drawn from the model.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 `run_app(context, theme)` runs it on an `AppContext` built by the composition root
 (`wstui.wiring` for the configured targets, `wstui.demo` for the simulator); the UI never
 reads flags or starts a simulator itself. Screens live in `wstui.ui.screens`.
+
+Over 400 lines because it is the App subclass, the one place Textual gives start-up,
+themes, the keymap, global actions and the refresher's messages to screens; it is being
+reworked (the refresher in a child process), so a split waits for that.
 """
 
 from __future__ import annotations

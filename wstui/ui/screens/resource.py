@@ -3,6 +3,10 @@
 Header (targets, cache age, markers, marks), the fleet table over a `CacheSource`,
 a `/` filter in the core query language (live, debounced), a `:` prompt, the
 "shown / total" status line and a footer of the keys that apply now.
+
+Over 400 lines because it is the one screen every kind uses: its filter, prompt, sorting,
+columns and actions all act on the same table, source and marks; the parts that stand alone
+already live elsewhere (widgets, screens.flow, jumps, commands).
 """
 
 from __future__ import annotations

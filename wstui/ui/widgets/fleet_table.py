@@ -8,6 +8,10 @@ a 100,000-row fleet costs the same to scroll as a 100-row one.
 Every cell goes through `safe_text.fit`: values are drawn as plain `Segment`s (never
 markup), control characters become visible stand-ins, and widths are measured in
 terminal cells.
+
+Over 400 lines because it is one Line API widget: drawing, scrolling, the cursor and the
+marks all read and keep in step the same row window and cursor state, and mixins over that
+shared private state would hide the coupling, not remove it.
 """
 
 from __future__ import annotations
