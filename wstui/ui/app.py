@@ -22,7 +22,13 @@ from textual.binding import BindingType
 from textual.filter import Monochrome, NoColor
 
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
-from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
+from wstui.ui.messages import (
+    CacheChanged,
+    ForScreens,
+    RefreshActivity,
+    RefresherNoticed,
+    RefreshProgressed,
+)
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
 
@@ -238,6 +244,9 @@ class WstuiApp(App):
         name = type(event).__name__
         target = getattr(event, "target", None)
         messages: list[Any] = []
+        if name == "RefresherNotice":  # wstui.refresh_process: its child ended
+            self.post_message(RefresherNoticed(str(event.text), str(event.severity)))
+            return
         if name == "Progressed":
             # A few a second (core.progress limits them), posted without waiting: a
             # listing thread must not stall on a busy UI. The header shows the text.
@@ -268,6 +277,10 @@ class WstuiApp(App):
 
     def on_for_screens(self, message: ForScreens) -> None:
         self._deliver(message.message)
+
+    def on_refresher_noticed(self, message: RefresherNoticed) -> None:
+        self.notify(message.text, severity=message.severity, timeout=15)  # type: ignore[arg-type]
+        self._deliver(RefreshActivity("", busy=False))  # the ended pass's line
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
         text = message.text if message.active else ""
