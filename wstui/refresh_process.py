@@ -122,7 +122,7 @@ class RefresherProcess:
     @property
     def metrics_clock(self) -> Callable[[], float]:
         """The local refresher's (the child's is the spec's to set)."""
-        return self.local.metrics_clock  # type: ignore[no-any-return]
+        return self.local.metrics_clock
 
     @metrics_clock.setter
     def metrics_clock(self, clock: Callable[[], float]) -> None:
@@ -221,7 +221,7 @@ class RefresherProcess:
                 if call is not None:
                     call.settle("result", message[2], message[3])
             elif tag in ("targets", "ready"):
-                self.targets = list(message[1])
+                self._learn(list(message[1]))
                 if tag == "ready":
                     self._ready.set()
             elif tag == "failed":
@@ -235,6 +235,17 @@ class RefresherProcess:
         if reason == "ended":
             reason = f"ended (exit code {code})" if code is not None else "stopped answering"
         self._fall_back(reason)
+
+    def _learn(self, targets: list[Any]) -> None:
+        """The child's targets, accounts resolved (STS) and discovered ones included.
+
+        This process's clients learn the accounts as they would from an in-process
+        refresher: the gateway's scope checks rows against them (core.act.scope) and
+        STS was asked with the same credentials, by the same code, in the child."""
+        remember = getattr(getattr(self.local, "clients", None), "remember", None)
+        if remember is not None:
+            remember(targets)
+        self.targets = targets
 
     def _fall_back(self, reason: str) -> None:
         """Report the child's end and refresh in this process from now on."""
@@ -320,19 +331,19 @@ class RefresherProcess:
         return getattr(self.local, method)(*args, **kwargs)  # fallen back: run it here
 
     def refresh(self, kinds: Iterable[str] | None = None) -> list[Any]:
-        return self._call("refresh", list(kinds) if kinds else None)  # type: ignore[no-any-return]
+        return self._call("refresh", list(kinds) if kinds else None)
 
     def refresh_ids(self, target: Any, ids: Iterable[str]) -> dict[str, str]:
-        return self._call("refresh_ids", target, list(ids))  # type: ignore[no-any-return]
+        return self._call("refresh_ids", target, list(ids))
 
     def refresh_tags(self, kind: str, target: Any, ids: Iterable[str]) -> dict[str, list]:
-        return self._call("refresh_tags", kind, target, list(ids))  # type: ignore[no-any-return]
+        return self._call("refresh_tags", kind, target, list(ids))
 
     def follow(self, keys: Iterable[tuple[str, str, str]], **kwargs: Any) -> dict[Any, str]:
-        return self._call("follow", list(keys), **kwargs)  # type: ignore[no-any-return]
+        return self._call("follow", list(keys), **kwargs)
 
     def read_metrics(self) -> list[Any]:
-        return self._call("read_metrics")  # type: ignore[no-any-return]
+        return self._call("read_metrics")
 
 
 def _reap(proc: subprocess.Popen[bytes], timeout: float) -> int | None:

@@ -279,7 +279,7 @@ class WstuiApp(App):
         self._deliver(message.message)
 
     def on_refresher_noticed(self, message: RefresherNoticed) -> None:
-        self.notify(message.text, severity=message.severity, timeout=15)  # type: ignore[arg-type]
+        self.notify(message.text, severity=message.severity, timeout=15)
         self._deliver(RefreshActivity("", busy=False))  # the ended pass's line
 
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
@@ -290,6 +290,8 @@ class WstuiApp(App):
     def _deliver(self, message: Any) -> None:
         if isinstance(message, RefreshActivity):
             self.refresh_activity = message.text
+        if not self.screen_stack:
+            return  # shutting down: a refresher event came after the last screen left
         self.screen.post_message(message)
         for screen in self.screen_stack[:-1]:
             if isinstance(message, CacheChanged):
