@@ -197,6 +197,7 @@ def test_a_child_that_cannot_start_is_reported(sim_url: str, tmp_path: Path) -> 
         refresher = RefresherProcess(spec, opts.make_refresher(cache, opts.make_clients()))
         refresher.on_event = events
         try:
+            assert not refresher.wait_ready(WAIT)  # answers at once: no waiting it out
             results = refresher.refresh(["workspaces"])  # re-run in this process
             assert [r.ok for r in results] == [True] * len(SIM_REGIONS)
             assert refresher.fallen_back

@@ -128,6 +128,13 @@ class RefresherProcess:
     def metrics_clock(self, clock: Callable[[], float]) -> None:
         self.local.metrics_clock = clock
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Start the child if need be and wait until it has built its refresher (benches
+        time what follows, not the child's imports). False if it fell back instead."""
+        if not self._ensure_child():
+            return False
+        return self._ready.wait(timeout) and not self.fallen_back
+
     def _emit(self, event: Any) -> None:
         listener = self.on_event
         if listener is not None:
@@ -253,6 +260,7 @@ class RefresherProcess:
             if self.fallen_back:
                 return
             self.fallen_back = True
+            self._ready.set()  # wait_ready() answers False now
             pending = list(self._pending.values())
             self._pending.clear()
             proc, conn = self._proc, self._conn
