@@ -39,10 +39,31 @@ def ui_task() -> int:
     return total
 
 
+def _schedstat() -> tuple[float, float] | None:
+    """This thread's (CPU, run-queue wait) in ms, from Linux's schedstat; None elsewhere."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            cpu_ns, queued_ns, _ = f.read().split()
+    except (OSError, ValueError):
+        return None
+    return int(cpu_ns) / 1e6, int(queued_ns) / 1e6
+
+
+BLOCKED: list[float] = []  # per task: ms neither running nor waiting for a core
+
+
 def timed_ms() -> float:
+    """The task's wall time. Also notes in BLOCKED the part spent neither on a core nor
+    queued for one -- waiting for the GIL, since the task does no I/O -- a figure the
+    machine's load (other processes on the 2 cores) does not inflate."""
+    before = _schedstat()
     t0 = time.perf_counter()
     ui_task()
-    return (time.perf_counter() - t0) * 1000
+    wall = (time.perf_counter() - t0) * 1000
+    after = _schedstat()
+    if before is not None and after is not None:
+        BLOCKED.append(max(0.0, wall - (after[0] - before[0]) - (after[1] - before[1])))
+    return wall
 
 
 @dataclass(frozen=True)
@@ -68,15 +89,20 @@ class BenchRefresher:
         return cache, refresher
 
 
-def sample_during(work: Callable[[], Any]) -> tuple[list[float], float, Any]:
-    """The task's times while `work` runs; the work's seconds and result."""
+def sample_during(
+    work: Callable[[], Any], blocked: list[float]
+) -> tuple[list[float], float, Any]:
+    """The task's times while `work` runs (their GIL waits into `blocked`); the work's
+    seconds and result."""
     during: list[float] = []
     done = threading.Event()
 
     def ui_thread() -> None:
+        BLOCKED.clear()
         while not done.is_set():
             during.append(timed_ms())
             time.sleep(0.05)
+        blocked.extend(BLOCKED)
 
     thread = threading.Thread(target=ui_thread, name="ui")
     thread.start()
@@ -101,6 +127,10 @@ def cold_refresh(refresher: Any) -> Callable[[], Any]:
     return work
 
 
+def _p95(samples: list[float]) -> float | None:
+    return round(statistics.quantiles(samples, n=20)[-1], 1) if len(samples) > 1 else None
+
+
 def summary(samples: list[float]) -> dict[str, float]:
     return {
         "median_ms": round(statistics.median(samples), 1),
@@ -121,10 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     procs, urls = refresh_100k.start_sims(args.size, 8, 50.0)
     try:
         with tempfile.TemporaryDirectory(prefix="wstui-bench-") as tmp:
+            # The task alone right before each refresh (the machine's load moves).
             alone = [timed_ms() for _ in range(30)]
             # In this process: the refresher's threads share the task's GIL.
             cache, local = BenchRefresher(urls, str(Path(tmp) / "thread.sqlite")).build()
-            in_process, in_seconds, _ = sample_during(cold_refresh(local))
+            in_blocked: list[float] = []
+            in_process, in_seconds, _ = sample_during(cold_refresh(local), in_blocked)
             rows_in = cache.count("workspaces")
             local.stop()
             cache.close()
@@ -138,9 +170,11 @@ def main(argv: list[str] | None = None) -> int:
             child = RefresherProcess(spec, fallback)
             if not child.wait_ready(120):
                 raise RuntimeError("the refresher's child process did not start")
+            alone += [timed_ms() for _ in range(30)]
             events: list[Any] = []
             child.on_event = events.append  # as the app's listener: every event crosses
-            in_child, child_seconds, _ = sample_during(cold_refresh(child))
+            child_blocked: list[float] = []
+            in_child, child_seconds, _ = sample_during(cold_refresh(child), child_blocked)
             child.stop()
             rows_child = cache.count("workspaces")
             cache.close()
@@ -161,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             f"median {fig['median_ms']} ms, p95 {fig['p95_ms']} ms, max {fig['max_ms']} ms "
             f"({fig['samples']} samples)"
         )
-    print(f"events from the child: {len(events)}")
+    gil_in, gil_child = _p95(in_blocked), _p95(child_blocked)
+    print(f"the task's GIL wait (wall - CPU - run queue), p95: in-process {gil_in} ms, "
+          f"child {gil_child} ms")  # fmt: skip
+    print(f"events from the child: {len(events)}; in-process p95 / child p95: "
+          f"{thread_fig['p95_ms'] / child_fig['p95_ms']:.2f}")  # fmt: skip
     if not args.no_write:
         refresh_100k.merge(
             {
@@ -176,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
                 "in_process_median_ms": thread_fig["median_ms"],
                 "in_process_max_ms": thread_fig["max_ms"],
                 "in_process_refresh_s": round(in_seconds, 1),
+                "gil_wait_p95_ms": gil_child,
+                "in_process_gil_wait_p95_ms": gil_in,
+                "vs_in_process": round(thread_fig["p95_ms"] / child_fig["p95_ms"], 2),
                 "size": args.size,
                 "load_avg_1m": round(load, 2),
             }

@@ -262,3 +262,22 @@ def test_the_switch(sim_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     opts.cache_read_only = True  # a cache in this process's memory: no child could share it
     assert isinstance(opts.tui_refresher(cache, opts.make_clients()), Refresher)
     cache.close()
+
+
+def test_a_call_under_way_when_the_child_dies_is_run_here(proxy: Any, sim: Any) -> None:
+    refresher, cache, events = proxy
+    refresher.refresh(["workspaces"])
+    row = cache.query("workspaces", limit=1)[0]
+    key = (row["account"], row["region"], row["id"])
+    polled = lambda: [c for c in sim.calls_to("DescribeWorkspaces")  # noqa: E731
+                      if row["id"] in (c.params.get("WorkspaceIds") or [])]  # fmt: skip
+    answer: dict[str, Any] = {}
+    # A stable WorkSpace settles after two polls, follow_interval (5 s) apart.
+    caller = threading.Thread(target=lambda: answer.update(r=refresher.follow([key])))
+    caller.start()
+    wait_until(polled, "the child's first poll")
+    os.kill(refresher.pid, signal.SIGKILL)
+    caller.join(WAIT)
+    assert answer["r"] == {key: row["state"]}
+    assert refresher.fallen_back and events.of("RefresherNotice")
+    assert len(polled()) >= 3  # one poll by the child, two by the local refresher
