@@ -15,7 +15,7 @@ size in --sizes (a curve: nothing may grow faster than the fleet):
   `second_writer_lock_failures` ("database is locked" after 5 s), with the probe count and
   the longest wait.
 - mark all + plan, as the TUI does before an action's modal: every key, the rows the plan
-  reads, `actions.plan("reboot")`; three presses. Record `mark_all_plan_core_ms` {value:
+  reads, `act.plan("reboot")`; three presses. Record `mark_all_plan_core_ms` {value:
   third press with narrow plan rows, baseline: the same with full rows (raw + all tags),
   the path before issue 17}. (`mark_all_plan_ms` of `python -m bench` is the same through
   the whole TUI, to the repainted frame.)
@@ -119,16 +119,16 @@ def one_pass(cache: TimedCache, batches: list[list[dict]], at: float) -> tuple[f
 
 def mark_all_plan(cache: Cache, narrow: bool) -> tuple[float, float]:
     """One press: (wall ms, CPU ms)."""
-    from wstui.core import actions
-    from wstui.ui.screens._rows import plan_rows, rows_for_keys
+    from wstui.core import act
+    from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 
     start, cpu = time.perf_counter(), time.process_time()
     keys = sorted(cache.keys("ws"))
     if narrow:
-        rows = plan_rows(cache, "workspaces", keys, "reboot", actions.PROTECT_TAG)
+        rows = plan_rows(cache, "workspaces", keys, "reboot", act.PROTECT_TAG)
     else:
         rows = rows_for_keys(cache, "workspaces", keys)
-    plan = actions.plan("reboot", rows)
+    plan = act.plan("reboot", rows)
     assert len(plan.eligible) + len(plan.skipped) == len(keys)
     return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
 

@@ -8,7 +8,7 @@ steady-state hourly one: every WorkSpace, 6 metrics, one hour of new periods. Me
 - calls (GetMetricData, NextToken pages included), wall time, client CPU (this process:
   boto3 + folding + the cache write; the simulators run in their own processes);
 - the lower bound: calls x latency / parallelism (targets x read_target's workers);
-- the same pass with botocore's own response parser (core.fastparse off), for the
+- the same pass with botocore's own response parser (core.aws.fastparse off), for the
   ratio of client CPU;
 - "never delays a listing": a warm WorkSpaces listing alone, then the same listing while
   a metrics pass runs. The pass steps aside while a listing runs (core.yielding: no
@@ -115,10 +115,10 @@ def run(urls: dict[str, str], counter: CallCounter) -> dict[str, Any]:
         out["datapoints"] = sum(d.result.datapoints for d in done)
         out["parallelism"] = len(targets) * 4  # targets in parallel x read_target's workers
 
-        # The same pass with botocore's own parser (core.fastparse off), same watermarks.
+        # The same pass with botocore's own parser (core.aws.fastparse off), same watermarks.
         with cache._tx() as conn:
             conn.execute("UPDATE metrics SET read_to = ?, state = '{}'", (end - 3600,))
-        from wstui.core import fastparse
+        from wstui.core.aws import fastparse
 
         hot, fastparse.HOT = fastparse.HOT, {}
         try:
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries": r["queries"],
             "datapoints": r["datapoints"],
             "client_cpu_s": round(r["cpu_s"], 2),
-            # The same pass parsed by botocore itself (no core.fastparse), same run.
+            # The same pass parsed by botocore itself (no core.aws.fastparse), same run.
             "client_cpu_botocore_parse_s": round(r["botocore_parse_cpu_s"], 2),
             "cpu_vs_botocore_parse": round(r["cpu_s"] / r["botocore_parse_cpu_s"], 3),
             "seconds_botocore_parse": round(r["botocore_parse_seconds"], 2),

@@ -32,12 +32,12 @@ from bench.harness import (
     timed_keys,
     wait_until,
 )
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
 from wstui.ui.app import AppContext, WstuiApp
-from wstui.ui.screens._rows import plan_rows
+from wstui.ui.screens.plan_rows import plan_rows
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 
@@ -108,9 +108,9 @@ class OursApp(FrameApp):
         table.mark_all()
         # As ResourceScreen.target_rows(action) reads them: narrow plan rows (issue 17).
         rows = plan_rows(
-            self.cache, self.kind.name, sorted(table.marks), "reboot", actions.PROTECT_TAG
+            self.cache, self.kind.name, sorted(table.marks), "reboot", act.PROTECT_TAG
         )
-        plan = actions.plan("reboot", rows, hidden=0)
+        plan = act.plan("reboot", rows, hidden=0)
         self.query_one("#plan", Static).update(
             f"{len(plan.eligible):,} eligible, {len(plan.skipped):,} skipped"
         )

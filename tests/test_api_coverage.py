@@ -8,7 +8,7 @@ from pathlib import Path
 
 import botocore.session
 
-from wstui.core.operations import EXCLUDED, OPERATIONS, SCREENS
+from wstui.core.act.ops import EXCLUDED, OPERATIONS, SCREENS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_OPS = set(botocore.session.get_session().get_service_model("workspaces").operation_names)

@@ -60,28 +60,11 @@ def options_from(args: argparse.Namespace) -> tuple[Options, list[str]]:
 
 
 # -- safe output -------------------------------------------------------------
-_ESCAPES = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (hyperlinks, titles)
-    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS/PM/APC/SOS strings
-    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x1b[@-_]?"  # other ESC sequences, lone ESC
-)
-_BIDI = dict.fromkeys(
-    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
-)
-
-
 def safe(value: Any) -> str:
     """Text safe to print on a terminal: no escape sequences, controls or bidi overrides."""
-    if value is None:
-        return ""
-    text = _ESCAPES.sub("", str(value)).translate(_BIDI)
-    return "".join(
-        " " if ch in "\t\n\r" else ch
-        for ch in text
-        if ch in "\t\n\r" or unicodedata.category(ch) != "Cc"
-    )
+    from wstui.core.text import plain
+
+    return plain(value)
 
 
 def _char_width(ch: str) -> int:
@@ -122,9 +105,9 @@ def print_table(
 
 
 def _fmt_ts(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return safe(value)
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    from wstui.core.text import SECONDS, format_value
+
+    return safe(format_value(value, "ts", SECONDS))
 
 
 # -- parser -------------------------------------------------------------------
@@ -588,7 +571,7 @@ def cmd_ls(args: argparse.Namespace, opts: Options) -> int:
 def write_text(out: TextIO, kind: Any, source: Any, names: list[str]) -> int:
     """The AWS CLI's `--output text`: one line per row, tab-separated, no header; a missing
     value is `None`, times are ISO 8601 UTC, lists and maps are compact JSON."""
-    from wstui.core.export import clean_text
+    from wstui.core.text import plain
 
     types = {c.name: c.type for c in kind.columns}
     n = 0
@@ -605,7 +588,7 @@ def write_text(out: TextIO, kind: Any, source: Any, names: list[str]) -> int:
             else:
                 text = str(value)
             # A tab or newline inside a value would shift the columns of every reader.
-            cells.append(re.sub(r"[\t\r\n]", " ", clean_text(text)))
+            cells.append(re.sub(r"[\t\r\n]", " ", plain(text, keep_lines=True)))
         out.write("\t".join(cells) + "\n")
         n += 1
     return n
@@ -671,17 +654,17 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 def cmd_act(args: argparse.Namespace, opts: Options) -> int:
     """rows -> scope -> re-read uncertain rows -> plan -> confirm -> gateway -> follow."""
-    from wstui.core import actions
+    from wstui.core import act
     from wstui.core.act.recheck import recheck
-    from wstui.core.kinds import resolve
+    from wstui.core.kinds import WORKSPACES
 
-    kind = resolve("workspaces")
+    kind = WORKSPACES
     cache = opts.make_cache()
     rows = _act_rows(args, cache, kind)
     try:
         params = _parse_params(args.param)
-        actions.validate_params(actions.resolve_action(args.action), params)
-    except actions.ActionError as exc:
+        act.validate_params(act.resolve_action(args.action), params)
+    except act.ActionError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
@@ -689,8 +672,7 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         _warn_target(target, err)
     refresher = opts.make_refresher(cache, clients)
     checked = recheck(rows, cache, gateway.scope, refresher.refresh_ids)
-    the_plan = actions.plan(args.action, rows, params, protect_tag=opts.protect_tag,
-                            scope=gateway.scope, checked=checked)  # fmt: skip
+    the_plan = act.plan_for(gateway, args.action, checked, params)
     print(safe_block(the_plan.describe()))
     sys.stdout.flush()  # a reader that is gone (BrokenPipeError) stops us before sending
     n = len(the_plan.eligible)
@@ -709,14 +691,14 @@ def cmd_act(args: argparse.Namespace, opts: Options) -> int:
         )
         return EXIT_UNCONFIRMED
     with _send_progress(len(the_plan.calls)) as progress:
-        outcomes = actions.execute(
+        outcomes = act.execute(
             the_plan, gateway, on_progress=lambda done, _total, _result: progress(done)
         )
-    return _report_outcomes(outcomes, the_plan, opts, cache, clients, args.follow)
+    return _report_outcomes(outcomes, the_plan, refresher, args.follow)
 
 
 def _warn_target(target: Any, exc: BaseException) -> None:
-    from wstui.core.refresh import describe_error
+    from wstui.core.aws import describe_error
 
     print(f"wstui: {target.label}: {safe(describe_error(exc, target))}", file=sys.stderr)
 
@@ -749,9 +731,9 @@ def _send_progress(total: int) -> Iterator[Callable[..., None]]:
         status.clear()
 
 
-def _report_outcomes(
-    outcomes: list[Any], plan: Any, opts: Options, cache: Any, clients: Any, follow: bool
-) -> int:
+def _report_outcomes(outcomes: list[Any], plan: Any, refresher: Any, follow: bool) -> int:
+    from wstui.core import act
+
     counts = Counter(o.status for o in outcomes)
     for o in outcomes:
         if o.status != "sent":
@@ -761,14 +743,10 @@ def _report_outcomes(
         f"{plan.spec.api}: {len(plan.calls)} call(s); sent {counts['sent']}, "
         f"failed {counts['failed']}, unknown {counts['unknown']}{refused}"
     )
-    sent = {o.id for o in outcomes if o.status == "sent"}
-    keys = [(c.account, c.region, i) for c in plan.calls for i in c.ids if i in sent]
-    if keys:
-        refresher = opts.make_refresher(cache, clients)
-        try:
-            refresher.follow(keys, until_stable=follow)
-        except Exception as exc:  # the action went out; a failed re-read is only a warning
-            print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
+    try:
+        act.follow(refresher, plan, outcomes, until_stable=follow)
+    except Exception as exc:  # the action went out; a failed re-read is only a warning
+        print(f"wstui: could not re-read the WorkSpaces: {safe(exc)}", file=sys.stderr)
     if counts["failed"] or counts["unknown"] or counts["refused"]:
         return EXIT_PARTIAL if counts["sent"] else EXIT_ERROR
     return EXIT_OK
@@ -806,7 +784,7 @@ def cmd_log(args: argparse.Namespace, opts: Options) -> int:
     return EXIT_OK
 
 
-# -- wstui op: any WorkSpaces operation (registry in wstui.core.operations) ----------
+# -- wstui op: any WorkSpaces operation (catalogue in wstui.core.act.ops) ----------
 def _add_op(sub: Any) -> None:
     op = sub.add_parser("op", help="run any WorkSpaces API operation (see docs/api-coverage.md)")
     op.add_argument("operation", metavar="OPERATION", help="e.g. create-connection-alias")
@@ -825,7 +803,8 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
     """validate -> preflight (cache) -> confirm (--yes) -> send audited -> print the response."""
     import json
 
-    from wstui.core import operations as ops
+    from wstui.core import act
+    from wstui.core.act import ops
     from wstui.core.validate import validate
 
     try:
@@ -836,14 +815,14 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
             if not sep:
                 raise ops.OperationError(f"--param {item!r}: expected NAME=VALUE")
             values[name.strip()] = value
-        request = ops.build_request(op, values)
+        request = act.build_request(op, values)
     except ops.OperationError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     problems = validate(op.name, request)
     if problems:
         raise CliError("not sent: " + "; ".join(str(p) for p in problems), EXIT_USAGE)
     cache = opts.make_cache()
-    subject = ops._subject(op, request)
+    subject = ops.subject_of(op, request)
     row = next((r for r in (_cached(cache, k, subject) for k in op.screens) if r), None)
     refusal = ops.preflight(op, row, request, cache)
     if refusal:
@@ -861,7 +840,7 @@ def cmd_op(args: argparse.Namespace, opts: Options) -> int:
 
     clients = opts.make_clients()
     gateway = opts.make_gateway(cache, clients)
-    result = ops.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)
+    result = act.send(op, request, gateway, _op_target(opts, row), after_unknown=args.after_unknown)
     if not result.ok:
         print(f"wstui: {safe(result.code)}: {safe(result.message)}", file=sys.stderr)
         return EXIT_ERROR
@@ -890,7 +869,7 @@ def _cached(cache: Any, kind: str, key: str) -> dict | None:
         return None
 
 
-# -- wstui create-workspaces --csv FILE (wstui.core.create_csv) -------------------------
+# -- wstui create-workspaces --csv FILE (wstui.core.act.create_csv) -------------------------
 def _add_create_csv(sub: Any) -> None:
     c = sub.add_parser("create-workspaces", help="create WorkSpaces from a CSV file (25 per call)")
     c.add_argument("--csv", required=True, metavar="FILE",
@@ -902,7 +881,7 @@ def _add_create_csv(sub: Any) -> None:
 
 def cmd_create_csv(args: argparse.Namespace, opts: Options) -> int:
     """validate every row -> plan (calls of 25) -> --yes -> send audited -> one line per row."""
-    from wstui.core import create_csv as cc
+    from wstui.core.act import create_csv as cc
 
     try:
         data = Path(args.csv).read_bytes()
@@ -958,13 +937,13 @@ def cmd_targets(args: argparse.Namespace, opts: Options) -> int:
     cache = opts.make_cache()
     if args.what == "discover":
         return _discover(args, opts, cache)
-    from wstui.core.kinds import resolve
+    from wstui.core.kinds import WORKSPACES
     from wstui.core.targets import refused_statuses, statuses
 
-    interval = opts.config.intervals.get("workspaces", resolve("workspaces").interval)
+    interval = opts.config.intervals.get(WORKSPACES.name, WORKSPACES.interval)
     discovery = opts.discovery()
     targets = cache.known_accounts(opts.targets(cache))  # accounts as last resolved (no STS)
-    lines = statuses(cache.status(), targets, "workspaces", interval,
+    lines = statuses(cache.status(), targets, WORKSPACES.name, interval,
                      names=discovery.names(cache))  # fmt: skip
     lines += refused_statuses(discovery.refused(cache))
     if args.format == "json":

@@ -54,9 +54,9 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def _positional_words() -> dict[str, list[str]]:
     """Words for each command's first positional: kinds, actions, operations."""
-    from wstui.core.actions import ACTIONS, ALIASES
+    from wstui.core.act import ACTIONS, ALIASES
+    from wstui.core.act.ops import OPERATIONS
     from wstui.core.kinds import KINDS
-    from wstui.core.operations import OPERATIONS
 
     kinds = sorted({n for k in KINDS.values() for n in (k.name, *k.aliases)})
     return {

@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wstui.core.kinds import DEFAULT_KIND, default_intervals
+from wstui.core.org import OrgSource as OrgSource  # [[targets]] organization = true
+from wstui.core.store.paths import default_cache_path as default_cache_path  # the one
+
 APP = "wstui"
 
+# Each kind declares its own refresh interval (core.kinds); plus the metrics pass.
 DEFAULT_INTERVALS: dict[str, int] = {
-    "workspaces": 60,
-    "directories": 600,
-    "bundles": 3600,
-    "images": 1800,
-    "ipgroups": 1800,
-    "aliases": 1800,
-    "pools": 300,
+    **default_intervals(),
     "metrics": 3600,  # CloudWatch metrics pass (core.metrics)
 }
 
@@ -38,16 +37,8 @@ def config_dir() -> Path:
     return Path(os.environ.get("WSTUI_CONFIG_DIR") or _platformdirs().user_config_dir(APP))
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("WSTUI_CACHE_DIR") or _platformdirs().user_cache_dir(APP))
-
-
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
-
-
-def default_cache_path() -> Path:
-    return cache_dir() / "cache.sqlite"
 
 
 @dataclass(frozen=True)
@@ -56,28 +47,12 @@ class View:
     query: str = ""
     sort: str = ""
     columns: tuple[str, ...] = ()
-    kind: str = "workspaces"
+    kind: str = DEFAULT_KIND
 
 
 # IAM's roleNameType (botocore's iam model): 1-64 of these characters.
 ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 DISCOVERY_INTERVAL = 86400  # Organizations re-discovery, seconds ([refresh] discovery)
-
-
-@dataclass(frozen=True)
-class OrgSource:
-    """`[[targets]] organization = true`: every ACTIVE account of the Organization that
-    `profile` (the management or a delegated account; None = default chain) can list,
-    through the role `role` in each, in `regions` (empty = every WorkSpaces region)."""
-
-    profile: str | None
-    role: str
-    regions: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> str:
-        """How the cache names this source (org_accounts.source)."""
-        return f"{self.profile or ''}|{self.role}"
 
 
 @dataclass
@@ -385,7 +360,7 @@ def _apply_views(cfg: Config, views: Any, probs: _Problems) -> None:
             probs.add(name, f"views.{name}: {', '.join(bad)} must be strings")
             continue
         cfg.views[name] = View(
-            name, fields["query"], fields["sort"], tuple(cols), fields["kind"] or "workspaces"
+            name, fields["query"], fields["sort"], tuple(cols), fields["kind"] or DEFAULT_KIND
         )
 
 

@@ -30,6 +30,13 @@ DEMO_ORG = (("Prod", 0.5, ("us-east-1", "eu-west-1"), True),
             ("Data", 0.2, ("ap-southeast-2",), True))  # fmt: skip
 
 
+def demo_intervals() -> dict[str, int]:
+    """Real seconds between demo refreshes: short, so the fast clock's transitions show."""
+    from wstui.core.kinds import demo_intervals as declared
+
+    return {**declared(), "metrics": 300}  # each kind declares its own
+
+
 @contextmanager
 def demo_context(options: Options) -> Iterator[AppContext]:
     """An HTTP simulator in this process, a throw-away cache, and a fast refresher."""
@@ -38,7 +45,7 @@ def demo_context(options: Options) -> Iterator[AppContext]:
     from wstui.core.refresh import Refresher
     from wstui.sim.runtime import SERVE_MAX_CALLS
     from wstui.sim.simulator import FAKE_CREDENTIALS, Simulator
-    from wstui.ui.app import DEMO_INTERVALS, AppContext
+    from wstui.ui.app import AppContext
     from wstui.wiring import user_theme_dir
 
     saved = {k: os.environ.get(k) for k in (*FAKE_CREDENTIALS, "AWS_PROFILE")}
@@ -57,7 +64,7 @@ def demo_context(options: Options) -> Iterator[AppContext]:
         if discovery is not None:
             targets = []  # every account, the management one too, comes from discovery
         refresher: Any = Refresher(
-            cache, clients, targets, intervals=DEMO_INTERVALS, follow_interval=1.0,
+            cache, clients, targets, intervals=demo_intervals(), follow_interval=1.0,
             discovery=discovery,
             metrics_loop=True,
         )
@@ -66,7 +73,7 @@ def demo_context(options: Options) -> Iterator[AppContext]:
             from wstui.refresh_process import RefresherProcess
 
             spec = DemoSpec(cache.path, url, tuple(targets), discovery, SimTime.of(sim.clock),
-                            dict(DEMO_INTERVALS))  # fmt: skip
+                            demo_intervals())  # fmt: skip
             refresher = RefresherProcess(spec, refresher)
         policy = options.policy()
         yield AppContext(

@@ -28,22 +28,7 @@ SIZES = ((80, 24), (120, 40))
 
 def freeze_cache_times(cache: Any, now: float = FROZEN_NOW, age: float = AGE_SECONDS) -> None:
     """Set every wall-clock timestamp in the cache to fixed values (screenshots, tests)."""
-    from wstui.core.kinds import KINDS
-
-    at = now - age
-    conn = cache.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(
-            "UPDATE refresh_status SET last_success = ?, last_attempt = ?", (at, at)
-        )
-        conn.execute("UPDATE history SET at = ?", (at,))
-        for kind in KINDS.values():
-            conn.execute(f'UPDATE "{kind.table}" SET seen_at = ?', (at,))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    cache.freeze_times(now - age)
 
 
 @contextmanager
@@ -122,7 +107,10 @@ class _FrozenTime:
 
 
 # Core modules whose wall-clock reads end up on screen (ages, usage "At" stamps).
-_CLOCKED_MODULES = ("wstui.core.cache", "wstui.core.insight", "wstui.core.refresh", "wstui.core.listers")
+_CLOCKED_MODULES = (
+    "wstui.core.cache", "wstui.core.store.reads", "wstui.core.store.audit",
+    "wstui.core.insight", "wstui.core.refresh", "wstui.core.listers",
+)  # fmt: skip
 
 
 @contextmanager
@@ -323,9 +311,10 @@ def _steady(step: Step) -> Step:
         await step(pilot)
         from textual.widgets import Input
 
+        from wstui.ui.textual_compat import steady_cursor
+
         for box in pilot.app.screen.query(Input):
-            box.cursor_blink = False
-            box._cursor_visible = True
+            steady_cursor(box)
         # Let the footer finish recomposing after focus/binding changes.
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)

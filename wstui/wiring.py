@@ -166,9 +166,9 @@ class OptionsSpec:
 
 
 def _terminal_safe(text: str) -> str:
-    from wstui.core.export import clean_text
+    from wstui.core.text import plain
 
-    return clean_text(str(text).translate({9: " ", 10: " ", 13: " "}))  # tab, LF, CR
+    return plain(text)  # no escapes, controls or bidi; tab, LF and CR become spaces
 
 
 def user_theme_dir() -> Path:

@@ -6,8 +6,8 @@ import pytest
 
 from tests.conftest import skip_retry_backoff
 from tests.gw import gateway
-from wstui.core import actions
-from wstui.core.actions import ACTIONS, ActionError, ReadOnlyError, plan
+from wstui.core import act
+from wstui.core.act import ACTIONS, ActionError, ReadOnlyError, plan
 
 
 def ws(
@@ -215,7 +215,7 @@ def test_read_only_refuses_every_action(name: str) -> None:
             raise AssertionError(f"read-only execute touched {attr}")
 
     with pytest.raises(ReadOnlyError, match="read-only"):
-        actions.execute(p, gateway(Boom(), Boom(), read_only=True))  # type: ignore[arg-type]
+        act.execute(p, gateway(Boom(), Boom(), read_only=True))  # type: ignore[arg-type]
 
 
 # -- execute against the simulator -------------------------------------------
@@ -256,7 +256,7 @@ def test_1000_reboots_sent_as_40_calls_each_id_once(sim, fleet) -> None:
     p = plan("reboot", rows)
     assert len(p.eligible) == 1000
     sim.clear_calls()
-    outcomes = actions.execute(p, gateway(clients, cache, caller="arn:test"))
+    outcomes = act.execute(p, gateway(clients, cache, caller="arn:test"))
     calls = sim.calls_to("RebootWorkspaces")
     assert len(calls) == 40
     sent = Counter(r["WorkspaceId"] for c in calls for r in c.params["RebootWorkspaceRequests"])
@@ -278,7 +278,7 @@ def test_failed_requests_map_to_per_id_outcomes(sim, fleet) -> None:
     for i in stale:  # the cache still says AVAILABLE; the service knows better
         sim.set_state(US, i, "STOPPED")
     rows = [{**r, "state": "AVAILABLE", "raw": {**r["raw"], "Tags": []}} for r in rows]
-    outcomes = {o.id: o for o in actions.execute(plan("reboot", rows), gateway(clients, cache, caller=""))}
+    outcomes = {o.id: o for o in act.execute(plan("reboot", rows), gateway(clients, cache, caller=""))}
     assert {i for i, o in outcomes.items() if o.status == "failed"} == set(stale)
     assert all(outcomes[i].code for i in stale)
     assert all(outcomes[r["id"]].status == "sent" for r in rows[2:])
@@ -300,7 +300,7 @@ def test_dropped_connection_is_unknown_and_never_resent(sim, fleet) -> None:
     clients.workspaces(Target(None, US, "123456789012"))  # warm the client: no more calls
     sim.clear_calls()
     sim.faults.configure(fail_after=1)  # the protect-tag re-read answers; the send does not
-    outcomes = actions.execute(p, gateway(clients, cache, caller=""))
+    outcomes = act.execute(p, gateway(clients, cache, caller=""))
     assert len(sim.calls_to("StartWorkspaces")) == 1  # retries allowed were 3; none used
     assert {o.status for o in outcomes} == {"unknown"}
     audit = cache.audit(limit=1)[0]

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from tests.gw import gateway
-from wstui.core import operations as ops
+from wstui.core import act
+from wstui.core.act import ops
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.validate import validate
@@ -44,13 +45,13 @@ class Env:
 
         return boto3.client("workspaces", region_name=region)
 
-    def send(self, name: str, request: dict, region: str = US) -> ops.Result:
+    def send(self, name: str, request: dict, region: str = US) -> act.Result:
         """The app's path: model + reference validation, then the audited send."""
         problems = validate(name, request)
         assert problems == [], [str(p) for p in problems]
         op = ops.resolve(name)
         before = len(self.sim.calls_to(name))
-        result = ops.send(op, request, gateway(self.clients, self.cache), self.target(region))
+        result = act.send(op, request, gateway(self.clients, self.cache), self.target(region))
         assert len(self.sim.calls_to(name)) == before + 1  # sent exactly once
         if op.mutates:
             audited = self.cache.audit(limit=1)[0]
@@ -62,7 +63,7 @@ class Env:
         assert result.ok, result.summary()
         return result.response
 
-    def refused(self, name: str, request: dict, code: str, region: str = US) -> ops.Result:
+    def refused(self, name: str, request: dict, code: str, region: str = US) -> act.Result:
         result = self.send(name, request, region)
         assert not result.ok and result.code == code, result.summary()
         return result

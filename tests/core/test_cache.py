@@ -166,7 +166,7 @@ def test_a_snapshot_that_fails_after_writing_rolls_back(
 ) -> None:
     cache.replace_snapshot("ws", T, [ws(1), ws(2)])
     # Break the very last step (history pruning) so every row write has already run.
-    monkeypatch.setattr("wstui.core.cache.HISTORY_KEEP_SECONDS", "not a number")
+    monkeypatch.setattr("wstui.core.store.writes.HISTORY_KEEP_SECONDS", "not a number")
     with pytest.raises(TypeError):
         cache.replace_snapshot("ws", T, [ws(1, state="STOPPED"), ws(3)])
     assert [k[2] for k in cache.keys("ws")] == ["ws-0000000001", "ws-0000000002"]
@@ -314,7 +314,7 @@ def test_cache_is_shared_safely_across_threads(cache: Cache) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert len(cache._conns) >= 4  # one connection per thread
+    assert cache.open_connections >= 4  # one connection per thread
 
 
 

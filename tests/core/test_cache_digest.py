@@ -111,17 +111,19 @@ def test_a_row_another_writer_changed_after_the_compare_is_still_written(
     cache.replace_snapshot("ws", T, items)
     other = Cache(tmp_path / "cache.sqlite")
     wid = items[1]["WorkspaceId"]
-    load = Cache._load_digests
+    from wstui.core.store import lookups
+
+    load = lookups.digests
     calls = []
 
-    def then_other_writes(self: Cache, conn: sqlite3.Connection, *args: Any) -> Any:
-        found = load(self, conn, *args)
-        if self is cache and not calls:  # between the compare and the write transaction
+    def then_other_writes(conn: sqlite3.Connection, *args: Any) -> Any:
+        found = load(conn, *args)
+        if conn is cache.conn and not calls:  # between the compare and the write transaction
             calls.append(1)
             other.upsert_items("ws", T, [ws(1, state="ERROR")])
         return found
 
-    monkeypatch.setattr(Cache, "_load_digests", then_other_writes)
+    monkeypatch.setattr(lookups, "digests", then_other_writes)
     changes = cache.replace_snapshot("ws", T, items)  # the same items as stored at compare
 
     assert calls and changes.changed_keys == {(T.account, T.region, wid)}
@@ -159,7 +161,7 @@ def test_many_moved_rows_commit_in_chunks_with_the_same_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A second writer waits for one chunk, not the whole listing; the outcome is the same."""
-    from wstui.core import cache as cache_module
+    from wstui.core.store import writes as cache_module
 
     first = [ws(n) for n in range(12)]
     second = [ws(n, state="STOPPED") if n < 8 else ws(n) for n in range(1, 14)]

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wstui.core import query as query_mod
 from wstui.core.cache import SCHEMA_VERSION, Cache
 from wstui.core.kinds import resolve
 from wstui.core.query import compile, search_column
+from wstui.core.store import query as query_mod
 
 T = SimpleNamespace(account="123456789012", region="us-east-1", profile=None)
 WS = resolve("workspaces")

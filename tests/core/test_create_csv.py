@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.gw import gateway
-from wstui.core import create_csv as cc
+from wstui.core.act import create_csv as cc
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 

@@ -12,8 +12,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.parsers import PROTOCOL_PARSERS
 
-from wstui.core import fastparse
-from wstui.core.aws import iso_timestamp
+from wstui.core.aws import fastparse, iso_timestamp
 
 US = "us-east-1"
 SERVICES = {"workspaces": "workspaces", "cloudwatch": "cloudwatch",

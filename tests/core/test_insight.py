@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from wstui.core import insight
+from wstui.core.act.advice import advice_plans
 from wstui.core.cache import Cache
 from wstui.core.query import compile as compile_query
 
@@ -196,7 +197,7 @@ def test_advice_columns_view_and_bulk_plans_through_the_plan_flow(cache: Cache) 
     assert cache.get("ws", "ws-00000002")["advice_why"] == "used 1 of 30 days"
     where, params = compile_query("advice:*", "workspaces", now=now)
     rows = cache.query("ws", where, params, limit=None, with_raw=True, now=now)
-    plans = {p.params["mode"]: p for p in insight.advice_plans(rows)}
+    plans = {p.params["mode"]: p for p in advice_plans(rows)}
     assert plans["ALWAYS_ON"].eligible == ["ws-00000001"]
     assert [(s.id, s.reason) for s in plans["ALWAYS_ON"].skipped] == [
         ("ws-00000004", "protected by tag wstui:protect")

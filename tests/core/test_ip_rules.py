@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wstui.core.ip_rules import Rule, check_rule, plan_rules, rules_of
+from wstui.core.act.ip_rules import Rule, check_rule, plan_rules, rules_of
 from wstui.core.validate import validate
 
 G = "wsipg-abcdefgh1"

@@ -186,6 +186,41 @@ def test_tags_of_ignores_broken_entries_and_dedupes() -> None:
 
 def test_workspaces_kind_lists_every_action_spec() -> None:
     # The registry is the single source of the actions a screen offers.
-    from wstui.core.actions import ACTIONS
+    from wstui.core.act import ACTIONS
 
     assert set(resolve("workspaces").actions) == set(ACTIONS)
+
+
+# The botocore shape of each kind's State: a state colour is declared only for a value
+# the API can return for that kind.
+STATE_SHAPES = {
+    "workspaces": "WorkspaceState", "directories": "WorkspaceDirectoryState",
+    "bundles": "WorkspaceBundleState", "images": "WorkspaceImageState",
+    "aliases": "ConnectionAliasState", "pools": "WorkspacesPoolState",
+}  # fmt: skip
+
+
+def test_declared_states_are_the_apis_and_colours_are_known() -> None:
+    from wstui.core.act.ops import service_model
+    from wstui.core.kinds import STYLE_GROUPS
+
+    for name, shape in STATE_SHAPES.items():
+        kind = KINDS[name]
+        enum = set(service_model().shape_for(shape).enum)
+        assert set(kind.states) <= enum, (name, set(kind.states) - enum)
+        assert set(kind.transitional) <= enum
+        assert set(kind.states.values()) <= set(STYLE_GROUPS)
+
+
+def test_state_colours_follow_the_kinds_declarations() -> None:
+    from wstui.core.kinds import state_group
+
+    assert state_group("REBOOTING") == "transition"  # WorkSpaces
+    assert state_group("deregistered") == "stopped"  # directories, any case
+    assert state_group("CREATED") is None  # aliases declare no colour for it
+    assert state_group(None) is None
+    # The follow loop's transitional states are the WorkSpaces kind's.
+    from wstui.core.refresh import TRANSITIONAL
+
+    assert KINDS["workspaces"].transitional == TRANSITIONAL
+    assert all(state_group(s) == "transition" for s in TRANSITIONAL)

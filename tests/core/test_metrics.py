@@ -197,8 +197,9 @@ def test_cost_and_best_mode_follow_the_break_even(fleet: Any) -> None:
 
 def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> None:
     from tests.gw import gateway
-    from wstui.core import actions
-    from wstui.core.prices import advice_plans, advice_rows, totals
+    from wstui.core import act
+    from wstui.core.act.advice import advice_plans
+    from wstui.core.prices import advice_rows, totals
 
     sim, cache, refresher = fleet
     refresher.read_metrics()
@@ -216,13 +217,13 @@ def test_advice_ranked_by_saving_and_applied_through_the_gateway(fleet: Any) -> 
     refresher.tags_every = 1  # a tag set outside wstui: re-read on this pass, not the 10th
     refresher.refresh()
     rows = cache.query("workspaces", limit=None, with_raw=True)
-    plans = advice_plans(rows)
+    plans = advice_plans(advice_rows(rows), "best_mode")
     skipped = {s.id: s.reason for p in plans for s in p.skipped}
     assert skipped[top["id"]] == "protected by tag wstui:protect"
     sim.clear_calls()
     target = refresher.targets[0]
     for p in plans:
-        actions.execute(p, gateway(refresher.clients, cache, targets=[target]))
+        act.execute(p, gateway(refresher.clients, cache, targets=[target]))
     sent = {c.params["WorkspaceId"]: c.params["WorkspaceProperties"]["RunningMode"]
             for c in sim.calls_to("ModifyWorkspaceProperties")}  # fmt: skip
     assert top["id"] not in sent

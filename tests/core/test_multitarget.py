@@ -16,7 +16,7 @@ import pytest
 from tests.gw import gateway
 from wstui.cli import Options
 from wstui.config import load_config
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.refresh import Refresher
@@ -105,11 +105,11 @@ def test_actions_across_accounts_go_to_each_account(estate: Any, tmp_path: Path)
     refresher = Refresher(cache, clients, targets, kinds=["workspaces"])
     assert all(r.ok for r in refresher.refresh())
     rows = cache.query("ws", "state = 'AVAILABLE'", limit=None, with_raw=True)
-    plan = actions.plan("reboot", rows)
+    plan = act.plan("reboot", rows)
     by_account = {(c.account, c.region) for c in plan.calls}
     assert by_account == {(MAIN, "us-east-1"), (PROD, "us-east-1")}
     estate.clear_calls()
-    outcomes = actions.execute(plan, gateway(clients, cache, caller=None, targets=targets))
+    outcomes = act.execute(plan, gateway(clients, cache, caller=None, targets=targets))
     assert {o.status for o in outcomes} == {"sent"}
     calls = estate.calls_to("RebootWorkspaces")
     sent = {
@@ -187,7 +187,7 @@ def row(n: int, account: str, state: str, mode: str, tags: dict[str, str]) -> di
 
 
 def test_every_action_is_covered_by_this_table() -> None:
-    assert set(ELIGIBLE) == set(actions.ACTIONS)
+    assert set(ELIGIBLE) == set(act.ACTIONS)
 
 
 @pytest.mark.parametrize("action", sorted(ELIGIBLE))
@@ -200,7 +200,7 @@ def test_protect_tag_skips_every_action_with_the_reason(action: str, tag: str) -
         row(3, PROD, state, mode, {tag: ""}),  # any value protects, even empty
         row(4, PROD, state, mode, {"Team": "eng"}),
     ]
-    p = actions.plan(action, rows, params, protect_tag=tag)
+    p = act.plan(action, rows, params, protect_tag=tag)
     assert sorted(p.eligible) == ["ws-00000001", "ws-00000004"]
     assert [(s.id, s.reason) for s in p.skipped] == [
         ("ws-00000002", f"protected by tag {tag}"),
@@ -224,13 +224,13 @@ def test_protected_workspace_never_reaches_the_simulator(estate: Any, tmp_path: 
     assert all(r.ok for r in Refresher(cache, clients, [Target(None, us)], kinds=["ws"]).refresh())
     rows = cache.query("ws", limit=None, with_raw=True)
     for action in ("reboot", "stop", "terminate"):
-        p = actions.plan(action, rows)
+        p = act.plan(action, rows)
         assert protected not in p.eligible
         assert ("protected by tag wstui:protect") in {
             s.reason for s in p.skipped if s.id == protected
         }
     estate.clear_calls()
-    actions.execute(actions.plan("reboot", rows), gateway(clients, cache, caller=None))
+    act.execute(act.plan("reboot", rows), gateway(clients, cache, caller=None))
     sent = {r["WorkspaceId"] for c in estate.calls_to("RebootWorkspaces")
             for r in c.params["RebootWorkspaceRequests"]}  # fmt: skip
     assert sent and protected not in sent

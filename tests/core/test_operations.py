@@ -10,7 +10,8 @@ import pytest
 
 from tests.gw import gateway
 from wstui import cli
-from wstui.core import operations as ops
+from wstui.core import act
+from wstui.core.act import ops
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 
@@ -25,16 +26,16 @@ def test_resolve_by_api_or_cli_name_and_unknown_names() -> None:
 
 
 def test_fields_flatten_structures_and_build_typed_requests() -> None:
-    names = [f.name for f in ops.fields("UpdateConnectionAliasPermission")]
+    names = [f.name for f in act.fields("UpdateConnectionAliasPermission")]
     assert names == ["AliasId", "ConnectionAliasPermission.SharedAccountId",
                      "ConnectionAliasPermission.AllowAssociation"]  # fmt: skip
-    req = ops.build_request("CreateIpGroup", {"GroupName": "office", "UserRules": "203.0.113.0/24 hq, 10.0.0.1",
+    req = act.build_request("CreateIpGroup", {"GroupName": "office", "UserRules": "203.0.113.0/24 hq, 10.0.0.1",
                                               "Tags": "Team=a=b, Env=prod"})  # fmt: skip
     assert req == {"GroupName": "office",
                    "UserRules": [{"ipRule": "203.0.113.0/24", "ruleDesc": "hq"}, {"ipRule": "10.0.0.1"}],
                    "Tags": [{"Key": "Team", "Value": "a=b"}, {"Key": "Env", "Value": "prod"}]}  # fmt: skip
     with pytest.raises(ops.OperationError, match="AllowAssociation"):
-        ops.build_request("UpdateConnectionAliasPermission", {"ConnectionAliasPermission.AllowAssociation": "maybe"})
+        act.build_request("UpdateConnectionAliasPermission", {"ConnectionAliasPermission.AllowAssociation": "maybe"})
 
 
 def test_preflight_explains_alias_and_ipgroup_refusals(tmp_path: Path) -> None:
@@ -54,15 +55,15 @@ def test_send_is_audited_and_reports_service_errors(sim: Any, tmp_path: Path) ->
     clients = Clients(max_attempts=1)
     target = Target(None, US, sim.account)
     op = ops.OPERATIONS["CreateIpGroup"]
-    ok = ops.send(op, {"GroupName": "hq", "UserRules": [{"ipRule": "203.0.113.0/24"}]}, gateway(clients, cache), target)
+    ok = act.send(op, {"GroupName": "hq", "UserRules": [{"ipRule": "203.0.113.0/24"}]}, gateway(clients, cache), target)
     assert ok.ok and ok.response["GroupId"].startswith("wsipg-")
     group = sim.calls_to("CreateIpGroup")[-1].params
     assert group["GroupName"] == "hq"
     d = sim.report.directories[US][0]
-    assoc = ops.send(ops.OPERATIONS["AssociateIpGroups"], {"DirectoryId": d, "GroupIds": [ok.response["GroupId"]]},
+    assoc = act.send(ops.OPERATIONS["AssociateIpGroups"], {"DirectoryId": d, "GroupIds": [ok.response["GroupId"]]},
                      gateway(clients, cache), target)  # fmt: skip
     assert assoc.ok
-    refused = ops.send(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": ok.response["GroupId"]}, gateway(clients, cache), target)
+    refused = act.send(ops.OPERATIONS["DeleteIpGroup"], {"GroupId": ok.response["GroupId"]}, gateway(clients, cache), target)
     assert not refused.ok and refused.code == "ResourceAssociatedException"
     audit = cache.audit(limit=3)
     assert [a["action"] for a in audit] == ["DeleteIpGroup", "AssociateIpGroups", "CreateIpGroup"]

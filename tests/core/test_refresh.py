@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import skip_retry_backoff
 from tests.gw import gateway
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.act import Mutation
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
@@ -186,7 +186,7 @@ def test_follow_until_reboot_settles(sim: Any, env) -> None:
         sim.set_state(US, row["id"], "AVAILABLE")
     r.refresh()
     rows = cache.query("workspaces", "region = ?", [US], limit=3, with_raw=True)
-    outcomes = actions.execute(actions.plan("reboot", rows), gateway(clients, cache, caller=""))
+    outcomes = act.execute(act.plan("reboot", rows), gateway(clients, cache, caller=""))
     assert {o.status for o in outcomes} == {"sent"}
     keys = [(row["account"], US, row["id"]) for row in rows]
     final = r.follow(keys)
@@ -212,9 +212,9 @@ def test_terminated_rows_disappear(sim: Any, env) -> None:
     )
     r.refresh()
     rows = cache.query("workspaces", "region = ?", [US], limit=2, with_raw=True)
-    p = actions.plan("terminate", rows, protect_tag="")
+    p = act.plan("terminate", rows, protect_tag="")
     assert len(p.eligible) == 2
-    actions.execute(p, gateway(clients, cache, caller=""))
+    act.execute(p, gateway(clients, cache, caller=""))
     r.follow([(row["account"], US, row["id"]) for row in rows])
     for row in rows:
         assert cache.get("workspaces", (row["account"], US, row["id"])) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 
 from tests.conftest import skip_retry_backoff
 from tests.faults.reliability import pytest_runtest_makereport, pytest_sessionfinish, reliability
+from tests.support.screen import screen_text  # noqa: F401 (the fault tests import it here)
 
 __all__ = ["pytest_runtest_makereport", "pytest_sessionfinish", "reliability"]
 
@@ -39,19 +39,6 @@ def fleet(sim: Any, tmp_path: Path, no_sleep: None) -> Iterator[Any]:
     yield cache, clients, refresher
     refresher.stop()
     cache.close()
-
-
-def screen_text(app: Any) -> str:
-    """What the terminal shows, as plain text."""
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(width=width, height=height, record=True, file=io.StringIO(),
-                      force_terminal=True, color_system="truecolor")  # fmt: skip
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return console.export_text()
 
 
 def make_app(cache: Any, clients: Any = None, refresher: Any = None, **ctx: Any) -> Any:

@@ -90,7 +90,7 @@ def unwritable(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
         return real_open(path, *args, **kw)
 
     (tmp_path / "locked").mkdir(mode=0o500)
-    monkeypatch.setattr("wstui.core.cache.os.open", refuse)
+    monkeypatch.setattr("wstui.core.store.connection.os.open", refuse)
     return tmp_path / "locked" / "cache.sqlite"
 
 

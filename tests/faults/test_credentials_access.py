@@ -11,7 +11,7 @@ import pytest
 
 from tests.faults.conftest import EU, US, make_app, screen_text
 from tests.gw import gateway
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Clients, Target
 from wstui.core.refresh import Refresher
 
@@ -103,11 +103,11 @@ async def test_access_denied_on_some_operations_only(sim: Any, fleet, reliabilit
     assert cache.get("workspaces", (victim["account"], US, victim["id"]))["state"] == "AVAILABLE"
     row = cache.get("workspaces", (victim["account"], US, victim["id"]))
     sim.clear_calls()
-    outcomes = actions.execute(actions.plan("reboot", [row]), gateway(clients, cache, caller=""))
+    outcomes = act.execute(act.plan("reboot", [row]), gateway(clients, cache, caller=""))
     assert [(o.status, o.code) for o in outcomes] == [("failed", "AccessDeniedException")]
     assert len(sim.calls_to("RebootWorkspaces")) == 1  # not retried
     assert cache.audit(limit=1)[0]["items"][0]["code"] == "AccessDeniedException"
-    stop = actions.execute(actions.plan("stop", [row]), gateway(clients, cache, caller=""))
+    stop = act.execute(act.plan("stop", [row]), gateway(clients, cache, caller=""))
     assert [o.status for o in stop] == ["sent"]  # a permitted action still works
     app = make_app(cache, clients, refresher)
     async with app.run_test(size=(140, 30)) as pilot:

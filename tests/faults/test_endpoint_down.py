@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.faults.conftest import EU, US, make_app, screen_text
 from tests.gw import gateway
-from wstui.core import actions
+from wstui.core import act
 
 
 def snapshot(cache: Any) -> list[dict]:
@@ -66,12 +66,12 @@ def test_endpoint_down_mid_action_unknown_then_reread_before_retry(
     refresher.refresh(["workspaces"])
     rows = cache.query("workspaces", order_by="region", desc=True, limit=None, with_raw=True)
     ids = [r["id"] for r in rows]
-    plan = actions.plan("reboot", rows)
+    plan = act.plan("reboot", rows)
     assert [c.region for c in plan.calls] == [US, EU]  # one call per region (20 ids each)
     sim.clear_calls()
     # Through: US protect-tag read, US reboot, EU protect-tag read; the EU reboot never answers.
     sim.faults.configure(fail_after=3)
-    outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:test"))
+    outcomes = act.execute(plan, gateway(clients, cache, caller="arn:test"))
     sim.faults.configure(fail_after=None)
     sent = sim.calls_to("RebootWorkspaces")
     assert len(sent) == 2 and sent[1].fault == "down"  # one attempt each: nothing re-sent
@@ -92,10 +92,10 @@ def test_endpoint_down_mid_action_unknown_then_reread_before_retry(
     read_ids = {i for c in reads for i in c.params.get("WorkspaceIds", [])}
     assert second <= read_ids
     fresh = [cache.get("workspaces", (r["account"], r["region"], r["id"])) for r in rows]
-    retry = actions.plan("reboot", [r for r in fresh if r["id"] in second])
+    retry = act.plan("reboot", [r for r in fresh if r["id"] in second])
     # The service never got the second call: those are still AVAILABLE and eligible once.
     assert sorted(retry.eligible) == sorted(second)
-    again = actions.plan("reboot", [r for r in fresh if r["id"] in first])
+    again = act.plan("reboot", [r for r in fresh if r["id"] in first])
     assert again.eligible == []  # the ones that did reboot are not sent again
     reliability.record(
         "fault", "endpoint down mid-action (2nd of 2 reboot calls, 40 ids)",

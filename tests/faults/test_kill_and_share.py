@@ -104,6 +104,24 @@ def _run_app_thread(cache_path: Path, refresher_factory: Any, seconds: float, ou
         out["error"] = repr(exc)
 
 
+def _watcher_holds(cache_path: Path) -> bool:
+    """A live watcher lease in the file, read without writing (no schema, no recovery)."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from wstui.core import watch
+
+    if not cache_path.exists():
+        return False
+    conn = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True)
+    try:
+        return watch.current(SimpleNamespace(conn=conn)) is not None
+    except sqlite3.Error:  # the watcher is still creating the tables
+        return False
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_two_tuis_and_a_watcher_share_one_cache(
     sim: Any, sim_url: str, tmp_path: Path, reliability
@@ -126,7 +144,11 @@ def test_two_tuis_and_a_watcher_share_one_cache(
         targets = [Target(None, US), Target(None, EU)]
         return Refresher(cache, clients, targets, intervals={"workspaces": 1}, follow_interval=0.5)
 
-    time.sleep(2)
+    # The watcher holds the cache before the TUIs open it (polling its lease, not a time).
+    deadline = time.monotonic() + 60
+    while not _watcher_holds(cache_path):
+        assert watcher.poll() is None and time.monotonic() < deadline, "no watcher lease"
+        time.sleep(0.05)
     outs: list[dict] = [{}, {}]
     threads = [
         threading.Thread(target=_run_app_thread, args=(cache_path, refresher, 15.0, o))

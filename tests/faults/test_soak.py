@@ -21,7 +21,7 @@ import pytest
 
 from tests.faults.conftest import EU, US
 from tests.gw import gateway
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.refresh import Refresher
@@ -84,8 +84,8 @@ def test_refresher_soak_fds_threads_and_rss_stay_flat(
                 available = cache.query("workspaces", "state = 'AVAILABLE'", limit=None,
                                         with_raw=True)  # fmt: skip
                 picked = rng.sample(available, 3)
-                plan = actions.plan("reboot", picked)
-                outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:soak"))
+                plan = act.plan("reboot", picked)
+                outcomes = act.execute(plan, gateway(clients, cache, caller="arn:soak"))
                 assert {o.status for o in outcomes} == {"sent"}
                 rebooted += len(picked)
                 waiting.update({(r["account"], r["region"], r["id"]): n for r in picked})

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import skip_retry_backoff
 from tests.gw import gateway
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Clients, Target
 from wstui.core.cache import Cache
 from wstui.core.refresh import Refresher
@@ -67,11 +67,11 @@ def test_1000_reboots_under_50pct_throttling_each_sent_once(
     Refresher(cache, clients, [target], kinds=["workspaces"]).refresh()
     rows = cache.query("workspaces", "id IN (SELECT value FROM json_each(?))",
                        [__import__("json").dumps(ids)], limit=None, with_raw=True)  # fmt: skip
-    plan = actions.plan("reboot", rows)
+    plan = act.plan("reboot", rows)
     assert sorted(plan.eligible) == ids
     sim.clear_calls()
     sim.faults.configure(throttle_rate=0.5)
-    outcomes = actions.execute(plan, gateway(clients, cache, caller="arn:test"))
+    outcomes = act.execute(plan, gateway(clients, cache, caller="arn:test"))
     sim.faults.configure(throttle_rate=0.0)
     calls = accepted(sim, "RebootWorkspaces")
     throttled = len(sim.calls_to("RebootWorkspaces")) - len(calls)

@@ -5,7 +5,6 @@ Never a crash, never markup executed, never an escape sequence passed to the ter
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import string
@@ -189,9 +188,8 @@ def test_hostile_strings_and_10k_tags_in_cli_output(
 
 
 async def test_hostile_strings_and_10k_tags_in_the_tui(tmp_path: Path, reliability) -> None:
-    from rich.console import Console
-
     from tests.faults.conftest import make_app
+    from tests.support.screen import screen_ansi
 
     tag = ("[bold red]x[/]\x1b]0;pwned\x07" * 500)[:10_000]
     items = [{"WorkspaceId": f"ws-{i:09d}", "State": "AVAILABLE", "UserName": h,
@@ -206,13 +204,7 @@ async def test_hostile_strings_and_10k_tags_in_the_tui(tmp_path: Path, reliabili
         for key in ("enter", "escape", "j", "j", "enter"):  # details of hostile rows
             await pilot.press(key)
             await pilot.pause()
-            out = io.StringIO()
-            Console(width=100, height=30, file=out, force_terminal=True).print(
-                app.screen._compositor.render_update(
-                    full=True, screen_stack=app._background_screens
-                )
-            )
-            frames.append(out.getvalue())
+            frames.append(screen_ansi(app, color_system="auto"))
     cache.close()
     text = "".join(frames)
     # Rich emits its own CSI for colour; no OSC (title/hyperlink), BEL or clear-screen from data.

@@ -13,7 +13,7 @@ import pytest
 
 from tests.gw import gateway
 from wstui import cli
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Clients, Target, is_mutating
 from wstui.core.cache import Cache
 
@@ -125,7 +125,7 @@ def test_audit_masks_secret_looking_params(tmp_path: Path) -> None:
 
 
 # -- read-only ------------------------------------------------------------------
-def _row(spec: actions.ActionSpec) -> dict:
+def _row(spec: act.ActionSpec) -> dict:
     state = sorted(spec.states)[0]
     mode = sorted(spec.running_modes)[0] if spec.running_modes else "AUTO_STOP"
     return {"id": "ws-aaaaaaaaa", "account": "123456789012", "region": US, "state": state,
@@ -141,19 +141,19 @@ PARAMS = {"migrate": {"bundle": "wsb-12345678"}, "running-mode": {"mode": "MANUA
 
 
 def test_every_action_spec_sends_a_mutating_operation() -> None:
-    assert all(is_mutating(s.api) for s in actions.ACTIONS.values())
+    assert all(is_mutating(s.api) for s in act.ACTIONS.values())
 
 
-@pytest.mark.parametrize("name", sorted(actions.ACTIONS))
+@pytest.mark.parametrize("name", sorted(act.ACTIONS))
 def test_read_only_refuses_every_action_in_core_and_cli(
     sim: Any, sim_url: str, tmp_path: Path, name: str, capsys, monkeypatch, reliability
 ) -> None:
-    spec = actions.ACTIONS[name]
-    plan = actions.plan(name, [_row(spec)], PARAMS.get(name))
+    spec = act.ACTIONS[name]
+    plan = act.plan(name, [_row(spec)], PARAMS.get(name))
     assert plan.eligible == ["ws-aaaaaaaaa"]  # something would be sent
     sim.clear_calls()
-    with pytest.raises(actions.ReadOnlyError):
-        actions.execute(plan, gateway(Clients(), Cache(tmp_path / "c.sqlite"), read_only=True))
+    with pytest.raises(act.ReadOnlyError):
+        act.execute(plan, gateway(Clients(), Cache(tmp_path / "c.sqlite"), read_only=True))
     monkeypatch.setenv("WSTUI_CONFIG_DIR", str(tmp_path / "cfg"))
     base = ["--endpoint-url", sim_url, "--region", US, "--cache", str(tmp_path / "cli.sqlite")]
     seeded = Cache(tmp_path / "cli.sqlite")  # the cached row the CLI would act on

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 
 from tests.conftest import SIM_REGIONS, SIM_SEED, SIM_SIZE
+from tests.support.pilot import wait_for  # noqa: F401 (tests import it here)
+from tests.support.screen import screen_ansi, screen_text  # noqa: F401 (tests import them here)
 from wstui.screenshots import FROZEN_NOW, seeded_context
 from wstui.ui.app import AppContext, WstuiApp
 
@@ -64,38 +63,3 @@ def make_app(ctx: AppContext) -> Any:
         return WstuiApp(ctx, watch_refresher=False, **kw)
 
     return make
-
-
-async def wait_for(pilot: Any, predicate: Any, timeout: float = 10.0) -> None:
-    """Pause until `predicate()` holds (what the screen shows settles in a few frames)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
-def screen_text(app: WstuiApp) -> str:
-    """What the terminal shows, as plain text (one line per row)."""
-    width, height = app.size
-    console = Console(
-        width=width, height=height, record=True, file=io.StringIO(), force_terminal=True,
-        color_system="truecolor",
-    )  # fmt: skip
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return console.export_text()
-
-
-def screen_ansi(app: WstuiApp) -> str:
-    """The raw bytes a terminal would receive for the current frame."""
-    width, height = app.size
-    out = io.StringIO()
-    console = Console(width=width, height=height, file=out, force_terminal=True,
-                      color_system="truecolor")  # fmt: skip
-    console.print(
-        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    )
-    return out.getvalue()

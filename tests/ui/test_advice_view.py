@@ -7,7 +7,6 @@ from typing import Any
 from textual.widgets import Sparkline
 
 from tests.ui.conftest import screen_text, wait_for
-from wstui.core.prices import estate_totals
 from wstui.core.query import compile as compile_query
 from wstui.ui.screens.details import DetailsScreen
 
@@ -22,7 +21,7 @@ def _read_metrics(ctx: Any, sim: Any) -> None:
 
 async def test_advice_view_ranks_by_saving_with_the_estate_totals(make_app, ctx, sim) -> None:
     _read_metrics(ctx, sim)
-    cost, saving, advised, _ = estate_totals(ctx.cache.conn)
+    cost, saving, advised, _ = ctx.cache.estate_totals()
     assert advised > 0 and cost > saving > 0
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -79,7 +78,7 @@ async def test_advice_view_open_before_the_metrics_pass_fills_in_after_it(
         events = await asyncio.to_thread(ctx.refresher.read_metrics)
         for event in events:  # as the running refresher delivers them
             await asyncio.to_thread(app._post_refresh_event, event)
-        advised = estate_totals(ctx.cache.conn)[2]
+        advised = ctx.cache.estate_totals()[2]
         assert advised > 0
         await wait_for(pilot, lambda: app.screen.table.source.count() == advised)
         await wait_for(pilot, lambda: "no rows" not in screen_text(app))

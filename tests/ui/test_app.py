@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from textual import events
+from textual.widgets import Input
 
 from tests.ui.conftest import screen_ansi, screen_text, wait_for
 from wstui.ui.screens.details import DetailsScreen
@@ -27,7 +28,10 @@ def state_rows(text: str) -> list[str]:
 
 async def apply_filter(pilot: Any, text: str, submit: bool = False) -> None:
     await pilot.press("slash", *text)
-    await pilot.pause(0.3)  # the filter is debounced (~150 ms)
+    screen = pilot.app.screen
+    # The filter is debounced (~150 ms): wait until it is applied (or rejected).
+    await wait_for(pilot, lambda: text in (screen.query_text, getattr(screen, "rejected_text", None)))
+    await pilot.pause()
     if submit:  # Enter: keep the filter and go back to the table
         await pilot.press("enter")
         await pilot.pause()
@@ -40,8 +44,7 @@ class TestFilter:
         assert 0 < stopped < total
         app = make_app()
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()  # the counts follow the first frame
-            assert f"{total} / {total}" in screen_text(app)
+            await wait_for(pilot, lambda: f"{total} / {total}" in screen_text(app))  # after the first frame
             await apply_filter(pilot, "state=STOPPED")
             text = screen_text(app)
             assert f"{stopped} / {total}" in text
@@ -56,7 +59,9 @@ class TestFilter:
         async with app.run_test(size=SIZE) as pilot:
             await apply_filter(pilot, "state=STOPPED")
             before = state_rows(screen_text(app))
-            await pilot.press(*" and (")
+            # Pasted, not typed: under load the debounce could apply a typed prefix
+            # ("state=STOPPED a", a search) and the rows kept would be that one's.
+            app.screen.query_one("#filter", Input).post_message(events.Paste(" and ("))
             await wait_for(pilot, lambda: getattr(app.screen, "rejected_text", None)
                            == "state=STOPPED and (")  # fmt: skip
             text = screen_text(app)
@@ -70,8 +75,7 @@ class TestFilter:
         async with app.run_test(size=SIZE) as pilot:
             await apply_filter(pilot, "state=STOPPED")
             await pilot.press("escape")
-            await pilot.pause(0.3)
-            assert f"{total} / {total}" in screen_text(app)
+            await wait_for(pilot, lambda: f"{total} / {total}" in screen_text(app))
 
 
 class TestMarksAndPlan:
@@ -91,7 +95,7 @@ class TestMarksAndPlan:
             await apply_filter(pilot, "state=STOPPED", submit=True)
             await pilot.press("ctrl+a")
             await pilot.press("escape")  # clears the filter; marks stay
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text == "")
             await apply_filter(pilot, "state=AVAILABLE", submit=True)
             await pilot.press("space", "b")
             await pilot.pause()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import PlanScreen
+from wstui.ui.screens.plan_rows import rows_for_keys
 
 
 def _count_calls(monkeypatch: Any, cache: Any) -> dict[str, int]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.gw import gateway
 from tests.ui.conftest import screen_text, wait_for
-from wstui.core import create_csv as cc
+from wstui.core.act import create_csv as cc
 from wstui.core.aws import Clients, Target
 from wstui.ui.screens.audit import AuditScreen
 from wstui.ui.screens.plan import PlanScreen

@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
+from tests.support.pilot import wait_for
 from wstui.core.cache import Cache
 from wstui.core.kinds import resolve
 from wstui.ui import sources
@@ -285,9 +286,12 @@ async def test_reload_highlights_changed_rows_then_fades() -> None:
         line = next(s for s in strips(table) if key(5)[2] in s.text)
         assert "REBOOTING" in line.text
         assert changed_bg in {seg.style.bgcolor for seg in line if seg.style}
-        await pilot.pause(0.4)
-        line = next(s for s in strips(table) if key(5)[2] in s.text)
-        assert changed_bg not in {seg.style.bgcolor for seg in line if seg.style}
+        # The highlight fades after a moment: wait for it to go.
+        await wait_for(pilot, lambda: changed_bg not in {
+            seg.style.bgcolor
+            for seg in next(s for s in strips(table) if key(5)[2] in s.text)
+            if seg.style
+        })  # fmt: skip
 
 
 async def test_state_cells_use_theme_component_colours() -> None:

@@ -23,7 +23,7 @@ async def test_ctrl_a_right_after_enter_marks_the_filtered_rows(make_app, ctx) -
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"state=AVAILABLE")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.screen.query_text == "state=AVAILABLE")  # debounced
         burst(app, ("enter", "\r"), ("ctrl+a", None))
         await wait_for(pilot, lambda: bool(app.screen.table.marks))
         screen = app.screen
@@ -37,7 +37,7 @@ async def test_keys_after_escape_reach_the_table(make_app, ctx) -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash", *"state=STOPPED")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.screen.query_text == "state=STOPPED")  # debounced
         burst(app, ("escape", "\x1b"), ("down", None), ("space", " "))
         # Wait for the keys' effect (however slow the machine), then check it exactly.
         await wait_for(pilot, lambda: bool(app.screen.table.marks))

@@ -9,9 +9,9 @@ from textual.widgets import Input, OptionList
 
 from tests.ui.conftest import screen_text, wait_for
 from tests.ui.test_forms import fill
-from wstui.core import operations as ops
+from wstui.core import act
 from wstui.ui.screens.form import FormScreen
-from wstui.ui.screens.operations import target_of
+from wstui.ui.screens.ops_picker import target_of
 from wstui.ui.screens.picker import PickerScreen
 
 US = "us-east-1"
@@ -32,7 +32,7 @@ async def open_form(pilot: Any, app: Any, name: str, kind: str, row: dict) -> Fo
 
 def test_the_field_kinds_come_from_the_model_shapes() -> None:
     def kinds(op: str, screen: str = "") -> dict[str, str | None]:
-        return {f.name: f.pick_kind(screen) for f in ops.fields(op)}
+        return {f.name: f.pick_kind(screen) for f in act.fields(op)}
 
     assert kinds("AssociateConnectionAlias") == {"AliasId": "aliases", "ResourceId": "directories"}
     assert kinds("AssociateIpGroups") == {"DirectoryId": "directories", "GroupIds": "ipgroups"}

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from tests.ui.conftest import screen_text, wait_for
 from wstui.ui.screens.form import ConfirmOperation, FormScreen
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
 
 SIZE = (120, 44)
@@ -74,7 +74,7 @@ async def send(pilot: Any, app: Any, sim: Any, operation: str) -> None:
 
 async def focus_row(pilot: Any, alias_id: str) -> None:
     await pilot.press("slash", *alias_id)
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: pilot.app.screen.query_text == alias_id)  # debounced
     await pilot.press("enter")
     await pilot.pause()
 

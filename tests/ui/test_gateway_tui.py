@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.ui.conftest import screen_text, wait_for
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.aws import Target, is_mutating
 from wstui.core.kinds import resolve
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
@@ -43,7 +43,7 @@ async def test_rows_of_an_unselected_region_are_skipped_in_the_plan(make_app, ct
 async def test_escape_while_sending_asks_and_stops_the_remaining_calls(make_app, ctx, sim) -> None:
     keys = available(sim, ctx, US, 8)
     rows = ctx.cache.rows_for_keys("workspaces", keys)
-    plan = actions.plan("maintenance-on", rows)  # one id per call: 8 calls
+    plan = act.plan("maintenance-on", rows)  # one id per call: 8 calls
     assert len(plan.calls) == 8
     import threading
 

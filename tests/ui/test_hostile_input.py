@@ -13,7 +13,7 @@ from textual.widgets import Input
 from tests.ui.conftest import screen_ansi, screen_text, wait_for
 from tests.ui.test_forms import dialog_text, focus_row
 from wstui.ui.screens.form import FormScreen
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.resource import ResourceScreen
 
 SIZE = (80, 24)
@@ -151,7 +151,7 @@ async def test_a_50000_character_csv_path_is_an_error_in_the_dialog(make_app, si
 
 
 async def test_a_50000_character_ip_rule_is_refused_inline(make_app, sim) -> None:
-    from tests.ui.test_resource_tools import group_id
+    from tests.ui.test_resource_dialogs import group_id
     from wstui.ui.screens.ip_rules import IpRulesScreen
 
     app = make_app(start_kind="ipgroups")

@@ -11,7 +11,7 @@ from typing import Any
 from textual.widgets import DataTable
 
 from tests.ui.conftest import wait_for
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.kinds import resolve
 from wstui.ui.screens.audit import AuditScreen
 from wstui.ui.screens.details import DetailsScreen
@@ -75,7 +75,7 @@ async def test_every_documented_key_is_bound_on_its_screen(make_app, ctx, sim) -
     documented = documented_keys()
     key = ctx.cache.keys("workspaces", "state = 'AVAILABLE'")[0]
     sim.set_state(key[1], key[2], "AVAILABLE")
-    plan = actions.plan("reboot", ctx.cache.rows_for_keys("workspaces", [key]))
+    plan = act.plan("reboot", ctx.cache.rows_for_keys("workspaces", [key]))
     opened = {
         "details": lambda: DetailsScreen(resolve("workspaces"), key),
         "plan": lambda: PlanScreen(plan),

@@ -8,11 +8,9 @@ import pytest
 from rich.color import ColorType
 from rich.segment import Segment
 
+from tests.support.screen import frame_segments
 
-def _frame_segments(app: Any) -> list[list[Segment]]:
-    """The frame's lines as segments, after the app's line filters (what is written)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return [[seg for strip in line for seg in strip] for line in update.strips]
+_frame_segments = frame_segments
 
 
 def _coloured(segments: list[list[Segment]]) -> list[str]:

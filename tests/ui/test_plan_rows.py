@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from tests.core.test_cache import Target, ws
-from wstui.core import actions
+from wstui.core import act
 from wstui.core.act.scope import Scope
 from wstui.core.aws import Target as AwsTarget
 from wstui.core.cache import Cache
-from wstui.ui.screens._rows import plan_rows, rows_for_keys
+from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 
 PROTECT = "wstui:protect"
 TARGETS = (Target(None, "us-east-1", "111111111111"), Target(None, "eu-west-1", "111111111111"),
@@ -61,7 +61,7 @@ def _params(action: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("share", [1.0, 0.05])  # mark all (one scan) / a few (temp table)
-@pytest.mark.parametrize("action", sorted(actions.ACTIONS))
+@pytest.mark.parametrize("action", sorted(act.ACTIONS))
 def test_narrow_rows_plan_as_full_rows_do(fleet: Cache, action: str, share: float) -> None:
     keys = sorted(fleet.keys("ws"))
     keys = keys if share == 1.0 else random.Random(3).sample(keys, int(len(keys) * share))
@@ -69,15 +69,15 @@ def test_narrow_rows_plan_as_full_rows_do(fleet: Cache, action: str, share: floa
     full = rows_for_keys(fleet, "workspaces", keys)
     narrow = plan_rows(fleet, "workspaces", keys, action, PROTECT)
 
-    def planned(rows: list[dict]) -> actions.Plan:
-        return actions.plan(action, rows, _params(action), protect_tag=PROTECT, scope=scope)
+    def planned(rows: list[dict]) -> act.Plan:
+        return act.plan(action, rows, _params(action), protect_tag=PROTECT, scope=scope)
 
     old, new = planned(full), planned(narrow)
     assert new == old
     reasons = {s.reason for s in old.skipped}
     assert any(r.startswith("protected by tag") for r in reasons)
     assert any(r.startswith("outside the selected targets") for r in reasons)
-    if not actions.reads_raw(action):  # narrow: no raw, only the protect tag
+    if not act.reads_raw(action):  # narrow: no raw, only the protect tag
         assert all("raw" not in r and set(r["tags"]) <= {PROTECT} for r in narrow)
 
 

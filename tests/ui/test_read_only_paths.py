@@ -1,24 +1,22 @@
 """Read-only mode refuses every TUI mutation path; the simulator receives no call.
 
-Enumerates `wstui.core.operations` (every mutating operation, on every screen that
-offers it) and `wstui.core.actions.ACTIONS`, and drives each through the TUI: the
+Enumerates `wstui.core.act.ops` (every mutating operation, on every screen that
+offers it) and `wstui.core.act.ACTIONS`, and drives each through the TUI: the
 operations picker and its form (ctrl+s), the IP rules editor, CSV create, the action
 keys and `action_act` (the palette's path), and the palette's command list.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from textual.widgets import Static
 
-from tests.ui.conftest import screen_text
-from wstui.core import operations as ops
-from wstui.core.actions import ACTIONS
+from tests.ui.conftest import screen_text, wait_for
+from wstui.core.act import ACTIONS, ops
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS
-from wstui.ui.screens.operations import OperationsScreen
+from wstui.ui.screens.ops_picker import OperationsScreen
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.screens.resource import ResourceScreen
 
@@ -30,10 +28,7 @@ def mutating_calls(sim: Any) -> list[str]:
 
 
 async def settle(pilot: Any, predicate: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "not reached in time"
-        await pilot.pause(0.05)
+    await wait_for(pilot, predicate, timeout)
 
 
 def notices(app: Any) -> list[str]:

@@ -11,9 +11,9 @@ from textual.widgets import Input, OptionList
 
 from tests.ui.conftest import screen_text, wait_for
 from tests.ui.test_forms import fill
-from wstui.core import operations as ops
+from wstui.core.act import ops
 from wstui.ui.screens.form import FormScreen
-from wstui.ui.screens.operations import EXTRAS, OperationsScreen, target_of
+from wstui.ui.screens.ops_picker import EXTRAS, OperationsScreen, target_of
 from wstui.ui.screens.resource import ResourceScreen
 
 SMALL = (80, 24)

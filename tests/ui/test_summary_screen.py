@@ -24,8 +24,9 @@ async def test_summary_at_80x24_shows_every_section_and_scrolls_by_keyboard(make
         await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
         screen = app.screen
         await wait_for(pilot, lambda: screen.data is not None)
-        await pilot.pause(0.1)
         states = cached_states(ctx)
+        title = f"Summary ({sum(states.values()):,} WorkSpaces)"
+        await wait_for(pilot, lambda: title in screen_text(app))
         text = screen_text(app)
         lines = text.splitlines()
         assert len(lines) == 24 and all(len(ln) <= 80 for ln in lines)
@@ -85,7 +86,7 @@ async def test_summary_with_no_color_sends_no_colour_and_keeps_its_bars(
         app.run_command("summary")
         await wait_for(pilot, lambda: isinstance(app.screen, SummaryScreen))
         await wait_for(pilot, lambda: app.screen.data is not None)
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: "WorkSpaces by state" in screen_text(app))
         assert _coloured(_frame_segments(app)) == []
         text = screen_text(app)
         assert "WorkSpaces by state" in text and text.count("█") > 40  # bars are characters

@@ -3,12 +3,12 @@ not by a (bracketed) paste, not by y or Enter alone."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from textual import events
 from textual.widgets import Input
 
+from tests.ui.conftest import wait_for
 from wstui.ui.screens.plan import PlanScreen
 from wstui.ui.screens.results import ResultsScreen
 
@@ -18,7 +18,7 @@ N = 12  # two digits, so holding one digit down is a real risk
 
 async def open_terminate_plan(app: Any, pilot: Any) -> PlanScreen:
     await pilot.press("slash", *"state=AVAILABLE", "enter")
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: app.screen.query_text == "state=AVAILABLE")
     await pilot.press(*["space"] * N, "X")
     await pilot.pause()
     plan = app.screen
@@ -51,10 +51,7 @@ async def test_key_repeat_paste_and_enter_do_not_confirm(make_app, ctx, sim) -> 
             assert app.screen is plan, pasted
         assert sim.calls_to("TerminateWorkspaces") == []
         await pilot.press(*str(N), "enter")  # typed: confirmed
-        deadline = asyncio.get_running_loop().time() + 10
-        while not isinstance(app.screen, ResultsScreen):
-            assert asyncio.get_running_loop().time() < deadline
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: isinstance(app.screen, ResultsScreen))
     sent = [r["WorkspaceId"] for c in sim.calls_to("TerminateWorkspaces")
             for r in c.params["TerminateWorkspaceRequests"]]  # fmt: skip
     assert len(sent) == N

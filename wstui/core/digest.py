@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import date, datetime
 from typing import Any
 
 from wstui import __version__
@@ -48,17 +47,6 @@ def stable_view(item: dict[str, Any]) -> dict[str, Any]:
         steady["advice"] = None if advice is None else [advice.mode, advice.reason]
         view = {**view, insight.USAGE_KEY: steady}
     return view
-
-
-def json_default(value: Any) -> Any:
-    """How values JSON has no type for are rendered (the stored raw and the digest alike)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    return str(value)
 
 
 def item_digest(item: dict[str, Any], salt: bytes) -> int:

@@ -19,26 +19,13 @@ from typing import Any, TextIO
 
 from wstui.core.files import atomic_text
 from wstui.core.kinds import Kind, resolve
+from wstui.core.text import plain
 
 FORMATS = ("csv", "json")
 KEYS = ("account", "region", "id")
 
-_ESCAPES = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (hyperlinks, titles)
-    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS/PM/APC/SOS strings
-    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x1b[@-_]?"  # other ESC sequences, lone ESC
-)
-# C0/C1 controls except tab/newline; bidi overrides that reorder what a reader sees.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def clean_text(value: str) -> str:
-    """Text without terminal escape sequences, control characters or bidi overrides."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", value))
 
 
 def csv_cell(value: Any) -> Any:
@@ -46,7 +33,7 @@ def csv_cell(value: Any) -> Any:
         return ""
     if not isinstance(value, str):
         return value
-    text = clean_text(value)
+    text = plain(value, keep_lines=True)
     if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -54,7 +41,7 @@ def csv_cell(value: Any) -> Any:
 
 def _json_value(value: Any, col_type: str | None, iso: bool) -> Any:
     if isinstance(value, str):
-        return clean_text(value)
+        return plain(value, keep_lines=True)
     if iso and col_type == "ts" and isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
     return value

@@ -25,11 +25,12 @@ unknown).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from wstui.core.aws import Clients, Target
+from wstui.core.chunking import chunks
 
 MAX_WORKERS = 8
 TAG_BUDGET = 2000  # DescribeTags calls per WorkSpaces listing (fallback path)
@@ -79,11 +80,6 @@ def _parallel(fn: Callable[[T], Any], args: Iterable[T], workers: int = MAX_WORK
         return [f.result() for f in futures]
 
 
-def _chunks(seq: list[T], size: int) -> Iterator[list[T]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
-
-
 # -- WorkSpaces ------------------------------------------------------------
 def list_workspaces(
     clients: Clients,
@@ -124,7 +120,7 @@ def list_workspaces(
     by_tagging = tag_source == "tagging" and target.account is not None
 
     def read_tags(ids: list[str]) -> None:
-        for chunk in _chunks(ids, TAGGING_PAGE):
+        for chunk in chunks(ids, TAGGING_PAGE):
             tag_reads.append(by_ids.submit(counted(tags_by_arn), clients, target, chunk))
 
     def listed_page(ids: list[str], last: bool = False) -> None:
@@ -145,7 +141,7 @@ def list_workspaces(
                 cut.set()
                 ids, backlog[:] = [*backlog, *ids], []
         todo = [i for i in ids if i not in status]
-        for chunk in _chunks(todo, IDS_PER_DESCRIBE):
+        for chunk in chunks(todo, IDS_PER_DESCRIBE):
             status_reads.append(by_ids.submit(counted(_status_by_ids), clients, target, chunk))
 
     def one_directory(directory_id: str) -> list[dict]:
@@ -198,7 +194,7 @@ def list_workspaces(
     if cut.is_set() and missing:  # ids the chain and the pipelined reads both missed
         for found in _parallel(
             lambda ids: counted(_status_by_ids)(clients, target, ids),
-            list(_chunks(missing, IDS_PER_DESCRIBE)),
+            list(chunks(missing, IDS_PER_DESCRIBE)),
             workers,
         ):
             status.update(found)
@@ -321,7 +317,7 @@ def describe_workspaces_by_ids(clients: Clients, target: Target, ids: list[str])
     ws_client = clients.workspaces(target)
     items: list[dict] = []
     status: dict[str, dict] = {}
-    for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
+    for chunk in chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
         got = ws_client.describe_workspaces(WorkspaceIds=chunk).get("Workspaces") or []
         items.extend(got)
         found = [w["WorkspaceId"] for w in got]

@@ -28,14 +28,14 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wstui.core.chunking import chunks
 from wstui.core.timefmt import to_epoch
 
 NAMESPACE = "AWS/WorkSpaces"
@@ -58,19 +58,6 @@ QUERIES: tuple[tuple[str, int, str, str], ...] = (
     ("RootVolumeDiskUsage", HOUR, "Maximum", "r"),
     ("UserVolumeDiskUsage", HOUR, "Maximum", "u"),
 )
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS metrics (
-    account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
-    read_to REAL NOT NULL, hours REAL, sessions INTEGER, latency REAL, cpu REAL, mem REAL,
-    root_pct REAL, user_pct REAL, series TEXT, state TEXT NOT NULL,
-    PRIMARY KEY (account, region, id)) WITHOUT ROWID
-"""
-
-
-def install(conn: sqlite3.Connection) -> None:
-    conn.execute(SCHEMA)
-
 
 # ------------------------------------------------------------------ pure helpers
 
@@ -248,13 +235,8 @@ class PassResult:
     read_to: float = 0.0
 
 
-def cached_workspaces(conn: sqlite3.Connection, account: str, region: str) -> list[Workspace]:
-    rows = conn.execute(
-        "SELECT w.id, w.auto_stop_min, m.read_to, m.state FROM workspaces AS w "
-        "LEFT JOIN metrics AS m ON m.account = w.account AND m.region = w.region "
-        "AND m.id = w.id WHERE w.account = ? AND w.region = ? ORDER BY w.id",
-        (account, region),
-    ).fetchall()
+def cached_workspaces(cache: Any, account: str, region: str) -> list[Workspace]:
+    rows = cache.metrics_workspaces(account, region)
     return [Workspace(r[0], float((r[1] or DEFAULT_TIMEOUT_MIN) * 60), r[2], r[3]) for r in rows]
 
 
@@ -356,7 +338,7 @@ def read_target(
     now = time.time() if now is None else now
     end = math.floor(now / PERIOD) * PERIOD  # complete 5-minute periods only
     result = PassResult(read_to=end)
-    workspaces = cached_workspaces(cache.conn, account, region)
+    workspaces = cached_workspaces(cache, account, region)
     by_start: dict[float, list[Workspace]] = {}
     first = history_start(end, history_days)
     for ws in workspaces:
@@ -366,7 +348,7 @@ def read_target(
     jobs = [
         (start, group)
         for start, members in sorted(by_start.items())
-        for group in _chunks(members, max(1, MAX_QUERIES // len(QUERIES)))
+        for group in chunks(members, max(1, MAX_QUERIES // len(QUERIES)))
     ]
 
     def run(job: tuple[float, list[Workspace]]) -> tuple[list[Workspace], Any, int, int]:
@@ -410,11 +392,6 @@ def _fold(
     )  # fmt: skip
 
 
-def _chunks(seq: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(seq), size):
-        yield list(seq[i : i + size])
-
-
 class _NoLock:
     def __enter__(self) -> None:
         return None
@@ -426,57 +403,9 @@ class _NoLock:
 # ------------------------------------------------------------------ cache side
 
 
-def metrics_entries(
-    conn: sqlite3.Connection, account: str, region: str, ids: Sequence[str] | None = None
-) -> dict[str, dict[str, Any]]:
-    """id -> the ``Metrics`` entry merged into that WorkSpace's raw item."""
-    sql = (
-        "SELECT id, read_to, hours, sessions, latency, cpu, mem, root_pct, user_pct, series "
-        "FROM metrics WHERE account = ? AND region = ?"
-    )
-    rows: list[tuple[Any, ...]] = []
-    if ids is None or len(ids) > 500:
-        rows = conn.execute(sql, (account, region)).fetchall()
-    elif ids:
-        marks = ", ".join("?" for _ in ids)
-        rows = conn.execute(f"{sql} AND id IN ({marks})", (account, region, *ids)).fetchall()
-    return {
-        r[0]: {
-            "ReadTo": r[1], "Hours": r[2], "Sessions": r[3], "Latency": r[4], "Cpu": r[5],
-            "Mem": r[6], "RootPct": r[7], "UserPct": r[8], "Series": json.loads(r[9] or "[]"),
-        }
-        for r in rows
-    }  # fmt: skip
-
-
 # Columns of the workspaces kind fed from the merged ``Metrics`` entry (see kinds.py).
 COLUMNS = ("hours", "sessions", "latency", "cpu", "mem", "root_pct", "user_pct",
            "cost_month", "best_mode", "saving_month", "break_even", "cost_why")  # fmt: skip
-
-
-def merge(
-    conn: sqlite3.Connection, account: str, region: str, items: list[Any], prices: Any
-) -> None:
-    """Merge each WorkSpace's ``Metrics`` entry (aggregates + cost) into its raw item.
-
-    Runs inside the cache's write, so a listing, a follow-up read and a metrics pass all
-    leave the metric and cost columns consistent with the metrics table and the prices.
-    """
-    ids = [str(i["WorkspaceId"]) for i in items if isinstance(i, dict) and i.get("WorkspaceId")]
-    if not ids:
-        return
-    entries = metrics_entries(conn, account, region, ids)
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        entry = entries.get(str(item.get("WorkspaceId")))
-        if entry is None:
-            item.pop(METRICS_KEY, None)
-            continue
-        props = item.get("WorkspaceProperties") or {}
-        item[METRICS_KEY] = with_cost(
-            entry, prices, region, props.get("ComputeTypeName"), props.get("RunningMode")
-        )
 
 
 def with_cost(
@@ -498,32 +427,3 @@ ENTRY_KEYS = {
     "best_mode": "BestMode", "saving_month": "SavingMonth", "break_even": "BreakEven",
     "cost_why": "Why",
 }  # fmt: skip
-
-
-def update_columns(
-    conn: sqlite3.Connection, account: str, region: str, ids: Sequence[str], prices: Any
-) -> None:
-    """Set the metric and cost columns of cached WorkSpaces from the metrics table.
-
-    A metrics pass changes only these columns: one UPDATE per row, not a rewrite of the
-    rows and their raw JSON (the next listing merges the same entry into the raw item).
-    """
-    wanted = set(ids)
-    entries = metrics_entries(conn, account, region, ids)
-    rows = conn.execute(
-        "SELECT id, compute, running_mode FROM workspaces WHERE account = ? AND region = ?",
-        (account, region),
-    ).fetchall()
-    cols = list(ENTRY_KEYS)
-    sql = (
-        f"UPDATE workspaces SET {', '.join(f'{c} = ?' for c in cols)} "
-        "WHERE account = ? AND region = ? AND id = ?"
-    )
-    updates = []
-    for wid, compute, mode in rows:
-        entry = entries.get(wid)
-        if wid not in wanted or entry is None:
-            continue
-        full = with_cost(entry, prices, region, compute, mode)
-        updates.append((*(full.get(ENTRY_KEYS[c]) for c in cols), account, region, wid))
-    conn.executemany(sql, updates)

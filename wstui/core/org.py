@@ -1,6 +1,6 @@
 """AWS Organizations discovery: accounts -> assumed role -> regions with WorkSpaces -> targets.
 
-`[[targets]] organization = true, role = "NAME"` (config.OrgSource) lists the
+`[[targets]] organization = true, role = "NAME"` (OrgSource below) lists the
 Organization's ACTIVE accounts (ListAccounts, paginated) with the source profile's
 credentials, assumes `arn:aws:iam::<account>:role/NAME` in each through botocore's own
 assume-role credentials (core.aws.Clients, refreshable), and probes every region for
@@ -22,13 +22,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from wstui.config import OrgSource
 from wstui.core.aws import Clients, Target
 from wstui.core.targets import workspaces_regions
 
 ORG_REGION = "us-east-1"  # Organizations answers in us-east-1 (aws partition)
 MAX_WORKERS = 8  # parallel AssumeRole / region probes
 RETRY_FAILED = 600  # a discovery that failed (ListAccounts refused) is retried after this
+
+
+
+@dataclass(frozen=True)
+class OrgSource:
+    """`[[targets]] organization = true`: every ACTIVE account of the Organization that
+    `profile` (the management or a delegated account; None = default chain) can list,
+    through the role `role` in each, in `regions` (empty = every WorkSpaces region)."""
+
+    profile: str | None
+    role: str
+    regions: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How the cache names this source (org_accounts.source)."""
+        return f"{self.profile or ''}|{self.role}"
 
 
 def role_arn(account: str, role: str) -> str:

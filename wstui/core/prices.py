@@ -129,34 +129,8 @@ def advice_rows(rows: list[dict]) -> list[dict]:
     return sorted(advised, key=lambda r: (-(r.get("saving_month") or 0), str(r.get("id"))))
 
 
-def advice_plans(rows: list[dict], protect_tag: str | None = None) -> list[Any]:
-    """One running-mode Plan per advised mode, through the normal ``actions.plan`` (states,
-    protect tag, already-in-mode), for the gateway to send after the user confirms."""
-    from wstui.core import actions
-
-    by_mode: dict[str, list[dict]] = {}
-    for row in advice_rows(rows):
-        by_mode.setdefault(str(row["best_mode"]), []).append(row)
-    kw: dict[str, Any] = {} if protect_tag is None else {"protect_tag": protect_tag}
-    return [
-        actions.plan("running-mode", group, {"mode": mode}, **kw)
-        for mode, group in sorted(by_mode.items())
-    ]
-
-
 def totals(rows: list[dict]) -> tuple[float, float]:
     """(the estate's estimated cost this month, the total saving the advice offers)."""
     cost = sum(float(r.get("cost_month") or 0) for r in rows)
     saving = sum(float(r.get("saving_month") or 0) for r in advice_rows(rows))
     return round(cost, 2), round(saving, 2)
-
-
-def estate_totals(conn: Any) -> tuple[float, float, int, str]:
-    """(estimated cost this month, total saving, WorkSpaces advised, currency) of every
-    cached WorkSpace, from the cost columns."""
-    cost, saving, advised = conn.execute(
-        "SELECT coalesce(sum(cost_month), 0), "
-        "coalesce(sum(CASE WHEN saving_month > 0 THEN saving_month END), 0), "
-        "count(CASE WHEN saving_month > 0 THEN 1 END) FROM workspaces"
-    ).fetchone()
-    return round(float(cost), 2), round(float(saving), 2), int(advised), "USD"

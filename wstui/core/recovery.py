@@ -16,9 +16,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from wstui.core.cache import BUSY_TIMEOUT_MS, Cache
+from wstui.core.cache import Cache
+from wstui.core.store import connection
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -30,23 +30,15 @@ class MemoryCache(Cache):
 
     def __init__(self, path: str | Path) -> None:
         # A name starting with "/" lets every connection of this process share the database.
-        self._uri = f"file:/wstui-{uuid.uuid4().hex}?vfs=memdb"
-        self._anchor = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+        self._uri = connection.memory_uri(f"wstui-{uuid.uuid4().hex}")
+        self._anchor = connection.connect_memory(self._uri)
         super().__init__(path)
 
     def _prepare_files(self) -> None:
         pass  # nothing on disk
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self._uri,
-            uri=True,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        return conn
+        return connection.connect_memory(self._uri)
 
     def close(self) -> None:
         super().close()
@@ -61,37 +53,12 @@ class Opened:
     moved_to: Path | None = None
 
 
-# quick_check reads every page: worth it on a small cache, too slow at startup on a
-# 100,000-WorkSpace one, where a size check catches truncation instead.
-QUICK_CHECK_MAX_BYTES = 32 * 1024 * 1024
-
-
 def check(path: Path) -> None:
     """Raise sqlite3.DatabaseError when the file is not a sound SQLite database.
 
     Run before Cache() opens it: the migration would write to a damaged file.
     """
-    size = path.stat().st_size if path.exists() else 0
-    if not size:
-        return
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    try:
-        _check(conn, path, size)
-    finally:
-        conn.close()
-
-
-def _check(conn: sqlite3.Connection, path: Path, size: int) -> None:
-    if size <= QUICK_CHECK_MAX_BYTES:
-        row = conn.execute("PRAGMA quick_check(1)").fetchone()
-        if not row or row[0] != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {row[0] if row else '?'}")
-        return
-    pages = conn.execute("PRAGMA page_count").fetchone()[0]
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    wal = path.with_name(path.name + "-wal")
-    if not (wal.exists() and wal.stat().st_size) and size < pages * page_size:
-        raise sqlite3.DatabaseError(f"file truncated: {size} bytes of {pages * page_size}")
+    connection.check_file(path)
 
 
 def _move_aside(path: Path) -> Path:

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core import listers, metrics
-from wstui.core.aws import Clients, Target, credentials_problem
+from wstui.core import kinds, listers, metrics
+from wstui.core.aws import Clients, Target, describe_error
 from wstui.core.cache import raw_of
 from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KINDS, Kind, resolve
@@ -27,14 +27,10 @@ from wstui.core.progress import (
 )
 from wstui.core.yielding import Yield
 
-TRANSITIONAL = frozenset(
-    {
-        "PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-        "TERMINATING", "UPDATING", "MAINTENANCE",
-    }
-)  # fmt: skip
+# What follow() polls: WorkSpaces, the kind actions act on (core.act.specs).
+TRANSITIONAL = kinds.WORKSPACES.transitional
 GONE = frozenset({"TERMINATED"})
-WORKSPACES = "workspaces"
+WORKSPACES = kinds.WORKSPACES.name
 METRICS_RETRY = 15.0  # seconds before another metrics pass when the last found no WorkSpaces
 
 Key = tuple[str, str, str]  # (account, region, id)
@@ -90,20 +86,6 @@ class Progressed:
 
 
 Event = RefreshStarted | RefreshDone | Followed | Progressed | MetricsDone
-
-
-def describe_error(exc: BaseException, target: Target) -> str:
-    problem = credentials_problem(exc, target.profile)
-    if problem is not None:
-        return str(problem)
-    from botocore.exceptions import ClientError  # imported lazily: slow start-up
-
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        text = f"{err.get('Code', 'ClientError')}: {err.get('Message', '')}"
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return text[:500]
 
 
 class Refresher:
@@ -304,7 +286,7 @@ class Refresher:
         self._emit(RefreshStarted(target, kind_name))
         t0 = time.monotonic()
         self.progress.start(target.key, kind_name, self._expected(target, kind_name))
-        known_before = set(self._tag_memo(target)) if kind_name == WORKSPACES else set()
+        known_before = set(self._tag_memo(target)) if kind.incremental_tags else set()
         with self.listing_gate.busy():
             try:
                 items = self._list(kind, target)
@@ -319,7 +301,7 @@ class Refresher:
                     changes = self.cache.replace_snapshot(kind_name, target, items)
             finally:
                 self.progress.finish(target.key, kind_name, len(items))
-        if kind_name == WORKSPACES:  # rows that changed get their tags re-read next pass
+        if kind.incremental_tags:  # rows that changed get their tags re-read next pass
             keys = getattr(changes, "changed_keys", ())
             moved = {i for _, _, i in keys if i in known_before}  # not the ones just added
             self._retag.setdefault((target.account, target.region), set()).update(moved)
@@ -343,13 +325,13 @@ class Refresher:
         return None
 
     def _list(self, kind: Kind, target: Target) -> list[dict]:
-        lister = getattr(listers, kind.lister)
-        if kind.name != WORKSPACES:
+        lister = kind.list_items
+        if not kind.incremental_tags:
             return lister(self.clients, target)
         tkey = target.key
 
         def on_call(items: int) -> None:
-            self.progress.page(tkey, WORKSPACES, items)
+            self.progress.page(tkey, kind.name, items)
 
         key = (target.principal, target.region)
         n = self._passes.get(key, 0)
@@ -370,7 +352,7 @@ class Refresher:
         self._listed_at[key] = started
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
-            w["WorkspaceId"]: list(w["Tags"] or []) for w in items if "Tags" in w
+            w[kind.id_field]: list(w["Tags"] or []) for w in items if "Tags" in w
         }
         return items
 
@@ -616,19 +598,4 @@ class Refresher:
 
 def _delete_items(cache: Any, target: Target, ids: list[str]) -> None:
     """Drop WorkSpaces that are gone (TERMINATED or no longer described)."""
-    if hasattr(cache, "delete_items"):
-        cache.delete_items(WORKSPACES, target, ids)
-        return
-    # Cache has no delete for followed ids yet: delete the rows and their tags directly.
-    conn = cache.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for table, extra in ((WORKSPACES, ""), ("tags", " AND kind = 'workspaces'")):
-            conn.executemany(
-                f'DELETE FROM "{table}" WHERE account = ? AND region = ? AND id = ?{extra}',
-                [(target.account, target.region, i) for i in ids],
-            )
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+    cache.delete_items(WORKSPACES, target, ids)

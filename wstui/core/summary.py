@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wstui.core import kinds
 from wstui.core.insight import DAY
 
-WORKSPACES = "workspaces"
+WORKSPACES = kinds.WORKSPACES.name
 COST = "cost_month"  # metrics columns read when present (see module doc)
 LATENCY = "latency"
 DISK = ("root_pct", "user_pct")

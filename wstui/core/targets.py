@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from wstui.core.kinds import DEFAULT_KIND
+
 ALL = "all"
 SERVICE = "workspaces"
 
@@ -64,7 +66,7 @@ class TargetStatus:
 def statuses(
     status_rows: Sequence[Mapping[str, Any]],
     targets: Sequence[Any],
-    kind: str = "workspaces",
+    kind: str = DEFAULT_KIND,
     interval: int = 60,
     now: float | None = None,
     names: Mapping[str, str] | None = None,

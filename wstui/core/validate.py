@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from wstui.core.operations import MAX_TAGS, service_model
+from wstui.core.act.ops import MAX_TAGS, service_model
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")

@@ -11,30 +11,16 @@ changes. A watcher that dies simply stops heart-beating; its lease expires after
 from __future__ import annotations
 
 import getpass
-import os
 import socket
 import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_TTL = 30.0
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS watcher (
-    slot INTEGER PRIMARY KEY CHECK (slot = 1), token TEXT NOT NULL, owner TEXT NOT NULL,
-    host TEXT, pid INTEGER, started_at REAL NOT NULL, heartbeat_at REAL NOT NULL,
-    ttl REAL NOT NULL, last_pass_at REAL, passes INTEGER NOT NULL DEFAULT 0)
-"""
-
-
-def install(conn: sqlite3.Connection) -> None:
-    conn.execute(SCHEMA)
-
 
 def _ago(seconds: float) -> str:
     seconds = max(0, int(seconds))
@@ -71,10 +57,7 @@ class WatcherInfo:
 
 def read(cache: Any) -> WatcherInfo | None:
     """The lease row, alive or not."""
-    row = cache.conn.execute(
-        "SELECT owner, pid, started_at, heartbeat_at, ttl, last_pass_at, passes FROM watcher "
-        "WHERE slot = 1"
-    ).fetchone()
+    row = cache.watcher_row()
     return WatcherInfo(*row) if row else None
 
 
@@ -89,17 +72,6 @@ class WatcherBusy(RuntimeError):
     def __init__(self, info: WatcherInfo, now: float) -> None:
         self.info = info
         super().__init__(f"another {info.describe(now)} holds this cache")
-
-
-@contextmanager
-def _tx(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")  # check-and-set under the write lock
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def default_owner() -> str:
@@ -130,18 +102,11 @@ class Lease:
     def acquire(self) -> None:
         """Take the lease; WatcherBusy if another live watcher holds it."""
         now = self.clock()
-        with _tx(self.cache.conn) as conn:
-            info = read(self.cache)
-            mine = conn.execute(
-                "SELECT 1 FROM watcher WHERE slot = 1 AND token = ?", (self.token,)
-            ).fetchone()
-            if info is not None and info.alive(now) and not mine:
-                raise WatcherBusy(info, now)
-            conn.execute(
-                "INSERT OR REPLACE INTO watcher (slot, token, owner, host, pid, started_at, "
-                "heartbeat_at, ttl, last_pass_at, passes) VALUES (1, ?, ?, ?, ?, ?, ?, ?, NULL, 0)",
-                (self.token, self.owner, socket.gethostname(), os.getpid(), now, now, self.ttl),
-            )
+        busy = self.cache.watcher_acquire(
+            self.token, self.owner, now, self.ttl, lambda row: WatcherInfo(*row).alive(now)
+        )
+        if busy is not None:
+            raise WatcherBusy(WatcherInfo(*busy), now)
         self.held = True
 
     def heartbeat(self, passed: bool = False) -> bool:
@@ -149,19 +114,11 @@ class Lease:
 
         False when the lease was lost (expired and taken by another watcher).
         """
-        now = self.clock()
-        extra = ", last_pass_at = ?, passes = passes + 1" if passed else ""
-        params: tuple[Any, ...] = (now, now, self.token) if passed else (now, self.token)
-        with _tx(self.cache.conn) as conn:
-            cur = conn.execute(
-                f"UPDATE watcher SET heartbeat_at = ?{extra} WHERE slot = 1 AND token = ?", params
-            )
-        self.held = cur.rowcount == 1
+        self.held = self.cache.watcher_heartbeat(self.token, self.clock(), passed)
         return self.held
 
     def release(self) -> None:
-        with _tx(self.cache.conn) as conn:
-            conn.execute("DELETE FROM watcher WHERE slot = 1 AND token = ?", (self.token,))
+        self.cache.watcher_release(self.token)
         self.held = False
 
 

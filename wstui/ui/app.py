@@ -19,8 +19,10 @@ from typing import Any, ClassVar
 from textual.actions import SkipAction
 from textual.app import App
 from textual.binding import BindingType
-from textual.filter import Monochrome, NoColor
+from textual.filter import LineFilter, Monochrome, NoColor
+from textual.worker import Worker, WorkerState
 
+from wstui.core.kinds import DEFAULT_KIND, WORKSPACES
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
 from wstui.ui.messages import (
     CacheChanged,
@@ -30,7 +32,9 @@ from wstui.ui.messages import (
     RefreshProgressed,
 )
 from wstui.ui.screens.palette import WstuiCommands
+from wstui.ui.textual_compat import FrameAwareApp, refresh_ansi_filter
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
+from wstui.ui.workers import WorkerFailed, failure_text, log_failure
 
 
 @dataclass
@@ -76,7 +80,7 @@ class AppContext:
         return ", ".join(keys) or "no targets"
 
 
-class WstuiApp(App):
+class WstuiApp(FrameAwareApp):
     """k9s for WorkSpaces."""
 
     TITLE = "wstui"
@@ -95,37 +99,43 @@ class WstuiApp(App):
         self,
         ctx: AppContext,
         theme: str | None = None,
-        start_kind: str = "workspaces",
+        start_kind: str = DEFAULT_KIND,
         watch_refresher: bool = True,
     ) -> None:
         super().__init__()
-        if self.no_color:
-            self._use_no_colour_filter()
         self.ctx = ctx
         self._requested_theme = theme
         self._start_kind = start_kind
         self._watch_refresher = watch_refresher
+        # While another process's `wstui refresh --watch` refreshes the cache (ui.commands).
+        self.watcher: Any = None  # its WatchFollower
+        self.watch_lookout: Any = None  # the timer that looks for a watcher starting later
         self.refresh_activity = ""
         self.after_first_frame: Callable[[], None] | None = None  # run_tui: resume the GC
         self._painted = False
         self._after_paint: list[Callable[[], Any]] = []
         self._frame_dropped = False
+        self._no_color = NoColor()
         # Themes are set before the stylesheet is first parsed: setting one after mount
         # re-parses and re-applies every rule (~15 ms before the first frame).
         self._theme_notices = self._install_themes()
 
     # -- start-up -------------------------------------------------------------------
 
-    def _use_no_colour_filter(self) -> None:
+    def get_line_filters(self) -> list[LineFilter]:
         """NO_COLOR means no colour codes at all, not grey ones.
 
         Textual picks `Monochrome` in `App.__init__` (our ANSI theme is not active yet),
         which still sends 256/true-colour greys; `NoColor` sends only the terminal's
         default colours. Legibility then rests on reverse/bold/underline (app.tcss :nocolor).
         """
-        self._filters = [f for f in self._filters if not isinstance(f, Monochrome)]
-        if not any(isinstance(f, NoColor) for f in self._filters):
-            self._filters.append(NoColor())
+        filters = list(super().get_line_filters())
+        if not self.no_color:
+            return filters
+        filters = [f for f in filters if not isinstance(f, Monochrome)]
+        if not any(isinstance(f, NoColor) for f in filters):
+            filters.append(self._no_color)
+        return filters
 
     def on_mount(self) -> None:
         for notice in self._theme_notices:
@@ -142,9 +152,8 @@ class WstuiApp(App):
             # After the first frame: its thread imports boto3 (~130 ms of CPU, under the GIL).
             self.when_painted(self._start_refresher_after_paint)
 
-    def _end_batch(self) -> None:
-        super()._end_batch()
-        if not self._batch_count and self._frame_dropped:
+    def batch_ended(self) -> None:
+        if self._frame_dropped:
             # At start-up the first screen is laid out inside Textual's start-up batch:
             # without a full repaint the terminal would get only the lines that change
             # afterwards, and the rows would wait for the table's next refresh.
@@ -164,13 +173,12 @@ class WstuiApp(App):
         else:
             self._after_paint.append(callback)
 
-    def _display(self, screen: Any, renderable: Any) -> None:
-        if self._batch_count and renderable is not None:
+    def frame_displayed(self, dropped: bool) -> None:
+        if dropped:
             # Textual drops frames rendered inside a batch, yet later frames only send
-            # what changed since them (see _end_batch).
+            # what changed since them (see batch_ended).
             self._frame_dropped = True
-        super()._display(screen, renderable)
-        if not self._painted and renderable is not None and not self._batch_count:
+        elif not self._painted:
             self._painted = True
             for callback in self._after_paint:
                 self.call_later(callback)
@@ -205,7 +213,7 @@ class WstuiApp(App):
         classes.update({f"-theme-{theme.name}": True, "-dark-mode": theme.dark,
                         "-light-mode": not theme.dark})  # fmt: skip
         self.update_classes(classes, update=False)
-        self._refresh_truecolor_filter(self.ansi_theme)
+        refresh_ansi_filter(self)
         self.stylesheet.set_variables(self.get_css_variables())
 
     def _install_keymap(self) -> None:
@@ -223,8 +231,14 @@ class WstuiApp(App):
         if update_header is not None:
             update_header()
 
+    def refresh_here(self) -> None:
+        """The watcher this TUI followed has stopped: refresh on our own again."""
+        self.watcher = None
+        if self._watch_refresher and self.ctx.refresher is not None:
+            self._start_refresher()
+
     def _start_refresher(self) -> None:
-        from wstui.ui.estate import defer_to_watcher
+        from wstui.ui.commands import defer_to_watcher
 
         if defer_to_watcher(self):  # a `wstui refresh --watch` refreshes this cache
             return
@@ -265,11 +279,11 @@ class WstuiApp(App):
             # report them): views over them (:view advice) re-read.
             result = getattr(event, "result", None)
             if result is not None and result.workspaces:
-                messages.append(CacheChanged("workspaces", frozenset()))
+                messages.append(CacheChanged(WORKSPACES.name, frozenset()))
         elif name == "Followed":
             account, region = getattr(target, "account", ""), getattr(target, "region", "")
             changed = frozenset((account, region, wid) for wid in getattr(event, "states", {}))
-            messages.append(CacheChanged("workspaces", changed))
+            messages.append(CacheChanged(WORKSPACES.name, changed))
         for message in messages:
             # Posted, not call_from_thread: a refresher thread waiting for the UI loop
             # deadlocked with a UI thread waiting for the refresher (stop() at exit).
@@ -293,17 +307,31 @@ class WstuiApp(App):
         if not self.screen_stack:
             return  # shutting down: a refresher event came after the last screen left
         self.screen.post_message(message)
-        for screen in self.screen_stack[:-1]:
-            if isinstance(message, CacheChanged):
-                # Screens under a modal re-read when they come back.
-                screen._stale = True  # type: ignore[attr-defined]  # ResourceScreen re-reads on resume
+        if isinstance(message, CacheChanged):
+            from wstui.ui.screens.resource import ResourceScreen
+
+            for screen in self.screen_stack[:-1]:
+                if isinstance(screen, ResourceScreen):
+                    screen.stale = True  # under a modal: re-read when it comes back
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        self.worker_failed(message.worker)
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        """Every failed worker (the app's own and the screens'): a notice, and the log."""
+        log_failure(worker)
+        self.notify(failure_text(worker), severity="error", timeout=10)
 
     def on_unmount(self) -> None:
         # Always stop: it also ends a follow() still running in a results worker.
         if self.ctx.refresher is not None:
             try:
                 self.ctx.refresher.stop()
-            except Exception:
+            except Exception:  # whatever a pass left broken, the app must still exit
                 pass
 
     # -- global actions -------------------------------------------------------------
@@ -356,7 +384,7 @@ class WstuiApp(App):
 
     def action_operations(self, screen: str = "") -> None:
         """The operations picker for `screen` (kind or "account"; default: this screen's)."""
-        from wstui.ui.screens.operations import open_operations
+        from wstui.ui.screens.ops_picker import open_operations
 
         open_operations(self, screen or None)
 
@@ -367,7 +395,7 @@ class WstuiApp(App):
 
     def run_command(self, text: str) -> None:
         """`:` commands: a kind name or alias, `log`, `q`/`quit`, `theme [NAME]`."""
-        from wstui.ui.estate import COMMANDS as ESTATE_COMMANDS
+        from wstui.ui.commands import COMMANDS as VIEW_COMMANDS
 
         words = text.strip().lstrip(":").split()
         if not words:
@@ -386,8 +414,8 @@ class WstuiApp(App):
             self.action_operations(words[1] if len(words) > 1 else "")
         elif head in {"help", "?"}:
             self.action_help()
-        elif head in ESTATE_COMMANDS:  # targets, view, changes, export
-            from wstui.ui.estate import command
+        elif head in VIEW_COMMANDS:  # targets, view, changes, export
+            from wstui.ui.commands import command
 
             command(self, words)
         else:
@@ -450,8 +478,3 @@ def run_app(
     _about_to_exit()
     return signals.return_code
 
-
-# Real seconds between demo refreshes: short, so the fast clock's transitions show.
-DEMO_INTERVALS = {"workspaces": 10, "directories": 60, "bundles": 120, "images": 120,
-                  "ipgroups": 120, "aliases": 120, "pools": 60,
-                  "metrics": 300}  # fmt: skip

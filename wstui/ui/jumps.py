@@ -1,9 +1,9 @@
 """k9s-style jumps between related resources.
 
-`J` on a resource screen lists where the cursor row leads — a directory to its
-WorkSpaces, a bundle to the WorkSpaces using it, an alias to its associated directories,
-an IP group to the directories it is associated with, a WorkSpace to its directory or
-bundle — and opens the target screen filtered in the query language (`directory:d-123`),
+`J` on a resource screen lists where the cursor row leads — the relations its kind
+declares (core.kinds: a directory to its WorkSpaces, a bundle to the WorkSpaces using
+it, an alias to its associated directories, a WorkSpace to its directory or bundle, ...)
+— and opens the target screen filtered in the query language (`directory:d-123`),
 so the filter shows in the `/` bar and can be edited or cleared with esc like any other.
 """
 
@@ -23,6 +23,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from wstui.core.cache import raw_of
+from wstui.core.kinds import resolve
 from wstui.ui.safe_text import clean
 
 _PLAIN = re.compile(r"[A-Za-z0-9._-]+")
@@ -42,49 +43,21 @@ def quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _ids(values: Any) -> list[str]:
-    return [str(v) for v in values or [] if isinstance(v, str) and v]
-
-
-def _one_of(field: str, ids: list[str]) -> str:
-    return f"{field}:{','.join(quoted(i) for i in ids)}"
-
-
 def related(kind: str, row: dict) -> list[Jump]:
-    """Where a row of `kind` leads; each filter keeps to the row's account and region, since
-    the same id (an Amazon bundle) exists in every region."""
-    where = " ".join(f"{k}:{quoted(str(row[k]))}" for k in ("account", "region") if row.get(k))
-    return [Jump(j.label, j.kind, f"{j.query} {where}".strip()) for j in _related(kind, row)]
-
-
-def _related(kind: str, row: dict) -> list[Jump]:
+    """Where a row of `kind` leads (the relations its kind declares); each filter keeps to
+    the row's account and region, since the same id (an Amazon bundle) exists in every
+    region."""
     rid = str(row.get("id") or "")
     raw = raw_of(row)
+    where = " ".join(f"{k}:{quoted(str(row[k]))}" for k in ("account", "region") if row.get(k))
     out: list[Jump] = []
-    if kind == "directories":
-        out.append(Jump(f"WorkSpaces in {rid}", "workspaces", f"directory:{quoted(rid)}"))
-        groups = _ids(raw.get("ipGroupIds"))
-        if groups:
-            out.append(Jump(f"IP groups of {rid}", "ipgroups", _one_of("id", groups)))
-    elif kind == "bundles":
-        out.append(Jump(f"WorkSpaces using {rid}", "workspaces", f"bundle:{quoted(rid)}"))
-        if raw.get("ImageId"):
-            out.append(Jump(f"Image {raw['ImageId']}", "images", f"id:{quoted(str(raw['ImageId']))}"))
-    elif kind == "images":
-        out.append(Jump(f"Bundles using {rid}", "bundles", f"image:{quoted(rid)}"))
-    elif kind == "aliases":
-        dirs = _ids(a.get("ResourceId") for a in raw.get("Associations") or [] if isinstance(a, dict))
-        if dirs:
-            out.append(Jump(f"Directories associated with {rid}", "directories", _one_of("id", dirs)))
-    elif kind == "ipgroups":
-        out.append(Jump(f"Directories using {rid}", "directories", f"ip_groups:*{quoted(rid)}*"))
-    elif kind in ("workspaces", "pools"):
-        if raw.get("DirectoryId"):
-            d = str(raw["DirectoryId"])
-            out.append(Jump(f"Directory {d}", "directories", f"id:{quoted(d)}"))
-        if raw.get("BundleId"):
-            b = str(raw["BundleId"])
-            out.append(Jump(f"Bundle {b}", "bundles", f"id:{quoted(b)}"))
+    for rel in resolve(kind).relations:
+        values = rel.values(raw, rid)
+        if not values:
+            continue
+        label = rel.label.format(rid=rid, values=", ".join(values))
+        query = rel.query.format(rid=quoted(rid), values=",".join(quoted(v) for v in values))
+        out.append(Jump(label, rel.kind, f"{query} {where}".strip()))
     return out
 
 

@@ -15,42 +15,20 @@ from collections.abc import Mapping
 
 from textual.binding import Binding
 
+from wstui.core.kinds import KINDS
+
 # Mutating actions: binding id suffix == core action name. Read-only mode hides them.
+# Each kind declares its actions' keys and titles (core.kinds).
 MUTATION_KEYS: dict[str, str] = {
-    "start": "u",
-    "stop": "d",
-    "reboot": "b",
-    "rebuild": "B",
-    "restore": "R",
-    "terminate": "X",
-    "maintenance-on": "m",
-    "maintenance-off": "M",
-    "running-mode": "n",
-    "autostop-timeout": "a",
-    "compute-type": "C",
-    "volumes": "V",
-    "migrate": "I",
+    name: key for kind in KINDS.values() for name, (key, _) in kind.action_keys.items()
+}
+ACTION_TITLES: dict[str, str] = {
+    name: title for kind in KINDS.values() for name, (_, title) in kind.action_keys.items()
 }
 
 # Shown in the footer (the rest stay in `?` and the palette): at 80 columns the
 # footer holds about eight entries, and these are the everyday ones.
 FOOTER_ACTIONS = frozenset({"start", "stop", "reboot"})
-
-ACTION_TITLES: dict[str, str] = {
-    "start": "Start",
-    "stop": "Stop",
-    "reboot": "Reboot",
-    "rebuild": "Rebuild",
-    "restore": "Restore",
-    "terminate": "Terminate",
-    "migrate": "Migrate",
-    "maintenance-on": "Maintenance on",
-    "maintenance-off": "Maintenance off",
-    "running-mode": "Running mode",
-    "autostop-timeout": "AutoStop timeout",
-    "compute-type": "Compute type",
-    "volumes": "Volume sizes",
-}
 
 
 def _b(key: str, action: str, description: str, id: str, show: bool = True, **kw) -> Binding:

@@ -3,76 +3,20 @@
 Values such as user names, computer names and tags come from the WorkSpaces API and
 may carry Rich markup, ANSI/OSC escape sequences, bidi overrides or 1,000 characters.
 Nothing here interprets markup: callers get plain `str` or `rich.text.Text` built
-without markup, and every control or format character is replaced by a visible,
-single-cell stand-in, so no escape byte ever reaches the terminal and the cell widths
-that Rich computes match what the terminal draws.
+without markup. `clean` is `core.text.visible`: every control or format character is
+replaced by a visible, single-cell stand-in, so no escape byte ever reaches the terminal
+and the cell widths that Rich computes match what the terminal draws.
 """
 
 from __future__ import annotations
-
-import unicodedata
-from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.style import Style
 from rich.text import Text
 
+from wstui.core.text import visible as clean  # the one sanitiser (core.text)
+
 ELLIPSIS = "…"
-
-# Unicode categories replaced by a visible stand-in: controls (Cc), format characters
-# such as bidi overrides and zero-width joiners (Cf), line/paragraph separators
-# (Zl, Zp), surrogates (Cs) and unassigned code points (Cn, whose width terminals guess).
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Cn"})
-
-
-# Joiners and emoji-presentation selectors are dropped rather than shown: Rich counts
-# "👩‍💻" as 4 cells and "❤️" as 1 where many terminals draw 2 and 2, which would shift
-# every column after them; the parts alone ("👩💻", "❤") measure the same everywhere.
-_DROPPED = frozenset({"\u200d", "\ufe0f"})
-
-
-def _stand_in(char: str) -> str:
-    """A visible replacement for an unsafe character."""
-    if char in _DROPPED:
-        return ""
-    code = ord(char)
-    if code < 0x20:
-        # Unicode "control pictures": ESC -> ␛, BEL -> ␇, LF -> ␊ (one cell each).
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "␡"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"<U+{code:04X}>"
-
-
-@lru_cache(maxsize=4096)
-def _clean_cached(value: str) -> str:
-    return "".join(
-        _stand_in(c)
-        if (
-            c < " "
-            or "\x7f" <= c <= "\x9f"
-            or c in _DROPPED
-            or unicodedata.category(c) in _UNSAFE_CATEGORIES
-        )
-        else c
-        for c in value
-    )
-
-
-def clean(value: object) -> str:
-    """Return `value` as text with every control/format character made visible.
-
-    `None` becomes the empty string. ASCII text without controls is returned unchanged.
-    """
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if text.isascii() and text.isprintable():
-        return text
-    return _clean_cached(text)
-
 
 def fit(value: object, width: int, *, justify: str = "left") -> str:
     """`clean(value)` made exactly `width` terminal cells wide.

@@ -4,19 +4,22 @@ A `RowSource` answers four questions about one filtered, sorted query: how many 
 the rows in a window, every key (for mark-all) and where a key sits in the order (to
 keep the cursor on its WorkSpace). `SqliteSource` answers them with SQL on one table;
 `CacheSource` points it at a table of the core cache. Filtering and sorting run in
-SQLite, so the cost of a screen does not grow with the fleet.
+SQLite, so the cost of a screen does not grow with the fleet; the SQL itself is the
+store's (`core.store.window.TableWindow`): this module keeps the paging state.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from wstui.core.kinds import resolve
+from wstui.core.store.window import TableWindow
+
+if TYPE_CHECKING:
+    import sqlite3
 
 Key = tuple[str, str, str]
 """(account, region, id): the identity of a cached row."""
@@ -34,8 +37,6 @@ PREFIX_ROWS = 5_000
 # Above this many rows, index_of builds a rowid -> position map once instead of
 # searching the array each time.
 POSITION_MAP_AFTER = 20_000
-# Columns never needed to draw a row (the raw JSON is read only by the details view).
-SKIPPED_COLUMNS = frozenset({"raw"})
 
 
 @runtime_checkable
@@ -57,31 +58,6 @@ class RowSource(Protocol):
     def index_of(self, key: Key) -> int | None:
         """Position of `key` in the current order, or None if it does not match."""
         ...
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def rows_before(column: str | None, desc: bool, value: Any) -> tuple[str, tuple[Any, ...]]:
-    """SQL true for rows ordered before a row whose sort column holds `value`.
-
-    The order is `ORDER BY column ASC|DESC, account, region, id` (the key breaks ties,
-    always ascending, as `Cache.query` does). SQLite sorts NULLs first ascending and
-    last descending. The caller binds the row's (account, region, id) after the
-    returned params.
-    """
-    key_before = "(account, region, id) < (?, ?, ?)"
-    if column is None:
-        return key_before, ()
-    col = _quote(column)
-    if value is None:
-        tie = f"({col} IS NULL AND {key_before})"
-        return (f"{col} IS NOT NULL OR {tie}" if desc else tie), ()
-    tie = f"({col} = ? AND {key_before})"
-    if desc:
-        return f"{col} > ? OR {tie}", (value, value)
-    return f"{col} IS NULL OR {col} < ? OR {tie}", (value, value)
 
 
 class _SqlSource:
@@ -115,10 +91,7 @@ class _SqlSource:
         self._blocks: OrderedDict[int, list[dict[str, Any]]] = OrderedDict()
 
     # -- to provide ----------------------------------------------------------------
-    def _connection(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def _table(self) -> str:
+    def _window(self) -> TableWindow:
         raise NotImplementedError
 
     def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
@@ -174,8 +147,7 @@ class _SqlSource:
         if self._count is None and not self.filtered:
             self._count = self._stored_total()
         if self._count is None:
-            sql = f"SELECT count(*) FROM {_quote(self._table())} WHERE ({self.where})"
-            self._count = int(self._connection().execute(sql, self.params).fetchone()[0])
+            self._count = self._window().count(self.where, self.params)
         return self._count
 
     def count_at_most(self, limit: int) -> int:
@@ -183,8 +155,7 @@ class _SqlSource:
         (a table's first frame needs only to know whether it fills the screen)."""
         if self.filtered or self._count is not None or self._ids is not None:
             return min(self.count(), limit)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {_quote(self._table())} LIMIT ?)"
-        return int(self._connection().execute(sql, (max(0, limit),)).fetchone()[0])
+        return self._window().count_at_most(limit)
 
     def window(self, offset: int, limit: int) -> list[dict[str, Any]]:
         offset = max(0, offset)
@@ -210,35 +181,19 @@ class _SqlSource:
         if offset + limit <= BLOCK_ROWS * 2:
             return [row["_key"] for row in self.window(offset, limit)]
         ids = self._ordered_ids()[offset : offset + limit]
-        sql = (
-            f"SELECT rowid, account, region, id FROM {_quote(self._table())}"
-            " WHERE rowid IN (SELECT value FROM json_each(?))"
-        )
-        by_rowid = {
-            r[0]: (r[1], r[2], r[3])
-            for r in self._connection().execute(sql, (json.dumps(ids.tolist()),))
-        }
+        by_rowid = self._window().keys_of(ids)
         return [by_rowid[i] for i in ids if i in by_rowid]
 
     def all_keys(self) -> list[Key]:
-        sql = f"SELECT account, region, id FROM {_quote(self._table())} WHERE ({self.where})"
-        return [tuple(r) for r in self._connection().execute(sql, self.params)]
+        return self._window().all_keys(self.where, self.params)
 
     def index_of(self, key: Key) -> int | None:
-        conn = self._connection()
-        table = _quote(self._table())
         column, desc = self._sort_target()
-        found = conn.execute(
-            f"SELECT rowid, {_quote(column) if column else 'NULL'} FROM {table}"
-            " WHERE account = ? AND region = ? AND id = ?",
-            tuple(key),
-        ).fetchone()
+        found = self._window().locate(key, column)
         if found is None:
             return None
         if self._ids is None and not self.filtered:
-            before, before_params = rows_before(column, desc, found[1])
-            sql = f"SELECT count(*) FROM {table} WHERE {before}"
-            return int(conn.execute(sql, (*before_params, *key)).fetchone()[0])
+            return self._window().count_before(column, desc, found[1], key)
         if self._ids is None:
             self._list_prefix()
         position = self._position(found[0])
@@ -260,25 +215,12 @@ class _SqlSource:
         except ValueError:
             return None
 
-    def _order_sql(self) -> str:
-        column, desc = self._sort_target()
-        if column is None:
-            return "account, region, id"
-        # With a filter, "+column" keeps SQLite from walking the column's index and
-        # reading every row at random to test it: scan once, then sort the matches.
-        term = f"+{_quote(column)}" if self.filtered else _quote(column)
-        return f"{term} {'DESC' if desc else 'ASC'}, account, region, id"
-
     def _list_ids(self, limit: int = -1, among: array[int] | None = None) -> array[int]:
-        table = _quote(self._table())
-        if among is None:
-            where, params = self.where, self.params
-        else:
-            # Re-sort known matches without evaluating the filter again.
-            where = "rowid IN (SELECT value FROM json_each(?))"
-            params = (json.dumps(among.tolist()),)
-        sql = f"SELECT rowid FROM {table} WHERE ({where}) ORDER BY {self._order_sql()} LIMIT ?"
-        return array("q", (r[0] for r in self._connection().execute(sql, (*params, limit))))
+        # With `among`: re-sort known matches without evaluating the filter again.
+        column, desc = self._sort_target()
+        return self._window().rowids(
+            self.where, self.params, column, desc, self.filtered, limit, among
+        )
 
     def _list_prefix(self) -> None:
         """List the first matches; when there are few, that is all of them (one scan).
@@ -336,11 +278,10 @@ class SqliteSource(_SqlSource):
         desc: bool = False,
     ) -> None:
         super().__init__()
-        self._connect = connect
+        self._tw = TableWindow(connect, table)
         self.table = table
         self.where = where or "1"
         self.params = tuple(params)
-        self._columns: list[str] | None = None
         self.set_sort(order_by, desc)
 
     def set_sort(self, order_by: str | None, desc: bool = False) -> None:
@@ -351,45 +292,27 @@ class SqliteSource(_SqlSource):
         self._order_changed()
 
     def columns(self) -> list[str]:
-        if self._columns is None:
-            rows = self._connect().execute(f"PRAGMA table_info({_quote(self.table)})").fetchall()
-            self._columns = [r[1] for r in rows]
-        return self._columns
+        return self._tw.columns()
 
-    def _connection(self) -> sqlite3.Connection:
-        return self._connect()
-
-    def _table(self) -> str:
-        return self.table
+    def _window(self) -> TableWindow:
+        return self._tw
 
     def _rows_sorted(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
-        cursor = self._connect().execute(
-            f"SELECT {cols} FROM {_quote(self.table)} WHERE ({self.where})"
-            f" ORDER BY {self._order_sql()} LIMIT ? OFFSET ?",
-            (*self.params, limit, offset),
+        column, desc = self._sort_target()
+        return self._tw.rows_sorted(
+            self.where, self.params, column, desc, self.filtered, offset, limit
         )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor]
 
     def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
-        cols = ", ".join(_quote(c) for c in self.columns() if c not in SKIPPED_COLUMNS)
-        marks = ", ".join("?" for _ in rowids)
-        cursor = self._connect().execute(
-            f"SELECT rowid AS _rowid, {cols} FROM {_quote(self.table)} WHERE rowid IN ({marks})",
-            tuple(rowids),
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values, strict=True)) for values in cursor]
+        return self._tw.rows_by_rowid(rowids)
 
 
 class CacheSource(_SqlSource):
     """A `RowSource` over one kind in the core cache.
 
-    Rows are read through `Cache.query` (so derived columns such as idle days are the
-    cache's own); listing rowids in order and `index_of` need SQL the contract does not
-    offer, so they read the kind's table through the calling thread's `cache.conn`,
-    using the same ORDER BY as `Cache.query`.
+    Rows are read through `Cache.query` / `Cache.rows_by_rowid` (so derived columns such
+    as idle days are the cache's own); counts, rowids in order and `index_of` through
+    the kind's `Cache.table_window`, which orders as `Cache.query` does.
     """
 
     def __init__(
@@ -404,6 +327,7 @@ class CacheSource(_SqlSource):
         super().__init__()
         self.cache = cache
         self.kind = resolve(kind)
+        self._tw: TableWindow = cache.table_window(self.kind)
         self.where = where or "1"
         self.params = tuple(params)
         self.set_sort(order_by, desc)
@@ -427,11 +351,8 @@ class CacheSource(_SqlSource):
             return column.age_of, not self.desc
         return column.name, self.desc
 
-    def _connection(self) -> sqlite3.Connection:
-        return self.cache.conn
-
-    def _table(self) -> str:
-        return self.kind.table
+    def _window(self) -> TableWindow:
+        return self._tw
 
     def _stored_total(self) -> int | None:
         total = getattr(self.cache, "total", None)
@@ -443,21 +364,7 @@ class CacheSource(_SqlSource):
         )
 
     def _rows_by_rowid(self, rowids: Sequence[int]) -> list[dict[str, Any]]:
-        # Through Cache.query so derived columns (idle days) are computed the cache's way;
-        # it does not return rowids, so a second (tiny) read maps keys back to them.
-        marks = ", ".join("?" for _ in rowids)
-        where, params = f"rowid IN ({marks})", tuple(rowids)
-        rows = self.cache.query(self.kind, where, params, limit=None)
-        rowid_of = {
-            (a, r, i): rowid
-            for rowid, a, r, i in self.cache.conn.execute(
-                f"SELECT rowid, account, region, id FROM {_quote(self.kind.table)} WHERE {where}",
-                params,
-            )
-        }
-        for row in rows:
-            row["_rowid"] = rowid_of.get((row["account"], row["region"], row["id"]))
-        return rows
+        return list(self.cache.rows_by_rowid(self.kind, rowids))
 
 
 __all__ = [

@@ -24,14 +24,8 @@ from typing import Any
 
 from wstui.core.act.policy import Policy
 from wstui.core.act.scope import Scope
-from wstui.core.aws import (
-    MUTATION_PASS,
-    Target,
-    credentials_problem,
-    error_code,
-    is_throttling,
-    not_sent_exceptions,
-)
+from wstui.core.aws import MUTATION_PASS, Target, classify, error_code, is_throttling
+from wstui.core.kinds import WORKSPACES
 
 PROTECT_TAG = "wstui:protect"
 # The protect-tag read before every call is a read: after botocore's own retries, a
@@ -230,7 +224,7 @@ class Gateway:
         if not tag:
             return
         ws = m.workspaces
-        hit = set(self.cache.tagged("workspaces", target.account, target.region, ws, tag)) if ws else set()  # fmt: skip
+        hit = set(self.cache.tagged(WORKSPACES.name, target.account, target.region, ws, tag)) if ws else set()  # fmt: skip
         if ws:
             # Ask the service on every call: tags are re-read every Nth refresh pass, so the
             # cache may not know of a protect tag set outside wstui a few minutes ago.
@@ -257,7 +251,7 @@ class Gateway:
         home = self.scope.target(target.account, region)
         if not self.protect_tag:
             return
-        hit = set(self.cache.tagged("workspaces", home.account, home.region, primaries, self.protect_tag))  # fmt: skip
+        hit = set(self.cache.tagged(WORKSPACES.name, home.account, home.region, primaries, self.protect_tag))  # fmt: skip
         hit |= self._protected_now(home, primaries)
         if hit:
             raise Refused(f"protected by tag {self.protect_tag}: {', '.join(sorted(hit))}")
@@ -319,26 +313,6 @@ class Gateway:
         rid = str(response.get("ResponseMetadata", {}).get("RequestId", ""))
         body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
         return Reply("sent", "", "", body, rid, target)
-
-
-def classify(exc: BaseException, target: Target | None) -> tuple[str, str, str, str]:
-    """(status, code, message, request id) of a call that raised: "failed" when the service
-    provably did not act, "unknown" when it may have."""
-    import botocore.exceptions as bex  # lazily: slow start-up
-
-    problem = credentials_problem(exc, getattr(target, "profile", None))
-    if problem is not None:
-        return "failed", "CredentialsProblem", str(problem), ""
-    if isinstance(exc, (*not_sent_exceptions(), bex.ParamValidationError)):
-        return "failed", error_code(exc), f"not sent: {exc}", ""
-    if isinstance(exc, bex.ClientError):
-        meta = exc.response.get("ResponseMetadata", {})
-        rid = str(meta.get("RequestId", ""))
-        message = str(exc.response.get("Error", {}).get("Message", exc))
-        if int(meta.get("HTTPStatusCode") or 400) >= 500 and not is_throttling(exc):
-            return "unknown", error_code(exc), f"service error after sending; not re-sent: {message}", rid  # fmt: skip
-        return "failed", error_code(exc), message, rid
-    return "unknown", error_code(exc) or type(exc).__name__, f"fate unknown, not re-sent: {exc}", ""  # fmt: skip
 
 
 def _auditable(request: dict) -> dict:

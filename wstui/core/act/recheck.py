@@ -17,6 +17,7 @@ from typing import Any
 
 from wstui.core.act.scope import Scope
 from wstui.core.aws import Target
+from wstui.core.kinds import WORKSPACES
 
 RECENT_SECONDS = 15 * 60  # longer than the lifecycle transitions the reference describes
 UNCERTAIN = frozenset({"unknown", "pending"})
@@ -77,7 +78,7 @@ def recheck(
                 result.blocked[key] = f"last call ({result.sent_at[key]}) may not be settled; {why}"
     if result.reread:
         fresh = {(r["account"], r["region"], r["id"]): r for r in cache.rows_for_keys(
-            "workspaces", [(str(r.get("account")), str(r.get("region")), str(r["id"])) for r in rows]
+            WORKSPACES.name, [(str(r.get("account")), str(r.get("region")), str(r["id"])) for r in rows]
         )}  # fmt: skip
         # A WorkSpace gone after the re-read (terminated) is no longer a row to act on.
         result.rows = [fresh.get((r.get("account"), r.get("region"), r["id"]), r) for r in rows

@@ -6,7 +6,8 @@ pure: rows in, one `TagChange` per resource that needs calls (CreateTags for the
 to set, DeleteTags for the keys to remove), the rest skipped with a reason (outside
 the selected targets, protected by the protect tag, tags not read yet, a resource type
 CreateTags does not take, over 50 tags, nothing to change). `send_tags` sends each
-planned call through the gateway (policy, scope, protect tag, audit, once-only).
+planned call through the gateway (policy, scope, protect tag, audit, once-only) with
+core.act.execute.send_mutation, the one send path.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from wstui.core.act.execute import send_mutation
 from wstui.core.act.gateway import PROTECT_TAG, Gateway, Mutation, Outcome, Refused
 from wstui.core.act.scope import Scope
 from wstui.core.cache import raw_of
+from wstui.core.kinds import resolve, tag_editable
 
 MAX_TAGS = 50  # "Each WorkSpaces resource can have a maximum of 50 tags." (CreateTags)
 MAX_KEY = 127  # Tag.Key: length 1-127
 MAX_VALUE = 255  # Tag.Value: length 0-255
 # CreateTags/DeleteTags/DescribeTags ResourceId: "WorkSpaces, registered directories,
 # images, custom bundles, IP access control groups, and connection aliases".
-TAG_KINDS = ("workspaces", "directories", "bundles", "images", "ipgroups", "aliases")
+# Kinds whose tags wstui reads (pools' are never read), so an edit can be planned.
+TAG_KINDS = tag_editable()
 
 
 class TagEditError(ValueError):
@@ -197,11 +201,12 @@ def _skip_reason(
     kind: str, row: dict, tags: dict[str, str] | None, edit: TagEdit, protect_tag: str,
     scope: Scope | None, account: str, region: str,
 ) -> str | None:  # fmt: skip
-    if kind not in TAG_KINDS:
+    if kind not in tag_editable():
         return f"{kind} are not a resource type CreateTags takes (API Reference)"
-    raw = raw_of(row)
-    if kind == "bundles" and str(raw.get("Owner") or row.get("owner") or "").upper() == "AMAZON":
-        return "Amazon's public bundles take no tags"
+    no_tags = resolve(kind).no_tags
+    reason = no_tags(raw_of(row), row) if no_tags is not None else None
+    if reason:
+        return reason
     if scope is not None:
         reason = scope.reason(account, region)
         if reason:
@@ -251,7 +256,7 @@ def send_tags(
         for operation, request in change.requests():
             m = Mutation(operation, change.account, change.region, request, subjects=(change.id,))
             try:
-                _, per_id = gateway.send(m)
+                _, per_id = send_mutation(gateway, m, lambda _response: "")
                 result.outcomes.extend(per_id.values())
             except Refused as exc:
                 result.outcomes.append(Outcome(change.id, "refused", "Refused", str(exc)))

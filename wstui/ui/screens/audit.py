@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from wstui.ui.safe_text import safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.screens.text_view import TextViewScreen, audit_detail_lines, created_ids
 from wstui.ui.widgets.list_table import ListTable
 

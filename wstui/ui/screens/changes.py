@@ -18,8 +18,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from wstui.core.insight import changes_since, parse_since
+from wstui.core.kinds import DEFAULT_KIND
 from wstui.ui.safe_text import safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
 # TARGET last: at 80 columns FIELD/OLD/NEW (what changed) must be on screen.
@@ -61,7 +62,7 @@ class ChangesScreen(Screen):
         Binding("enter", "details", "Details", id="wstui.changes.details", show=False),
     ]
 
-    def __init__(self, since: str = "24h", kind: str = "workspaces") -> None:
+    def __init__(self, since: str = "24h", kind: str = DEFAULT_KIND) -> None:
         super().__init__()
         self.since_text = since
         self.kind = kind

@@ -1,6 +1,6 @@
 """Create WorkSpaces from a CSV file (`o` then `V` on the WorkSpaces screen).
 
-Type the file's path and press Enter: every row is checked (`core.create_csv.read_rows`)
+Type the file's path and press Enter: every row is checked (`core.act.create_csv.read_rows`)
 and each problem is listed with its line and column; nothing can be sent until there are
 none. ctrl+s shows the plan (rows, calls of 25, target), `y` sends it in a worker, and
 the table then shows each row's answer: PENDING with the new WorkSpace id, or FAILED with
@@ -21,11 +21,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from wstui.core import create_csv as cc
+from wstui.core.act import create_csv as cc
+from wstui.core.kinds import WORKSPACES
 from wstui.core.progress import SendProgress
 from wstui.ui.screens._text import clean, short
 from wstui.ui.screens.form import refresh_after, target_label
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 MAX_SHOWN_PROBLEMS = 50
 
@@ -53,7 +55,7 @@ class ConfirmCsv(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class CsvCreateScreen(ModalScreen[None]):
+class CsvCreateScreen(ReportsFailedWorkers, ModalScreen[None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Send", id="wstui.csv.submit", priority=True),
         Binding("escape", "close", "Close", id="wstui.csv.close"),
@@ -198,7 +200,7 @@ class CsvCreateScreen(ModalScreen[None]):
         self.query_one("#csv-plan", Static).update(Content.styled(
             f"{counts['pending']} pending, {counts['failed']} failed, {counts['unknown']} unknown", style))  # fmt: skip
         if counts["pending"]:
-            refresh_after(self.app, "workspaces")
+            refresh_after(self.app, WORKSPACES.name)
 
     def action_close(self) -> None:
         if not self.sending:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -15,12 +14,14 @@ from textual.widgets import Footer, Sparkline, Static
 
 from wstui.core.cache import raw_of
 from wstui.core.insight import USAGE_KEY
+from wstui.core.kinds import Kind
 from wstui.core.metrics import COLUMNS as METRIC_COLUMNS
 from wstui.core.metrics import METRICS_KEY
+from wstui.core.text import SECONDS, format_value
 from wstui.core.timefmt import iso
 from wstui.ui.keymap import DETAILS_BINDINGS
 from wstui.ui.screens._text import clean, multiline
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 
 Key = tuple[str, str, str]
 LABEL_WIDTH = 22
@@ -56,17 +57,16 @@ def tree_lines(value: Any, times: frozenset[str] = frozenset()) -> list[Content]
             lines.append(Content.styled(clean(label), "$text-muted"))
             continue
         key = label.strip()
-        text = iso(float(v)) if key in times and isinstance(v, int | float) else format_value(v)
+        text = iso(float(v)) if key in times and isinstance(v, int | float) else field_text(v)
         lines.extend(field_lines(label, text))
     return lines
 
 
-def format_value(value: Any, type_: str = "text") -> str:
+def field_text(value: Any, type_: str = "text") -> str:
+    """A details field's value as shown: "—" when empty, times to the second in UTC."""
     if value is None or value == "":
         return "—"
-    if type_ == "ts" and isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return clean(value)
+    return clean(format_value(value, type_, SECONDS + " UTC", compact_floats=False))
 
 
 def field_line(label: str, value: str, style: str = "") -> Content:
@@ -96,18 +96,15 @@ def row_tags(cache: Any, kind: str, key: Key, row: dict) -> list[tuple[str, str]
             return sorted((str(k), str(v)) for k, v in found.items())
         if isinstance(found, list):
             return [(str(t.get("key", t.get("Key"))), str(t.get("value", t.get("Value", "")))) for t in found]
-    from wstui.core.actions import row_tags as tags_of_row
+    from wstui.core.act import row_tags as tags_of_row
 
     return sorted(tags_of_row(row).items())
 
 
-def tags_unread_reason(kind: str, raw: dict) -> str:
+def tags_unread_reason(kind: Kind, raw: dict) -> str:
     """Why a row has no known tags (so "Tags (0)" is never shown for tags never read)."""
-    if kind == "pools":
-        return "pools are not a DescribeTags resource type (API Reference): not read"
-    if kind == "bundles" and str(raw.get("Owner") or "").upper() == "AMAZON":
-        return "Amazon's public bundles take no tags"
-    return "not read yet (they are read on this kind's next refresh)"
+    reason = kind.tags_unread or (kind.no_tags(raw, {}) if kind.no_tags is not None else None)
+    return reason or "not read yet (they are read on this kind's next refresh)"
 
 
 class DetailsScreen(Screen):
@@ -162,12 +159,12 @@ class DetailsScreen(Screen):
         for col in self.kind.columns:
             if col.name in {"account", "region", "id"} or col.name in METRIC_COLUMNS:
                 continue  # metrics and cost have their own section below
-            lines.append(field_line(col.title, format_value(row.get(col.name), col.type)))
+            lines.append(field_line(col.title, field_text(row.get(col.name), col.type)))
         seen = row.get("seen_at")
         if seen:
-            lines.append(field_line("SEEN", format_value(seen, "ts")))
+            lines.append(field_line("SEEN", field_text(seen, "ts")))
         tags = row_tags(cache, self.kind.name, self.key, row)
-        unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind.name, raw)
+        unread = None if tags or "Tags" in raw else tags_unread_reason(self.kind, raw)
         title = "Tags (not read)" if unread else f"Tags ({len(tags)})"
         lines += [Content(""), Content.styled(title, "bold $accent")]
         lines += [ln for k, v in tags for ln in field_lines(k, clean(v))] or [
@@ -184,7 +181,8 @@ class DetailsScreen(Screen):
             lines += tree_lines(usage, times=frozenset({"At"}))
         # From the metrics table: the raw item's copy waits for the next listing.
         getter = getattr(cache, "metrics_of", None)
-        found = getter(self.key) if callable(getter) and self.kind.name == "workspaces" else None
+        metrics = "metrics" in self.kind.write_extras  # the kind the metrics pass writes
+        found = getter(self.key) if callable(getter) and metrics else None
         if isinstance(found, dict):
             # From CloudWatch AWS/WorkSpaces metrics, aggregated by wstui (core.metrics).
             lines += [Content(""), Content.styled("Metrics and cost (CloudWatch, by wstui)",
@@ -231,7 +229,7 @@ class DetailsScreen(Screen):
                 if k not in {"at", "changed_at", "ts", "kind", "account", "region", "id", "raw"}
                 and v not in (None, "")
             )
-            out.append(field_line(format_value(at, "ts") if at else "?", rest))
+            out.append(field_line(field_text(at, "ts") if at else "?", rest))
         return out
 
     def action_toggle_raw(self) -> None:

@@ -2,7 +2,7 @@
 
 `start_action` asks for parameters when the action has one (running mode, AutoStop
 timeout, compute type, volume sizes, migration bundle: `parameter_choices`),
-builds the plan with `core.actions.plan`, shows `PlanScreen`, and on confirmation
+builds the plan with `core.act.plan`, shows `PlanScreen`, and on confirmation
 opens `ResultsScreen`, which executes and follows. `retry` re-reads the failed ids
 from the service, then re-plans them from their fresh state.
 """
@@ -14,11 +14,12 @@ from typing import Any
 
 from textual.screen import Screen
 
+from wstui.core.act import COMPUTE_TYPES, ActionError, plan_for, resolve_action
 from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
-from wstui.core.actions import COMPUTE_TYPES, ActionError, plan, resolve_action
+from wstui.core.kinds import BUNDLES
 from wstui.ui.safe_text import fit
-from wstui.ui.screens._rows import rows_for_keys
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
+from wstui.ui.screens.plan_rows import rows_for_keys
 from wstui.ui.screens.results import ResultsScreen
 
 # RunningModeAutoStopTimeoutInMinutes is "configured in 60-minute intervals"
@@ -26,7 +27,7 @@ from wstui.ui.screens.results import ResultsScreen
 AUTOSTOP_HOURS = (1, 2, 3, 4, 6, 8, 12, 24, 36, 48)
 
 # The reference gives the sizes only as integers and points to "Modify a WorkSpace";
-# these are the root/user pairs documented there (sizes may only grow: core.actions
+# these are the root/user pairs documented there (sizes may only grow: core.act.specs
 # skips a WorkSpace whose volume would shrink). Other sizes: `wstui act volumes`.
 VOLUME_PAIRS = ((80, 10), (80, 50), (80, 100), (175, 100))
 
@@ -66,7 +67,7 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
     current = {str(r.get("bundle") or "") for r in rows}
     marks = ",".join("?" * len(regions)) or "''"
     bundles = cache.query(
-        "bundles", f"region IN ({marks}) AND (state = 'AVAILABLE' OR state IS NULL)",
+        BUNDLES.name, f"region IN ({marks}) AND (state = 'AVAILABLE' OR state IS NULL)",
         regions, order_by="name", limit=None,
     )  # fmt: skip
     out: list[Choice] = []
@@ -124,8 +125,7 @@ def confirm_plan(
 
     def show(checked: Recheck) -> None:
         try:
-            the_plan = plan(name, checked.rows, params, hidden=hidden,
-                            protect_tag=ctx.gateway.protect_tag, scope=scope, checked=checked)  # fmt: skip
+            the_plan = plan_for(ctx.gateway, name, checked, params, hidden)
         except ActionError as exc:
             app.notify(str(exc), severity="error")
             return

@@ -1,6 +1,6 @@
 """A form for any WorkSpaces operation, built from the service model.
 
-One input per field of `core.operations.fields(op)`, prefilled from the cursor row.
+One input per field of `core.act.fields(op)`, prefilled from the cursor row.
 `ctrl+s` validates (model patterns and lengths, the reference's FQDN / account / CIDR /
 tag rules), checks what the cache says the service would refuse (`preflight`), asks for
 confirmation when the call mutates, then sends it in a worker through the audited
@@ -21,11 +21,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from wstui.core import operations as ops
+from wstui.core import act
+from wstui.core.act import ops
 from wstui.core.validate import validate
 from wstui.ui.messages import CacheChanged
 from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean, multiline
+from wstui.ui.workers import ReportsFailedWorkers
 
 FORM_BINDINGS = [
     Binding("ctrl+s", "submit", "Send", id="wstui.form.submit", priority=True),
@@ -107,7 +109,7 @@ class ConfirmOperation(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class FormScreen(ModalScreen["ops.Result | None"]):
+class FormScreen(ReportsFailedWorkers, ModalScreen["act.Result | None"]):
     """Dismisses with the Result of a successful mutation, or None when closed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [*FORM_BINDINGS]
@@ -120,9 +122,9 @@ class FormScreen(ModalScreen["ops.Result | None"]):
         self.target = target
         self.row = row
         self.screen_name = screen
-        self.fields = ops.fields(self.op)
-        self.initial = {**ops.prefill(self.op, screen, row), **(values or {})}
-        self.last_result: ops.Result | None = None
+        self.fields = act.fields(self.op)
+        self.initial = {**act.prefill(self.op, screen, row), **(values or {})}
+        self.last_result: act.Result | None = None
         self.sending = False
 
     @property
@@ -183,7 +185,7 @@ class FormScreen(ModalScreen["ops.Result | None"]):
         if self.row is None or not self.op.mutates:
             return
         try:
-            request = ops.build_request(self.op, self.initial)
+            request = act.build_request(self.op, self.initial)
         except ops.OperationError:
             return
         refusal = ops.preflight(self.op, self.row, request, self.ctx.cache)
@@ -263,7 +265,7 @@ class FormScreen(ModalScreen["ops.Result | None"]):
             self.show_problems([f"read-only mode: {self.op.name} refused"], "Not sent:")
             return
         try:
-            request = ops.build_request(self.op, self.values())
+            request = act.build_request(self.op, self.values())
         except ops.OperationError as exc:
             self.show_problems([str(exc)], "Not sent:")
             return
@@ -299,13 +301,13 @@ class FormScreen(ModalScreen["ops.Result | None"]):
     def _send_worker(self, request: dict) -> None:
         ctx = self.ctx
         try:
-            result = ops.send(self.op, request, ctx.gateway, self.target)
+            result = act.send(self.op, request, ctx.gateway, self.target)
         except Exception as exc:  # audit failure or read-only: nothing was sent
-            result = ops.Result(self.op, request, False, code=type(exc).__name__,
+            result = act.Result(self.op, request, False, code=type(exc).__name__,
                                 message=f"not sent: {exc}", status="failed")  # fmt: skip
         self.app.call_from_thread(self._done, result)
 
-    def _done(self, result: ops.Result) -> None:
+    def _done(self, result: act.Result) -> None:
         self.sending = False
         self.last_result = result
         if not result.ok:

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from wstui.ui.keymap import all_bindings
+from wstui.ui.textual_compat import active_keymap
 
 _NAMES = {
     "question_mark": "?", "colon": ":", "slash": "/", "asterisk": "*", "space": "space",
@@ -51,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box", classes="dialog"):
             yield Static(Content.styled("Keys", "bold"), classes="dialog-title")
-            keymap = dict(getattr(self.app, "_keymap", {}) or {})
+            keymap = dict(active_keymap(self.app))
             yield Static(Content("\n").join(help_lines(keymap)), id="help-text")
 
     def action_close(self) -> None:

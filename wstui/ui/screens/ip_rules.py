@@ -2,7 +2,7 @@
 
 Lists the group's rules (from the cache), edits a working copy — `a` add, `e`/enter edit,
 `x`/delete remove, each CIDR checked as it is entered — then `ctrl+s` shows the calls that
-reach the copy (`core.ip_rules.plan_rules`: AuthorizeIpRules, RevokeIpRules or one
+reach the copy (`core.act.ip_rules.plan_rules`: AuthorizeIpRules, RevokeIpRules or one
 UpdateRulesOfIpGroup) and `y` sends them through the audited `operations.send`. A failed
 call shows its code and message and keeps the working copy.
 """
@@ -21,11 +21,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from wstui.core import operations as ops
-from wstui.core.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
+from wstui.core import act
+from wstui.core.act import ops
+from wstui.core.act.ip_rules import Call, Rule, check_rule, plan_rules, rules_of
+from wstui.core.kinds import IPGROUPS
 from wstui.core.validate import validate
 from wstui.ui.screens._text import clean, multiline
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 RULE_OPERATIONS = ("AuthorizeIpRules", "RevokeIpRules", "UpdateRulesOfIpGroup")
 
@@ -58,7 +61,7 @@ class ConfirmRules(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class IpRulesScreen(ModalScreen[bool]):
+class IpRulesScreen(ReportsFailedWorkers, ModalScreen[bool]):
     """Dismisses with True when rules were changed, False when closed unchanged."""
 
     BINDINGS = [
@@ -232,23 +235,23 @@ class IpRulesScreen(ModalScreen[bool]):
         results = []
         for call in calls:
             try:
-                result = ops.send(ops.OPERATIONS[call.operation], call.request, ctx.gateway,
+                result = act.send(ops.OPERATIONS[call.operation], call.request, ctx.gateway,
                                   self.target)  # fmt: skip
             except Exception as exc:  # audit failure or read-only: nothing was sent
-                result = ops.Result(ops.OPERATIONS[call.operation], call.request, False,
+                result = act.Result(ops.OPERATIONS[call.operation], call.request, False,
                                     code=type(exc).__name__, message=f"not sent: {exc}")  # fmt: skip
             results.append(result)
             if not result.ok:
                 break  # later calls depended on this one
         self.app.call_from_thread(self._done, results)
 
-    def _done(self, results: list[ops.Result]) -> None:
+    def _done(self, results: list[act.Result]) -> None:
         from wstui.ui.screens.form import refresh_after
 
         self.sending = False
         failed = [r for r in results if not r.ok]
         if any(r.ok for r in results):
-            refresh_after(self.app, "ipgroups")
+            refresh_after(self.app, IPGROUPS.name)
         if failed:
             r = failed[0]
             self.problem(f"{r.op.name} failed (your edits are kept): {r.code}: {r.message}")

@@ -24,7 +24,7 @@ class WstuiCommands(Provider):
                  partial(app.switch_kind, kind.name), "resource")
             )  # fmt: skip
         out.append(("Audit log (:log)", app.show_audit, "what was sent"))
-        from wstui.core.operations import SCREENS
+        from wstui.core.act.ops import SCREENS
 
         for name in SCREENS:
             out.append((f"Operations: {name} (:ops {name})", partial(app.action_operations, name),
@@ -39,9 +39,7 @@ class WstuiCommands(Provider):
                     (f"{title} marked {screen.kind.title}", partial(screen.action_act, name),
                      "marked rows, or the cursor row")
                 )  # fmt: skip
-            from wstui.core.act.tags import TAG_KINDS
-
-            if screen.kind.name in TAG_KINDS:
+            if screen.kind.tag_editable:
                 out.append((f"Edit tags of marked {screen.kind.title} (T)", screen.action_edit_tags,
                             "set Key=Value, remove Key; planned and audited"))  # fmt: skip
         if isinstance(screen, ResourceScreen):
@@ -52,7 +50,7 @@ class WstuiCommands(Provider):
         for theme in sorted(app.available_themes):
             out.append((f"Theme: {theme}", partial(app.set_theme, theme), "switch theme"))
         out.append(("Keys (help)", app.action_help, "every binding"))
-        from wstui.ui.estate import palette_commands
+        from wstui.ui.commands import palette_commands
 
         out += palette_commands(app)  # views, targets, changes, export
         return out

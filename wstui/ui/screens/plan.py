@@ -34,9 +34,9 @@ TARGET_COLUMNS = (("WORKSPACE", 14), ("USER", 18), ("COMPUTER", 16), ("REGION", 
 class NoPasteInput(Input):
     """An Input that ignores pasted text, so a confirmation must be typed."""
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         event.stop()
-        event.prevent_default()
+        event.prevent_default()  # Input's own paste handler is not run
         self.app.bell()
 
 

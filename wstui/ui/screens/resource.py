@@ -7,6 +7,7 @@ a `/` filter in the core query language (live, debounced), a `:` prompt, the
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar, cast
@@ -25,11 +26,13 @@ from textual.widgets import Footer, Input, Static
 from wstui.core.kinds import KINDS, Kind, resolve
 from wstui.ui.keymap import ACTION_TITLES, MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.messages import CacheChanged, RefreshActivity
-from wstui.ui.screens._rows import plan_rows, rows_for_keys
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar, kind_errors, kind_status
+from wstui.ui.screens.header import HeaderBar, kind_errors, kind_status
+from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 from wstui.ui.sources import CacheSource
+from wstui.ui.textual_compat import active_keymap
 from wstui.ui.widgets.fleet_table import FleetTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 FILTER_DEBOUNCE = 0.15
 SUMMARY_EVERY = 5.0
@@ -46,7 +49,7 @@ def prompt_words() -> list[str]:
     return [*sorted(set(words)), "log", "help", "summary", "targets", "q"]
 
 
-class ResourceScreen(Screen):
+class ResourceScreen(ReportsFailedWorkers, Screen):
     """A table of one kind of resource."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,7 +71,8 @@ class ResourceScreen(Screen):
         self.desc = False
         self.columns: list[Any] = []  # chosen in compose: the defaults depend on the targets
         self._debounce: Timer | None = None
-        self._stale = False
+        self.stale = False  # the cache changed while a modal covered this screen
+        self._counts_shown: Content | None = None  # what #counts shows now
         self.total = 0
         # A saved view's line for the header (the advice view's totals), re-read at most
         # every SUMMARY_EVERY seconds: it sums the whole estate.
@@ -164,8 +168,8 @@ class ResourceScreen(Screen):
             footer.refresh(recompose=True)  # the reactive does not recompose by itself
 
     def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
+        if self.stale:
+            self.stale = False
             self.reload()
 
     # -- header / status ------------------------------------------------------------
@@ -178,7 +182,7 @@ class ResourceScreen(Screen):
         ctx = self.ctx
         try:
             status = ctx.cache.status()
-        except Exception:  # cache busy: keep the last header
+        except sqlite3.Error:  # cache busy: keep the last header
             return
         now = ctx.clock()
         age, stale, error = kind_status(status, self.kind.name, now, self.kind.interval)
@@ -203,7 +207,7 @@ class ResourceScreen(Screen):
         if now - at >= SUMMARY_EVERY:
             try:
                 text = self.summary()
-            except Exception:  # cache busy: keep the last line
+            except Exception:  # cache busy, or a saved view's summary failed: keep the last line
                 pass
             self._summary = (now, text)
         return f"{self.kind.title} · {text}" if text else self.kind.title
@@ -212,7 +216,7 @@ class ResourceScreen(Screen):
         try:
             shown = self.table.source.count()
             self.total = self.ctx.cache.total(self.kind.name)
-        except Exception:  # cache busy: keep the last counts
+        except sqlite3.Error:  # cache busy: keep the last counts
             return
         sort = ""
         if self.order_by:
@@ -222,10 +226,10 @@ class ResourceScreen(Screen):
             sort = f"  sort {title} {'↓' if self.desc else '↑'}"
         content = Content.assemble((f"{shown:,} / {self.total:,}", "bold"), sort)
         counts = self.query_one("#counts", Static)
-        previous = getattr(counts, "_wstui_shown", None)
+        previous = self._counts_shown
         if content == previous:
             return
-        counts._wstui_shown = content  # type: ignore[attr-defined]
+        self._counts_shown = content
         # A layout pass (which repaints the table's scrollbars) only when the width changed.
         counts.update(content, layout=previous is None or len(previous) != len(content))
 
@@ -263,7 +267,7 @@ class ResourceScreen(Screen):
                     self.kind.name, candidates, columns=(), raw=False, tags=()
                 )
             }
-        except Exception:  # cache busy: try again on the next change
+        except sqlite3.Error:  # cache busy: try again on the next change
             return
         self.table.unmark(candidates - present)
 
@@ -401,7 +405,7 @@ class ResourceScreen(Screen):
                 self.refuse_read_only(action)
 
     def _mutation_for_key(self, key: str) -> str | None:
-        keymap = getattr(self.app, "_keymap", {}) or {}
+        keymap = active_keymap(self.app)
         for name, default in MUTATION_KEYS.items():
             keys = keymap.get(f"wstui.{name}", default)
             if key in {k.strip() for k in keys.split(",")}:
@@ -508,7 +512,10 @@ class ResourceScreen(Screen):
             return
         self.notify(f"Refreshing {self.kind.title}…")
         self.run_worker(
-            lambda: refresher.refresh([self.kind.name]), thread=True, exit_on_error=False
+            lambda: refresher.refresh([self.kind.name]),
+            thread=True,
+            exit_on_error=False,  # shown by the app's handler (wstui.ui.workers)
+            group="refresh-now",
         )
 
     def action_quit(self) -> None:

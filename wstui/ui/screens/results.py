@@ -18,18 +18,16 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from wstui.core.kinds import WORKSPACES
 from wstui.core.progress import SendProgress
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.messages import ActionFinished
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
-TRANSITIONAL = frozenset(
-    {"PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-     "TERMINATING", "UPDATING", "MAINTENANCE"}
-)  # fmt: skip
+TRANSITIONAL = WORKSPACES.transitional  # actions act on WorkSpaces (core.act.specs)
 GONE = "gone"  # no longer in the cache: the refresher removed it (terminated, migrated away)
 POLL_SECONDS = 0.5
 MIN_RESULT = 24  # RESULT's width at least; fixed at mount, never re-measured per update
@@ -105,8 +103,7 @@ class ResultsScreen(Screen):
 
     @work(thread=True, exit_on_error=False, group="execute")
     def _execute(self) -> None:
-        from wstui.core.act import SendingStopped
-        from wstui.core.actions import execute
+        from wstui.core.act import SendingStopped, execute, follow
 
         ctx = self.ctx
         worker = get_current_worker()
@@ -125,9 +122,7 @@ class ResultsScreen(Screen):
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self._executed, outcomes)
-        sent = [k for k in self.keys if getattr(self.outcomes.get(k[2]), "status", "") == "sent"]
-        if sent and ctx.refresher is not None:
-            ctx.refresher.follow(sent)
+        follow(ctx.refresher, self.plan, outcomes)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._followed)
 

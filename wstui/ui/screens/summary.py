@@ -21,7 +21,8 @@ from textual.widgets import Footer, Static
 
 from wstui.core import summary
 from wstui.ui.safe_text import clean, fit, safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
+from wstui.ui.workers import ReportsFailedWorkers
 
 MAX_TARGETS = 12  # per-account/region lines shown; the rest are counted
 LABEL_MAX = 28  # "123456789012/ap-southeast-2" whole
@@ -121,7 +122,7 @@ def offender_lines(found: dict[str, list[dict[str, Any]]] | None, width: int) ->
     return out
 
 
-class SummaryScreen(Screen):
+class SummaryScreen(ReportsFailedWorkers, Screen):
     BINDINGS = [
         Binding("escape,q", "back", "Back", id="wstui.summary.back"),
         Binding("r", "reload", "Reload", id="wstui.summary.reload"),
@@ -135,8 +136,8 @@ class SummaryScreen(Screen):
         ("states", "WorkSpaces by state"),
         ("targets", "By account / region"),
         ("idle", "Idle days (since the last user connection)"),
-        ("directories", "WorkSpaces by directory"),
-        ("bundles", "WorkSpaces by bundle"),
+        ("by_directory", "WorkSpaces by directory"),
+        ("by_bundle", "WorkSpaces by bundle"),
         ("cost", "Cost this month by directory / bundle"),
         ("offenders", "Top latency / disk offenders"),
     )
@@ -228,8 +229,8 @@ class SummaryScreen(Screen):
             "states": bars(data.states, width),
             "targets": target_bars(data.targets, width),
             "idle": bars(data.idle, width),
-            "directories": bars(data.directories, width),
-            "bundles": bars(data.bundles, width),
+            "by_directory": bars(data.directories, width),
+            "by_bundle": bars(data.bundles, width),
             "cost": cost,
             "offenders": offender_lines(data.offenders, width),
         }

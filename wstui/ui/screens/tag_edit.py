@@ -21,12 +21,13 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
-from wstui.core.act.tags import TAG_KINDS, TagEdit, TagEditError, TagPlan, parse_edit, plan_tags
+from wstui.core.act.tags import TagEdit, TagEditError, TagPlan, parse_edit, plan_tags
 from wstui.ui.keymap import PLAN_BINDINGS
 from wstui.ui.safe_text import safe_text
 from wstui.ui.screens._text import clean
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
+from wstui.ui.workers import ReportsFailedWorkers
 
 PLAN_COLUMNS = (("RESOURCE", 15), ("NAME", 16), ("CHANGES", 32))  # 69 cells with padding: fits at 80
 MAX_REFUSED_SHOWN = 5
@@ -39,7 +40,7 @@ def start_tag_edit(screen: Any) -> None:
     if ctx.read_only:
         screen.notify("Read-only mode: Edit tags refused", severity="warning")
         return
-    if screen.kind.name not in TAG_KINDS:
+    if not screen.kind.tag_editable:
         screen.notify(f"{screen.kind.title} are not a resource type CreateTags takes "
                       "(API Reference)", severity="warning")  # fmt: skip
         return
@@ -194,7 +195,7 @@ class TagPlanScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TagResultsScreen(Screen):
+class TagResultsScreen(ReportsFailedWorkers, Screen):
     """Sends the plan in a worker; one row per resource with its outcome."""
 
     BINDINGS = [b for b in PLAN_BINDINGS if b.action == "back"]

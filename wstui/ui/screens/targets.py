@@ -7,6 +7,7 @@ cursor's), `a` shows all targets again. Narrowing is an ordinary filter
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +20,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from wstui.core import watch
+from wstui.core.kinds import DEFAULT_KIND
 from wstui.core.targets import TargetStatus, narrow_query, refused_statuses, statuses
 from wstui.ui.safe_text import safe_text
-from wstui.ui.screens.chrome import HeaderBar
+from wstui.ui.screens.header import HeaderBar
 from wstui.ui.widgets.list_table import ListTable
 
 COLUMNS = (("", 1), ("STATUS", 7), ("PROFILE", 14), ("ACCOUNT", 12), ("REGION", 14),
@@ -58,7 +60,7 @@ class TargetsScreen(Screen):
         Binding("a", "all", "All targets", id="wstui.targets.all"),
     ]
 
-    def __init__(self, kind: str = "workspaces") -> None:
+    def __init__(self, kind: str = DEFAULT_KIND) -> None:
         super().__init__()
         self.kind = kind
         self.lines: list[TargetStatus] = []
@@ -95,7 +97,7 @@ class TargetsScreen(Screen):
         try:
             rows = ctx.cache.status()
             info = watch.current(ctx.cache, time.time())
-        except Exception:  # cache busy: keep what is shown
+        except sqlite3.Error:  # cache busy: keep what is shown
             return
         discovery = getattr(ctx.refresher, "discovery", None)
         names: dict[str, str] = {}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -27,6 +26,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from wstui.core import kinds
+from wstui.core.text import format_value
 from wstui.ui.safe_text import fit
 from wstui.ui.sources import Key, RowSource
 
@@ -35,25 +36,9 @@ GUTTER = 2  # mark glyph + space, fixed while the columns scroll horizontally
 CHANGED_SECONDS = 4.0
 PROVISIONAL_ROWS = 500
 
-# WorkSpaces (and directory/image/...) states grouped into the four colours themes set.
-_STATE_GROUPS: dict[str, str] = {
-    **dict.fromkeys(("AVAILABLE", "REGISTERED", "ACTIVE", "CONNECTED"), "available"),
-    **dict.fromkeys(("STOPPED", "TERMINATED", "DEREGISTERED", "DISCONNECTED", "INACTIVE"), "stopped"),
-    **dict.fromkeys(("ERROR", "UNHEALTHY", "IMPAIRED", "SUSPENDED", "FAILED"), "error"),
-    **dict.fromkeys(
-        (
-            "PENDING", "STARTING", "STOPPING", "REBOOTING", "REBUILDING", "RESTORING",
-            "MAINTENANCE", "ADMIN_MAINTENANCE", "TERMINATING", "UPDATING",
-            "REGISTERING", "DEREGISTERING", "CREATING", "DELETING",
-        ),
-        "transition",
-    ),
-}  # fmt: skip
-
-
-def state_group(value: object) -> str | None:
-    """'available' | 'stopped' | 'error' | 'transition' for a state value, else None."""
-    return _STATE_GROUPS.get(value.upper()) if isinstance(value, str) else None
+# A STATE value's colour group ('available' | 'stopped' | 'error' | 'transition'): each
+# kind declares its states (core.kinds), so the table knows no state names itself.
+state_group = kinds.state_group
 
 
 class ColumnLike(Protocol):
@@ -75,17 +60,6 @@ class TableColumn:
 
     def __repr__(self) -> str:
         return f"TableColumn({self.name!r}, width={self.width})"
-
-
-def format_value(value: Any, column_type: str) -> str:
-    """Display text for a cached value (before sanitising)."""
-    if value is None:
-        return ""
-    if column_type == "ts" and isinstance(value, int | float):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return value if isinstance(value, str) else str(value)
 
 
 class FleetTable(ScrollView, can_focus=True):
@@ -389,7 +363,7 @@ class FleetTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(self, self._cursor_key, self._cursor))
 
     # -- mouse -------------------------------------------------------------------
-    async def _on_click(self, event: events.Click) -> None:
+    async def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
@@ -547,7 +521,7 @@ class FleetTable(ScrollView, can_focus=True):
             self._invalidate_window()
         super().watch_scroll_y(old_value, new_value)
 
-    def _on_resize(self, event: events.Resize) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._invalidate_window()
         self._scroll_cursor_into_view()
 

@@ -141,7 +141,7 @@ class TestJumps:
             await pilot.press("J")
             await wait_for(pilot, lambda: getattr(app.screen, "kind", None) is not None
                            and app.screen.kind.name == "directories")  # fmt: skip
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: directory in screen_text(app))
             screen = app.screen
             assert screen.query_text.startswith("ip_groups:")
             assert screen.table.source.count() == 1 and directory in screen_text(app)
@@ -151,7 +151,8 @@ class TestJumps:
             await wait_for(pilot, lambda: isinstance(app.screen, JumpScreen))
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen.kind.name == "workspaces")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text.startswith(f"directory:{directory} ")
+                           and bool(app.screen.query("#table")))  # fmt: skip
             screen = app.screen
             assert screen.query_text.startswith(f"directory:{directory} ")
             expected = app.ctx.cache.count("workspaces", "workspaces.directory = ?", [directory])
@@ -164,7 +165,8 @@ class TestJumps:
             await wait_for(pilot, lambda: isinstance(app.screen, JumpScreen))
             await pilot.press("down", "enter")
             await wait_for(pilot, lambda: app.screen.kind.name == "bundles")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text.startswith(f"id:{bundle} ")
+                           and bool(app.screen.query("#table")))  # fmt: skip
             assert app.screen.query_text.startswith(f"id:{bundle} ") and US in app.screen.query_text
             assert app.screen.table.source.count() == 1
 
@@ -176,7 +178,8 @@ class TestJumps:
             await focus_row(pilot, alias["id"])
             await pilot.press("J")
             await wait_for(pilot, lambda: app.screen.kind.name == "directories")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text.startswith(f"id:{directory} ")
+                           and bool(app.screen.query("#table")))  # fmt: skip
             assert app.screen.query_text.startswith(f"id:{directory} ")
             assert app.screen.table.source.count() == 1
 

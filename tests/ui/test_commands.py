@@ -15,7 +15,7 @@ from wstui.config import View
 from wstui.core import watch
 from wstui.core.cache import Cache
 from wstui.core.query import compile as compile_query
-from wstui.ui import estate
+from wstui.ui import commands
 from wstui.ui.screens.changes import ChangesScreen
 from wstui.ui.screens.resource import ResourceScreen
 from wstui.ui.screens.targets import TargetsScreen
@@ -35,7 +35,7 @@ class TestViews:
             app.run_command(":view idle")
             await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen)
                            and app.screen.query_text == "idle>30d")  # fmt: skip
-            await pilot.pause(0.2)
+            await wait_for(pilot, lambda: bool(app.screen.query("#table")))  # mounted
             screen = app.screen
             assert screen.order_by == "idle_days" and screen.desc
             assert [c.name for c in screen.columns][:6] == [
@@ -57,15 +57,16 @@ class TestViews:
         async with app.run_test(size=SIZE) as pilot:
             app.run_command("view stopped")
             await wait_for(pilot, lambda: getattr(app.screen, "query_text", "") == "state:STOPPED")
-            await pilot.pause(0.2)
+            await wait_for(pilot, lambda: bool(app.screen.query("#table")))  # mounted
             screen = app.screen
             assert [c.name for c in screen.columns] == ["id", "user", "state"]
             assert (screen.order_by, screen.desc) == ("user", True)
             assert screen.table.source.count() == count(ctx, "state:STOPPED")
             app.run_command("view nope")
-            await pilot.pause(0.1)
-            assert any("Unknown view 'nope'" in str(n.message) for n in app._notifications)
-            titles = [t for t, _, _ in estate.palette_commands(app)]
+            await wait_for(pilot, lambda: any(
+                "Unknown view 'nope'" in str(n.message) for n in app._notifications
+            ))  # fmt: skip
+            titles = [t for t, _, _ in commands.palette_commands(app)]
             assert (
                 "View: stopped (:view stopped)" in titles
                 and "View: advice (:view advice)" in titles
@@ -78,7 +79,7 @@ class TestTargets:
         async with app.run_test(size=SIZE) as pilot:
             app.run_command(":targets")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: all(t.region in screen_text(app) for t in ctx.targets))
             text = screen_text(app)
             for t in ctx.targets:
                 assert t.region in text and t.account in text
@@ -88,9 +89,9 @@ class TestTargets:
             ]
             await pilot.press("down", "enter")  # narrow to the second target
             await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
-            await pilot.pause(0.2)
             region = ctx.targets[1].region
-            assert app.screen.query_text == f"(account:{ctx.targets[1].account} region:{region})"
+            await wait_for(pilot, lambda: app.screen.query_text
+                           == f"(account:{ctx.targets[1].account} region:{region})")  # fmt: skip
             assert app.screen.table.source.count() == ctx.cache.count(
                 "workspaces", "region = ?", (region,)
             )
@@ -98,7 +99,7 @@ class TestTargets:
             await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
             await pilot.press("a")
             await wait_for(pilot, lambda: isinstance(app.screen, ResourceScreen))
-            await pilot.pause(0.2)
+            await wait_for(pilot, lambda: app.screen.query_text == "")
             assert app.screen.table.source.count() == ctx.cache.count("workspaces")
 
     async def test_a_failing_target_shows_error_with_reason(self, make_app, ctx) -> None:
@@ -108,7 +109,7 @@ class TestTargets:
         async with app.run_test(size=SIZE) as pilot:
             app.run_command("targets")
             await wait_for(pilot, lambda: isinstance(app.screen, TargetsScreen))
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: bool(app.screen.lines))
             assert app.screen.lines[0].status == "error"
             text = screen_text(app)
             assert "ERROR" in text and "AccessDeniedException: [bold red]no[/]" in text
@@ -128,7 +129,7 @@ class TestChanges:
         async with app.run_test(size=SIZE) as pilot:
             app.run_command("changes 1h")
             await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: "ws-new0000001" in screen_text(app))
             screen = app.screen
             assert "1 new, 1 vanished, 1 state changes" in screen.summary
             text = screen_text(app)
@@ -145,7 +146,7 @@ class TestExport:
         out = tmp_path / "view.csv"
         async with app.run_test(size=(100, 12)) as pilot:  # a small window: export is not it
             await pilot.press("slash", *"state:AVAILABLE", "enter")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text == "state:AVAILABLE")
             app.run_command(f"export {out}")
             await wait_for(pilot, lambda: out.exists())
             await wait_for(
@@ -165,7 +166,7 @@ class TestSharedCache:
     ) -> None:
         from wstui.ui.app import WstuiApp
 
-        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        monkeypatch.setattr(commands, "WATCH_POLL", 0.1)
         other = Cache(ctx.cache.path)  # the watcher process's own connection
         lease = watch.Lease(other, ttl=30, owner="ops@bastion")
         lease.acquire()
@@ -174,9 +175,8 @@ class TestSharedCache:
         app = WstuiApp(ctx, watch_refresher=True)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause(0.3)
+                await wait_for(pilot, lambda: "watcher ops@bastion" in screen_text(app))
                 assert not ctx.refresher.running  # no refresh of its own
-                assert "watcher ops@bastion" in screen_text(app)
                 before = app.screen.table.source.count()
                 t = ctx.targets[0]
                 rows = other.query(
@@ -196,7 +196,7 @@ class TestSharedCache:
     ) -> None:
         from wstui.ui.app import WstuiApp
 
-        monkeypatch.setattr(estate, "WATCH_POLL", 0.1)
+        monkeypatch.setattr(commands, "WATCH_POLL", 0.1)
         ctx.refresher.kinds = ["workspaces"]
         app = WstuiApp(ctx, watch_refresher=True)
         other = Cache(ctx.cache.path)
@@ -219,9 +219,8 @@ class TestSharedCache:
         app = WstuiApp(ctx, watch_refresher=True)
         try:
             async with app.run_test(size=SIZE) as pilot:
-                await pilot.pause(0.2)
-                assert ctx.refresher.running
-                assert getattr(app, "_watcher", None) is None
+                await wait_for(pilot, lambda: ctx.refresher.running)
+                assert app.watcher is None
         finally:
             ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core.act.gateway import Mutation, Outcome, Refused, SendingStopped
-from wstui.core.operations import MAX_TAGS, OPERATIONS
+from wstui.core.act.ops import MAX_TAGS, OPERATIONS
 from wstui.core.validate import validate
 
 REQUIRED = ("DirectoryId", "UserName", "BundleId")

@@ -1,4 +1,4 @@
-"""Whole-estate commands of the app: targets, saved views, changes, export, shared cache.
+"""The `:` commands of the app (targets, saved views, changes, export) and shared cache.
 
 `:targets` per-target status (narrow the table to some targets), `:view NAME` saved
 views (config `[views.NAME]` plus built-ins), `:changes [SINCE]`, `:export [PATH]`
@@ -9,6 +9,7 @@ refreshes and re-reads when the watcher commits.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from functools import partial
@@ -146,9 +147,7 @@ def open_view(app: Any, name: str) -> bool:
 
 def advice_summary(cache: Any) -> str:
     """Header text of the advice view: the estate's estimated cost and total saving."""
-    from wstui.core.prices import estate_totals
-
-    cost, saving, advised, currency = estate_totals(cache.conn)
+    cost, saving, advised, currency = cache.estate_totals()
     return (f"estate {currency} {cost:,.0f}/month · saving {currency} {saving:,.0f}/month "
             f"on {advised:,}")  # fmt: skip
 
@@ -230,8 +229,8 @@ class WatchFollower:
         """True if a watcher is alive (and its description is shown)."""
         try:
             self.info = watch.current(self.app.ctx.cache)
-        except Exception:
-            return self.info is not None  # cache busy: keep the last answer
+        except sqlite3.Error:  # cache busy or closed: keep the last answer
+            return self.info is not None
         return self.info is not None
 
     def start(self) -> None:
@@ -241,8 +240,7 @@ class WatchFollower:
 
     def _data_version(self) -> int | None:
         try:
-            row = self.app.ctx.cache.conn.execute("PRAGMA data_version").fetchone()
-            return int(row[0])
+            return int(self.app.ctx.cache.data_version())
         except Exception:
             return None
 
@@ -258,9 +256,7 @@ class WatchFollower:
             self._timer.stop()
             self.app.refresh_activity = ""
             self.app.notify("The watcher stopped; this TUI refreshes on its own now")
-            self.app._watcher = None
-            if getattr(self.app, "_watch_refresher", True) and self.app.ctx.refresher is not None:
-                self.app._start_refresher()
+            self.app.refresh_here()
             return
         self._show()
         version = self._data_version()
@@ -277,12 +273,12 @@ def defer_to_watcher(app: Any) -> bool:
 
     Otherwise keeps looking: a watcher started later makes this TUI stop refreshing.
     """
-    if getattr(app, "_watcher", None) is not None:
+    if app.watcher is not None:
         return True
     if _follow(app):
         return True
-    if not getattr(app, "_watch_lookout", None):
-        app._watch_lookout = app.set_interval(WATCH_POLL * 2.5, partial(_look_for_watcher, app))
+    if not app.watch_lookout:
+        app.watch_lookout = app.set_interval(WATCH_POLL * 2.5, partial(_look_for_watcher, app))
     return False
 
 
@@ -290,7 +286,7 @@ def _follow(app: Any) -> bool:
     follower = WatchFollower(app)
     if not follower.check():
         return False
-    app._watcher = follower
+    app.watcher = follower
     follower.start()
     info = follower.info
     where = info.describe(time.time()) if info is not None else "another wstui"
@@ -300,7 +296,7 @@ def _follow(app: Any) -> bool:
 
 
 def _look_for_watcher(app: Any) -> None:
-    if getattr(app, "_watcher", None) is not None or not _follow(app):
+    if app.watcher is not None or not _follow(app):
         return
     refresher = app.ctx.refresher
     if refresher is not None:

@@ -19,13 +19,14 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from wstui.core import operations as ops
+from wstui.core.act import ops
+from wstui.core.kinds import WORKSPACES
 from wstui.ui.screens._fit import fit_scroll
 from wstui.ui.screens._text import clean
 
 PICKER_BINDINGS = [Binding("escape", "close", "Close", id="wstui.ops.close")]
 # Screens the picker offers beside the registry's operations: (screen, key, title, id).
-EXTRAS = (("workspaces", "V", "Create WorkSpaces from a CSV file", "extra:create-csv"),)
+EXTRAS = ((WORKSPACES.name, "V", "Create WorkSpaces from a CSV file", "extra:create-csv"),)
 
 
 def _line(op: ops.Operation) -> Content:
@@ -123,7 +124,7 @@ class OperationsScreen(ModalScreen[None]):
             return
         from wstui.ui.screens.ip_rules import RULE_OPERATIONS, IpRulesScreen
 
-        if op.name in RULE_OPERATIONS and self.screen_name == "ipgroups" and self.row is not None:
+        if op.name in RULE_OPERATIONS and self.row is not None:  # only on IP groups
             # Adding, revoking and editing rules all happen in the rules editor.
             app.push_screen(IpRulesScreen(self.row, self.target))
             return

@@ -1,4 +1,7 @@
-"""Targets (profile, region, account) and the boto3 client factory.
+"""The boto3 client factory: one client per (credentials, region, service), retry config,
+and the two guards every client carries: a mutating call made outside the gateway is
+refused (`UngatedMutation`), and botocore never retries a mutation whose request may
+have reached AWS.
 
 Credentials come only from boto3's own chain (env, profiles, SSO, assume-role);
 nothing here stores or logs a secret.
@@ -10,13 +13,20 @@ import os
 import threading
 from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from wstui import __version__
-from wstui.core import fastparse
+from wstui.core.aws import fastparse
+from wstui.core.aws.errors import (
+    THROTTLING_CODES,
+    CredentialsProblem,
+    _bex,
+    credentials_problem,
+    not_sent_exceptions,
+)
+from wstui.core.aws.targets import Target
 
 if TYPE_CHECKING:
     import boto3
@@ -24,11 +34,6 @@ if TYPE_CHECKING:
 # boto3 and botocore are imported when first needed (a client, an error to classify):
 # importing boto3 costs ~130 ms of CPU, which the TUI's first frame must not wait for.
 
-
-def _bex() -> ModuleType:
-    import botocore.exceptions
-
-    return botocore.exceptions
 
 def is_mutating(operation: str) -> bool:
     """Every operation that is not a read changes something (the rule of botocore's model:
@@ -50,140 +55,6 @@ def _refuse_ungated(model: Any = None, **_: Any) -> None:
     name = getattr(model, "name", "")
     if is_mutating(name) and not MUTATION_PASS.get():
         raise UngatedMutation(f"{name} refused: mutations are sent only through the gateway")
-
-
-THROTTLING_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException",
-        "RequestLimitExceeded",
-        "BandwidthLimitExceeded",
-        "LimitExceededException",
-        "RequestThrottled",
-        "SlowDown",
-        "EC2ThrottledException",
-    }
-)
-
-
-def not_sent_exceptions() -> tuple[type[Exception], ...]:
-    """Failures where the request provably never reached the service: safe to retry."""
-    bex = _bex()
-    return (bex.EndpointConnectionError, bex.ConnectTimeoutError)
-
-
-def __getattr__(name: str) -> Any:
-    # NOT_SENT_EXCEPTIONS stays importable by name; it imports botocore on first use.
-    if name == "NOT_SENT_EXCEPTIONS":
-        return not_sent_exceptions()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-_CREDENTIAL_CODES = frozenset(
-    {
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "InvalidClientTokenId",
-        "UnrecognizedClientException",
-        "RequestExpired",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One place wstui manages: a credentials profile in one region.
-
-    `role_arn` set (Organizations discovery, core.org): the credentials are that role,
-    assumed with the profile's credentials (boto3's chain) as the source.
-    """
-
-    profile: str | None
-    region: str
-    account: str = ""
-    role_arn: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.account}/{self.region}"
-
-    @property
-    def principal(self) -> str | None:
-        """Whose credentials: the profile (None = default chain), or the role assumed from it.
-        Everything keyed by a target's credentials (clients, status rows) uses this."""
-        if not self.role_arn:
-            return self.profile
-        return f"{self.role_arn}<{self.profile or 'default'}"
-
-    @property
-    def label(self) -> str:
-        if self.role_arn:
-            return f"{role_label(self.role_arn)}@{self.region}"
-        return f"{self.profile or 'default'}@{self.region}"
-
-
-def role_label(role_arn: str) -> str:
-    """ "arn:aws:iam::111122223333:role/Admin" -> "111122223333/Admin" (short, for tables)."""
-    head, _, name = role_arn.partition(":role/")
-    return f"{head.rsplit(':', 1)[-1]}/{name.rsplit('/', 1)[-1]}"
-
-
-class CredentialsProblem(RuntimeError):
-    """Credentials missing or expired for a profile, with the fix in the message."""
-
-    def __init__(self, profile: str | None, detail: str) -> None:
-        self.profile = profile
-        name = profile or "default"
-        flag = f" --profile {profile}" if profile else ""
-        super().__init__(
-            f"AWS credentials problem for profile '{name}': {detail}. "
-            f"Fix: run `aws sso login{flag}` (SSO) or `aws configure{flag}` "
-            "(access keys), or set AWS_PROFILE to a working profile."
-        )
-
-
-def credentials_problem(exc: BaseException, profile: str | None) -> CredentialsProblem | None:
-    """Map boto3's many credential failures to one clear error, else None."""
-    if isinstance(exc, CredentialsProblem):
-        return exc
-    bex = _bex()
-    if isinstance(exc, bex.NoCredentialsError):
-        return CredentialsProblem(profile, "no credentials found")
-    if isinstance(exc, bex.ProfileNotFound):
-        return CredentialsProblem(profile, "profile not found in ~/.aws/config")
-    sso_errors = tuple(
-        cls
-        for cls in (
-            getattr(bex, "SSOTokenLoadError", None),
-            getattr(bex, "UnauthorizedSSOTokenError", None),
-            getattr(bex, "TokenRetrievalError", None),
-            getattr(bex, "SSOError", None),
-        )
-        if cls is not None
-    )
-    if sso_errors and isinstance(exc, sso_errors):
-        return CredentialsProblem(profile, "the SSO session has expired or is missing")
-    if isinstance(exc, bex.ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _CREDENTIAL_CODES:
-            return CredentialsProblem(profile, f"the credentials were rejected ({code})")
-    return None
-
-
-def error_code(exc: BaseException) -> str:
-    if isinstance(exc, _bex().ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "ClientError"))
-    return type(exc).__name__
-
-
-def is_throttling(exc: BaseException) -> bool:
-    return isinstance(exc, _bex().ClientError) and error_code(exc) in THROTTLING_CODES
 
 
 def _veto_ambiguous_retry(
@@ -455,71 +326,3 @@ def endpoint_for(
     return config_url
 
 
-def env_region() -> str | None:
-    """The region the environment names: AWS_REGION, then AWS_DEFAULT_REGION (the AWS CLI's
-    order; boto3 itself reads only AWS_DEFAULT_REGION)."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-
-
-def profile_region(profile: str | None) -> str | None:
-    """The `region` the profile sets in the AWS config (or credentials) file, as
-    boto3.Session(profile_name=profile).region_name finds it when no env var names one.
-
-    Read with botocore's own config parser, not a boto3 Session: importing boto3 costs
-    ~130 ms, and the TUI resolves its targets before its first frame (botocore.configloader
-    is ~10 ms). tests/core/test_aws.py checks the answer against boto3 for each kind of
-    profile (default, SSO, assume-role, credentials file).
-    """
-    from botocore.configloader import load_config, raw_config_parse
-    from botocore.exceptions import ConfigNotFound, ConfigParseError
-
-    env = os.environ
-    name = profile or env.get("AWS_DEFAULT_PROFILE") or env.get("AWS_PROFILE") or "default"
-    config_file = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
-    creds_file = env.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
-    found: dict[str, Any] = {}
-    try:
-        found.update(load_config(config_file).get("profiles", {}).get(name, {}))
-    except (ConfigNotFound, ConfigParseError):
-        pass
-    try:  # botocore merges the credentials file's profile over the config file's
-        found.update(raw_config_parse(creds_file).get(name, {}))
-    except (ConfigNotFound, ConfigParseError):
-        pass
-    region = found.get("region")
-    return region if isinstance(region, str) and region else None
-
-
-def targets_from(
-    profiles: list[str] | None,
-    regions: list[str] | None,
-    config_targets: list[tuple[str | None, str]] | None = None,
-) -> list[Target]:
-    """Targets from flags, then config, then AWS_PROFILE and the region the AWS CLI would use.
-
-    A profile without a region from --region or the config gets AWS_REGION /
-    AWS_DEFAULT_REGION, else its own `region` in ~/.aws/config, else us-east-1.
-    """
-    env_profile = os.environ.get("AWS_PROFILE") or None
-
-    def own_region(profile: str | None) -> str:
-        return env_region() or profile_region(profile) or "us-east-1"
-
-    if profiles or regions:
-        ps: list[str | None] = list(profiles) if profiles else [env_profile]
-        rs = list(regions) if regions else []
-        if not rs and config_targets:
-            rs = sorted({r for _, r in config_targets})
-        if not rs:
-            return _dedupe(Target(p, own_region(p)) for p in ps)
-        return _dedupe(Target(p, r) for p in ps for r in rs)
-    if config_targets:
-        return _dedupe(Target(p, r) for p, r in config_targets)
-    return [Target(env_profile, own_region(env_profile))]
-
-
-def _dedupe(targets: Iterable[Target]) -> list[Target]:
-    seen: dict[tuple[str | None, str], Target] = {}
-    for t in targets:
-        seen.setdefault((t.principal, t.region), t)
-    return list(seen.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from textual.app import App
@@ -46,6 +47,13 @@ async def test_header_lists_each_failing_target(make_app, ctx, sim) -> None:
     assert "ws-" in "\n".join(lines)  # the table is still there under a taller header
 
 
+def _age(text: str) -> int:
+    """The header's "updated N s ago", in seconds."""
+    found = re.search(r"updated (\d+) s ago", text)
+    assert found, text[:400]
+    return int(found.group(1))
+
+
 async def test_idle_tick_repaints_only_the_header(make_app, ctx, monkeypatch) -> None:
     """Seconds pass and a refresh changes nothing: no table row is sent to the terminal."""
     painted: list[int] = []
@@ -77,8 +85,9 @@ async def test_idle_tick_repaints_only_the_header(make_app, ctx, monkeypatch) ->
         monkeypatch.setattr(table, "reload", lambda *a: reloads.append(a))
         painted.clear()
         for _ in range(3):  # three header ticks, the age moving each time
+            age = _age(screen_text(app))
             now[0] += 1
-            await pilot.pause(1.05)
+            await wait_for(pilot, lambda age=age: _age(screen_text(app)) == age + 1)
         empty = RefreshDone(ctx.targets[0], "workspaces", Changes(), None, 40, 0.1)
         await asyncio.to_thread(app._post_refresh_event, empty)
         await pilot.pause(0.3)

@@ -10,7 +10,7 @@ from typing import Any
 from textual.widgets import OptionList
 
 from tests.ui.conftest import screen_text, wait_for
-from wstui.core.actions import ACTIONS, COMPUTE_TYPES
+from wstui.core.act import ACTIONS, COMPUTE_TYPES
 from wstui.ui.keymap import MUTATION_KEYS, RESOURCE_BINDINGS
 from wstui.ui.screens.flow import AUTOSTOP_HOURS, kind_actions
 from wstui.ui.screens.palette import WstuiCommands
@@ -23,7 +23,7 @@ SIZE = (120, 40)
 
 async def filter_to(pilot: Any, text: str) -> None:
     await pilot.press("slash", *text)
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: pilot.app.screen.query_text == text)  # debounced
     await pilot.press("enter")
     await pilot.pause()
 
@@ -132,7 +132,7 @@ class TestVolumes:
             grow = app.screen.table.cursor_key
             await pilot.press("space")
             await pilot.press("escape")
-            await pilot.pause(0.3)
+            await wait_for(pilot, lambda: app.screen.query_text == "")
             await filter_to(pilot, shrink_row["id"])
             shrink = app.screen.table.cursor_key
             assert (grow[2], shrink[2]) == (grow_row["id"], shrink_row["id"])
