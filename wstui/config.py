@@ -66,6 +66,7 @@ class Config:
     max_attempts: int = 8
     intervals: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     tags_every: int = 10  # full WorkSpaces tag re-read every Nth refresh (see listers)
+    refresh_process: str = "child"  # [refresh] process: the TUI refresher in "child"/"thread"
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     read_only: bool = False
@@ -318,7 +319,12 @@ def _apply_refresh(cfg: Config, refresh: Any, probs: _Problems) -> None:
         probs.add("refresh", "[refresh] must be a table of kind = seconds")
         return
     for key, value in refresh.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if key == "process":  # where the TUI's refresher runs (wstui.refresh_process)
+            if value in ("child", "thread"):
+                cfg.refresh_process = value
+            else:
+                probs.add(key, 'refresh.process must be "child" or "thread"')
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
             probs.add(key, f"refresh.{key} must be a positive integer (seconds)")
         elif key == "tags_every":
             cfg.tags_every = value

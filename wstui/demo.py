@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,12 +63,18 @@ def demo_context(options: Options) -> Iterator[AppContext]:
         discovery = _demo_organization(sim, int(options.size)) if options.org else None
         if discovery is not None:
             targets = []  # every account, the management one too, comes from discovery
-        refresher = Refresher(
+        refresher: Any = Refresher(
             cache, clients, targets, intervals=demo_intervals(), follow_interval=1.0,
             discovery=discovery,
             metrics_loop=True,
         )
         refresher.metrics_clock = sim.clock.now  # metrics up to the simulator's time
+        if options.refresh_process == "child":
+            from wstui.refresh_process import RefresherProcess
+
+            spec = DemoSpec(cache.path, url, tuple(targets), discovery, SimTime.of(sim.clock),
+                            demo_intervals())  # fmt: skip
+            refresher = RefresherProcess(spec, refresher)
         policy = options.policy()
         yield AppContext(
             cache=cache, targets=targets, clients=clients, refresher=refresher,
@@ -83,6 +91,48 @@ def demo_context(options: Options) -> Iterator[AppContext]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+class SimTime:
+    """The simulator's clock, readable in another process: its reading at one instant and
+    its speed, carried forward on CLOCK_MONOTONIC (system-wide on Linux and macOS). The
+    demo's clock is never advanced by hand, only run at its speed."""
+
+    def __init__(self, at: float, mono: float, speed: float) -> None:
+        self.at, self.mono, self.speed = at, mono, speed
+
+    @classmethod
+    def of(cls, clock: Any) -> SimTime:
+        return cls(clock.now(), time.monotonic(), clock.speed)
+
+    def __call__(self) -> float:
+        return self.at + self.speed * (time.monotonic() - self.mono)
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    """What the demo's refresher process builds (wstui.refresh_process): the same cache
+    file, clients on the simulator's URL, targets, discovery, intervals and clock."""
+
+    cache_path: Path
+    url: str
+    targets: tuple[Any, ...]
+    discovery: Any
+    clock: Callable[[], float]
+    intervals: dict[str, int]
+
+    def build(self) -> tuple[Any, Any]:
+        from wstui.core.aws import Clients
+        from wstui.core.cache import Cache
+        from wstui.core.refresh import Refresher
+
+        cache = Cache(self.cache_path)  # no Textual in the child: the intervals come along
+        refresher = Refresher(
+            cache, Clients(endpoint_url=self.url), list(self.targets), intervals=self.intervals,
+            follow_interval=1.0, discovery=self.discovery, metrics_loop=True,
+        )  # fmt: skip
+        refresher.metrics_clock = self.clock
+        return cache, refresher
 
 
 def _demo_organization(sim: Any, size: int) -> Any:

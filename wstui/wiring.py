@@ -131,10 +131,38 @@ class Options:
             metrics_loop=True,
         )
 
+    @property
+    def refresh_process(self) -> str:
+        """Where the TUI's refresher runs: WSTUI_REFRESH_PROCESS, else [refresh] process."""
+        env = os.environ.get("WSTUI_REFRESH_PROCESS", "").strip().lower()
+        return env if env in ("child", "thread") else self.config.refresh_process
+
+    def tui_refresher(self, cache: Any, clients: Any) -> Any:
+        """The TUI's refresher: in a child process (wstui.refresh_process) unless the
+        config says "thread" or the cache lives in this process's memory only."""
+        local = self.make_refresher(cache, clients)
+        if self.refresh_process != "child" or self.cache_read_only:
+            return local
+        from wstui.refresh_process import RefresherProcess
+
+        return RefresherProcess(OptionsSpec(self), local)
+
     def theme_choice(self) -> str | None:
         """--theme wins; then the config's theme unless it is the config default."""
         # The config's default ("textual-dark") means "not chosen": use wstui's own default.
         return self.theme if self.theme and self.theme != "textual-dark" else None
+
+
+@dataclass(frozen=True)
+class OptionsSpec:
+    """What the refresher's child process builds its own cache, clients and refresher
+    from (wstui.refresh_process): the same options, pickled."""
+
+    options: Options
+
+    def build(self) -> tuple[Any, Any]:
+        cache = self.options.make_cache()
+        return cache, self.options.make_refresher(cache, self.options.make_clients())
 
 
 def _terminal_safe(text: str) -> str:
@@ -153,7 +181,7 @@ def app_context(options: Options) -> AppContext:
 
     cache = options.make_cache()
     clients = options.make_clients()
-    refresher = options.make_refresher(cache, clients)
+    refresher = options.tui_refresher(cache, clients)
     policy = options.policy()
     return AppContext(
         cache=cache, targets=list(refresher.targets), clients=clients, refresher=refresher,

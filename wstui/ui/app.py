@@ -28,7 +28,13 @@ from textual.worker import Worker, WorkerState
 
 from wstui.core.kinds import DEFAULT_KIND, WORKSPACES
 from wstui.ui.keymap import APP_BINDINGS, keymap_from_config, resolve_conflicts
-from wstui.ui.messages import CacheChanged, ForScreens, RefreshActivity, RefreshProgressed
+from wstui.ui.messages import (
+    CacheChanged,
+    ForScreens,
+    RefreshActivity,
+    RefresherNoticed,
+    RefreshProgressed,
+)
 from wstui.ui.screens.palette import WstuiCommands
 from wstui.ui.textual_compat import FrameAwareApp, refresh_ansi_filter
 from wstui.ui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, shipped_theme_dirs
@@ -256,6 +262,9 @@ class WstuiApp(FrameAwareApp):
         name = type(event).__name__
         target = getattr(event, "target", None)
         messages: list[Any] = []
+        if name == "RefresherNotice":  # wstui.refresh_process: its child ended
+            self.post_message(RefresherNoticed(str(event.text), str(event.severity)))
+            return
         if name == "Progressed":
             # A few a second (core.progress limits them), posted without waiting: a
             # listing thread must not stall on a busy UI. The header shows the text.
@@ -287,6 +296,10 @@ class WstuiApp(FrameAwareApp):
     def on_for_screens(self, message: ForScreens) -> None:
         self._deliver(message.message)
 
+    def on_refresher_noticed(self, message: RefresherNoticed) -> None:
+        self.notify(message.text, severity=message.severity, timeout=15)
+        self._deliver(RefreshActivity("", busy=False))  # the ended pass's line
+
     def on_refresh_progressed(self, message: RefreshProgressed) -> None:
         text = message.text if message.active else ""
         if text != self.refresh_activity:
@@ -295,6 +308,8 @@ class WstuiApp(FrameAwareApp):
     def _deliver(self, message: Any) -> None:
         if isinstance(message, RefreshActivity):
             self.refresh_activity = message.text
+        if not self.screen_stack:
+            return  # shutting down: a refresher event came after the last screen left
         self.screen.post_message(message)
         if isinstance(message, CacheChanged):
             from wstui.ui.screens.resource import ResourceScreen

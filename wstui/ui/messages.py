@@ -56,6 +56,15 @@ class RefreshProgressed(Message):
         return isinstance(message, RefreshProgressed)  # only the latest matters
 
 
+class RefresherNoticed(Message):
+    """The refresher itself has news (its process ended and this one took over)."""
+
+    def __init__(self, text: str, severity: str = "warning") -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+
+
 class ActionFinished(Message):
     """An executed plan came back; outcomes as returned by core.act.execute."""
 
