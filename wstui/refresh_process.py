@@ -24,6 +24,9 @@ draws behind Textual's back or takes the terminal's ctrl+c.
 A child that cannot start, or ends on its own, is reported with a `RefresherNotice`
 event, and the local `Refresher` given at construction (built but not started in this
 process) takes over: calls waiting on the child are re-run on it.
+
+Over 400 lines because the parent's proxy and the child's loop are the two ends of one
+small protocol; kept together, a message added on one side is seen on the other.
 """
 
 from __future__ import annotations
