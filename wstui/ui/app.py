@@ -369,6 +369,28 @@ class WstuiApp(FrameAwareApp):
             raise SkipAction()
         screen.open_prompt()
 
+    async def open_filtered(self, kind: str, query: str) -> None:
+        """The kind's resource screen with `query` applied and shown in its filter box."""
+        from textual.widgets import Input
+
+        from wstui.ui.screens.resource import ResourceScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen = ResourceScreen(kind)
+        await self.switch_screen(screen)
+        box = screen.query_one("#filter", Input)
+        box.value = query
+        box.add_class("open")
+        screen.apply_filter(query)
+        self.notify(f"{screen.kind.title}: {query}", timeout=3, markup=False)
+
+    def retry_failed(self, results: Any, failed: list[tuple[str, str, str]]) -> None:
+        """The results screen's retry: re-read the failed rows and plan them again."""
+        from wstui.ui.screens.flow import retry
+
+        retry(results, failed)
+
     def switch_kind(self, name: str) -> bool:
         """Show the resource screen for a kind name/alias; False with a notice if unknown."""
         from wstui.core.kinds import resolve

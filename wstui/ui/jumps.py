@@ -106,17 +106,6 @@ class JumpScreen(ModalScreen["int | None"]):
 
 
 async def go(app: Any, jump: Jump) -> None:
-    """Open the target kind's screen with the jump's filter applied and shown."""
-    from textual.widgets import Input
-
-    from wstui.ui.screens.resource import ResourceScreen
-
-    while len(app.screen_stack) > 2:
-        app.pop_screen()
-    screen = ResourceScreen(jump.kind)
-    await app.switch_screen(screen)
-    box = screen.query_one("#filter", Input)
-    box.value = jump.query
-    box.add_class("open")
-    screen.apply_filter(jump.query)
-    app.notify(f"{screen.kind.title}: {jump.query}", timeout=3, markup=False)
+    """Open the target kind's screen with the jump's filter applied and shown (the app
+    owns the resource screens: WstuiApp.open_filtered)."""
+    await app.open_filtered(jump.kind, jump.query)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wstui.core.act.policy import Policy
+from wstui.core.act.refusal import Refused as Refused  # re-exported: callers catch it here
 from wstui.core.act.scope import Scope
 from wstui.core.aws import MUTATION_PASS, Target, classify, error_code, is_throttling
 from wstui.core.kinds import WORKSPACES
@@ -42,10 +43,6 @@ def _patiently(read: Callable[[], Any]) -> Any:
                 raise
             time.sleep(0.1 * 2**attempt)
     raise AssertionError("unreachable")
-
-
-class Refused(Exception):
-    """The gateway refused a call before sending it; the message says why."""
 
 
 @dataclass(frozen=True)

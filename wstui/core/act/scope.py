@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wstui.core.act.refusal import Refused
 from wstui.core.aws import Target
 
 OUTSIDE = "outside the selected targets"
@@ -68,8 +69,6 @@ class Scope:
         `account` "" (an account-level call with no row) takes the selected target of
         that region, which must then be unique (or named by `profile`).
         """
-        from wstui.core.act.gateway import Refused
-
         here = [t for t in self.targets if t.region == region]
         if not account and profile is not None:
             here = [t for t in here if t.profile == profile] or here

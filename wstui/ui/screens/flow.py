@@ -156,14 +156,12 @@ def unmark_sent(app: Any, kind: Any, the_plan: Any) -> None:
     Skipped rows stay marked on purpose: they are what the action did not touch, and
     the next action (start the STOPPED ones a reboot skipped, say) is usually on them.
     """
-    from wstui.ui.screens.resource import ResourceScreen
-
     sent = {(c.account, c.region, i) for c in the_plan.calls for i in c.ids}
     for screen in app.screen_stack:
-        if isinstance(screen, ResourceScreen) and screen.kind.name == kind.name:
-            kept = len(screen.table.marks - sent)
-            if screen.table.unmark(sent) and kept:
-                app.notify(f"{kept:,} skipped row(s) stay marked")
+        unmark = getattr(screen, "unmark_sent", None)  # the resource screens of `kind`
+        kept = unmark(kind.name, sent) if callable(unmark) else 0
+        if kept:
+            app.notify(f"{kept:,} skipped row(s) stay marked")
 
 
 def retry(results: Screen, failed: list[tuple[str, str, str]]) -> None:

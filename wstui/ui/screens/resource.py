@@ -497,6 +497,13 @@ class ResourceScreen(ReportsFailedWorkers, Screen):
         if key is not None:
             self.app.push_screen(DetailsScreen(self.kind, key))
 
+    def unmark_sent(self, kind: str, sent: set[Any]) -> int:
+        """Unmark the rows a confirmed plan sends; how many marked rows stay (skipped)."""
+        if self.kind.name != kind:
+            return 0
+        kept = len(self.table.marks - sent)
+        return kept if self.table.unmark(sent) else 0
+
     def action_jump(self) -> None:
         """k9s-style jump to related resources (wstui.ui.jumps)."""
         from wstui.ui.jumps import jump_from

@@ -280,9 +280,7 @@ class ResultsScreen(Screen):
         if not failed:
             self.notify("Nothing failed")
             return
-        from wstui.ui.screens.flow import retry
-
-        retry(self, failed)
+        self.app.retry_failed(self, failed)  # type: ignore[attr-defined]  # WstuiApp
 
 
 # DataTable parses str cells as markup, so every cell is a Rich Text built by safe_text.
