@@ -94,6 +94,20 @@ class _Mix:
         return a + self._next() % (b - a)
 
 
+def _pack(sessions: list[Session], day: int) -> int:
+    """A day's sessions (at most two, 5-minute slots 0..288) in 38 bits of an int."""
+    base, bits = day * DAY, len(sessions)
+    for i, (s, e) in enumerate(sessions):
+        bits |= int((s - base) // PERIOD) << (2 + 18 * i) | int((e - base) // PERIOD) << (11 + 18 * i)
+    return bits
+
+
+def _unpack(bits: int, day: int) -> list[Session]:
+    base = day * DAY
+    return [(float(base + ((bits >> (2 + 18 * i)) & 511) * PERIOD),
+             float(base + ((bits >> (11 + 18 * i)) & 511) * PERIOD)) for i in range(bits & 3)]  # fmt: skip
+
+
 class SessionModel:
     """Deterministic sessions per WorkSpace and day; values per 5-minute period."""
 
@@ -104,8 +118,9 @@ class SessionModel:
         # Per-user memos hold plain ints (not tuples or lists): 100,000 of them must not
         # give the garbage collector anything to walk. id -> day-draw key | profile << 22.
         self._users: dict[str, int] = {}
-        # id -> hi << 32 | (hi - day): the user's newest day <= hi with sessions is `day`
-        # (the connection-status path asks this on every refresh; days do not change).
+        # id -> hi << 64 | (hi - day) << 40 | that day's sessions (_pack): the user's newest
+        # day <= hi with sessions is `day` (the connection-status path asks on every
+        # refresh; a user's days never change).
         self._newest: dict[str, int] = {}
 
     def _user(self, workspace_id: str) -> int:
@@ -160,23 +175,23 @@ class SessionModel:
         stop = last
         hi = day = 0
         if memo is not None:
-            hi = memo >> 32
-            day = hi - (memo & 0xFFFFFFFF)
+            hi, day = memo >> 64, (memo >> 64) - ((memo >> 40) & 0xFFFFFF)
             if day > first:
                 memo = None  # asked about older days: no help
             elif first <= hi:
-                return (day, self.day_sessions(workspace_id, day)) if day > last else None
+                return (day, _unpack(memo, day)) if day > last else None
             else:
                 stop = max(last, hi)  # days (day, hi] are known to be empty
         for d in range(first, stop, -1):
             found = self.day_sessions(workspace_id, d)
             if found:
                 if memo is not None or workspace_id not in self._newest:
-                    self._newest[workspace_id] = first << 32 | (first - d)
+                    self._newest[workspace_id] = first << 64 | (first - d) << 40 | _pack(found, d)
                 return d, found
         if memo is not None and stop == hi:
-            self._newest[workspace_id] = first << 32 | (first - day)
-            return (day, self.day_sessions(workspace_id, day)) if day > last else None
+            self._newest[workspace_id] = first << 64 | (memo & ((1 << 64) - 1)) + (
+                (first - hi) << 40)  # fmt: skip
+            return (day, _unpack(memo, day)) if day > last else None
         return None
 
     def sessions(self, workspace_id: str, start: float, end: float) -> list[Session]:
