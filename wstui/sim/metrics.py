@@ -72,26 +72,13 @@ _M64 = (1 << 64) - 1
 PROFILES = ("never", "light", "office", "heavy")
 
 
-class _Mix:
-    """splitmix64: a day's few draws without seeding a Mersenne Twister (~14 us each,
-    the connection-status path draws days for 25 WorkSpaces per call)."""
-
-    __slots__ = ("s",)
-
-    def __init__(self, seed: int) -> None:
-        self.s = seed & _M64
-
-    def _next(self) -> int:
-        self.s = z = (self.s + 0x9E3779B97F4A7C15) & _M64
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-        return z ^ (z >> 31)
-
-    def random(self) -> float:
-        return (self._next() >> 11) / 9007199254740992.0  # 53 bits in [0, 1)
-
-    def randrange(self, a: int, b: int) -> int:
-        return a + self._next() % (b - a)
+def _mix(x: int) -> int:
+    """splitmix64's step: 64 well-mixed bits from any int (a day's draws, without seeding
+    a Mersenne Twister per day, ~14 us: the connection-status path draws 25 users a call)."""
+    z = (x + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
 
 
 def _pack(sessions: list[Session], day: int) -> int:
@@ -150,21 +137,24 @@ class SessionModel:
         weekday = (day + 3) % 7 < 5  # day 0 (1970-01-01) was a Thursday
         if profile == "never" or (not weekday and profile != "heavy"):
             return []
-        rng = _Mix(key ^ day)
+        # One 64-bit draw: a 16-bit chance and three 16-bit fields (a second for lunch).
+        z = _mix(key ^ day)
+        chance, f1, f2, f3 = (z & 0xFFFF) / 65536, (z >> 16) & 0xFFFF, (z >> 32) & 0xFFFF, z >> 48
         base = day * DAY
         slots: list[tuple[int, int]] = []  # (start, length) in 5-minute periods from midnight
         if profile == "light":
-            if rng.random() < 0.3:
-                slots.append((rng.randrange(108, 192), rng.randrange(6, 36)))
+            if chance < 0.3:
+                slots.append((108 + f1 % 84, 6 + f2 % 30))
         elif profile == "office":
-            if rng.random() < 0.9:
-                morning = rng.randrange(96, 120)
-                length = rng.randrange(36, 60)
+            if chance < 0.9:
+                morning, length = 96 + f1 % 24, 36 + f2 % 24
                 slots.append((morning, length))
-                if rng.random() < 0.7:  # back from lunch: often within the AutoStop timeout
-                    slots.append((morning + length + rng.randrange(3, 24), rng.randrange(24, 48)))
-        elif rng.random() < 0.95:  # heavy, weekends too
-            slots.append((rng.randrange(84, 108), rng.randrange(120, 168)))
+                if (f3 & 0xFF) / 256 < 0.7:  # back from lunch: often within the AutoStop timeout
+                    z2 = _mix(z)
+                    slots.append((morning + length + 3 + (z2 & 0xFFFF) % 21,
+                                  24 + ((z2 >> 16) & 0xFFFF) % 24))  # fmt: skip
+        elif chance < 0.95:  # heavy, weekends too
+            slots.append((84 + f1 % 24, 120 + f2 % 48))
         return [
             (float(base + s * PERIOD), float(base + min(s + n, 288) * PERIOD)) for s, n in slots
         ]
