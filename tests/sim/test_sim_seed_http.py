@@ -45,8 +45,15 @@ def test_fleet_mix_of_states_modes_history_and_directories():
         assert {"STOPPED", "ERROR", "UNHEALTHY", "SUSPENDED", "ADMIN_MAINTENANCE"} <= set(states)
         assert {w.running_mode for w in items} == {"AUTO_STOP", "ALWAYS_ON", "MANUAL"}
         assert len({w.compute_type for w in items}) >= 5
-        ages = [None if w.last_connection is None else (now - w.last_connection) / 86400
-                for w in items]  # fmt: skip
+        # Usage history as the API reports it (from the session model).
+        statuses = [s for r in report.regions for page in boto3.client(
+            "workspaces", region_name=r).get_paginator(
+            "describe_workspaces_connection_status").paginate()
+            for s in page["WorkspacesConnectionStatus"]]  # fmt: skip
+        assert len(statuses) == len(items)
+        ages = [None if "LastKnownUserConnectionTimestamp" not in s
+                else (now - s["LastKnownUserConnectionTimestamp"].timestamp()) / 86400
+                for s in statuses]  # fmt: skip
         assert any(a is None for a in ages)  # never connected
         assert any(a is not None and a < 7 for a in ages)  # recent
         assert any(a is not None and a > 60 for a in ages)  # idle for months

@@ -2,7 +2,9 @@
 
 Every WorkSpace has a deterministic usage profile (from the seed and its id): on each UTC
 day it may have a few sessions, aligned to 5-minute periods. The **session log**
-(``SessionModel.sessions``) is the ground truth; ``GetMetricData`` is answered from it:
+(those sessions minus the times the WorkSpace could hold none, ``connections.sessions_of``
+-- the same sessions ``DescribeWorkspacesConnectionStatus`` answers from) is the ground
+truth; ``GetMetricData`` is answered from it:
 ``UserConnected`` is 1 for each 5-minute period inside a session, and while connected the
 WorkSpace also publishes ``InSessionLatency``, ``CPUUsage``, ``MemoryUsage``,
 ``RootVolumeDiskUsage``, ``UserVolumeDiskUsage`` and ``UDPPacketLossRate``. Only complete
@@ -33,7 +35,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import random
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -45,8 +46,9 @@ from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model
 from moto.workspaces.models import workspaces_backends
 
+from wstui.sim.connections import Session, blocked_of, sessions_of
 from wstui.sim.gate import gate
-from wstui.sim.model import LOCK
+from wstui.sim.model import LOCK, SimWorkspace
 
 NAMESPACE = "AWS/WorkSpaces"
 PERIOD = 300  # UserConnected and friends are published at 5-minute periods
@@ -64,11 +66,36 @@ METRICS = (
 )
 _ID = __import__("re").compile(r"^[a-z][a-zA-Z0-9_]*$")
 
-Session = tuple[float, float]  # [start, end) in epoch seconds, 5-minute aligned
-
 
 def _h(*parts: Any) -> int:
     return zlib.crc32(":".join(str(p) for p in parts).encode())
+
+
+_M64 = (1 << 64) - 1
+PROFILES = ("never", "light", "office", "heavy")
+
+
+def _mix(x: int) -> int:
+    """splitmix64's step: 64 well-mixed bits from any int (a day's draws, without seeding
+    a Mersenne Twister per day, ~14 us: the connection-status path draws 25 users a call)."""
+    z = (x + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+def _pack(sessions: list[Session], day: int) -> int:
+    """A day's sessions (at most two, 5-minute slots 0..288) in 38 bits of an int."""
+    base, bits = day * DAY, len(sessions)
+    for i, (s, e) in enumerate(sessions):
+        bits |= int((s - base) // PERIOD) << (2 + 18 * i) | int((e - base) // PERIOD) << (11 + 18 * i)
+    return bits
+
+
+def _unpack(bits: int, day: int) -> list[Session]:
+    base = day * DAY
+    return [(float(base + ((bits >> (2 + 18 * i)) & 511) * PERIOD),
+             float(base + ((bits >> (11 + 18 * i)) & 511) * PERIOD)) for i in range(bits & 3)]  # fmt: skip
 
 
 class SessionModel:
@@ -78,45 +105,91 @@ class SessionModel:
         self.seed = seed
         self._days: dict[tuple[str, int], list[Session]] = {}
         self._bases: dict[tuple[str, str], int] = {}
+        # Per-user memos hold plain ints (not tuples or lists): 100,000 of them must not
+        # give the garbage collector anything to walk. id -> day-draw key | profile << 22.
+        self._users: dict[str, int] = {}
+        # id -> hi << 64 | (hi - day) << 40 | that day's sessions (_pack): the user's newest
+        # day <= hi with sessions is `day` (the connection-status path asks on every
+        # refresh; a user's days never change).
+        self._newest: dict[str, int] = {}
+
+    def _user(self, workspace_id: str) -> int:
+        found = self._users.get(workspace_id)
+        if found is None:
+            p = _h(self.seed, workspace_id, "profile") % 100
+            kind = 0 if p < 15 else 1 if p < 45 else 2 if p < 85 else 3
+            found = (_h(self.seed, workspace_id, "days") << 24) | (kind << 22)
+            self._users[workspace_id] = found
+        return found
 
     def profile(self, workspace_id: str) -> str:
-        p = _h(self.seed, workspace_id, "profile") % 100
-        if p < 15:
-            return "never"
-        if p < 45:
-            return "light"
-        if p < 85:
-            return "office"
-        return "heavy"
+        return PROFILES[(self._user(workspace_id) >> 22) & 3]
 
     def _day(self, workspace_id: str, day: int) -> list[Session]:
         key = (workspace_id, day)
         found = self._days.get(key)
-        if found is not None:
-            return found
-        rng = random.Random(_h(self.seed, workspace_id, day))
-        profile = self.profile(workspace_id)
+        if found is None:
+            found = self._days[key] = self.day_sessions(workspace_id, day)
+        return found
+
+    def day_sessions(self, workspace_id: str, day: int) -> list[Session]:
+        """The sessions the WorkSpace's user would open on one UTC day (not memoised: the
+        connection-status path looks back over days a metrics pass never reads)."""
+        key = self._user(workspace_id)
+        profile = PROFILES[(key >> 22) & 3]
         weekday = (day + 3) % 7 < 5  # day 0 (1970-01-01) was a Thursday
+        if profile == "never" or (not weekday and profile != "heavy"):
+            return []
+        # One 64-bit draw: a 16-bit chance and three 16-bit fields (a second for lunch).
+        z = _mix(key ^ day)
+        chance, f1, f2, f3 = (z & 0xFFFF) / 65536, (z >> 16) & 0xFFFF, (z >> 32) & 0xFFFF, z >> 48
         base = day * DAY
         slots: list[tuple[int, int]] = []  # (start, length) in 5-minute periods from midnight
-        if profile == "light" and weekday and rng.random() < 0.3:
-            slots.append((rng.randrange(108, 192), rng.randrange(6, 36)))
-        elif profile == "office" and weekday and rng.random() < 0.9:
-            morning = rng.randrange(96, 120)
-            length = rng.randrange(36, 60)
-            slots.append((morning, length))
-            if rng.random() < 0.7:  # back from lunch: often within the AutoStop timeout
-                slots.append((morning + length + rng.randrange(3, 24), rng.randrange(24, 48)))
-        elif profile == "heavy" and rng.random() < 0.95:
-            slots.append((rng.randrange(84, 108), rng.randrange(120, 168)))
-        sessions = [
+        if profile == "light":
+            if chance < 0.3:
+                slots.append((108 + f1 % 84, 6 + f2 % 30))
+        elif profile == "office":
+            if chance < 0.9:
+                morning, length = 96 + f1 % 24, 36 + f2 % 24
+                slots.append((morning, length))
+                if (f3 & 0xFF) / 256 < 0.7:  # back from lunch: often within the AutoStop timeout
+                    z2 = _mix(z)
+                    slots.append((morning + length + 3 + (z2 & 0xFFFF) % 21,
+                                  24 + ((z2 >> 16) & 0xFFFF) % 24))  # fmt: skip
+        elif chance < 0.95:  # heavy, weekends too
+            slots.append((84 + f1 % 24, 120 + f2 % 48))
+        return [
             (float(base + s * PERIOD), float(base + min(s + n, 288) * PERIOD)) for s, n in slots
         ]
-        self._days[key] = sessions
-        return sessions
+
+    def newest_day(self, workspace_id: str, first: int, last: int) -> tuple[int, list[Session]] | None:
+        """The newest day in (last, first] on which the user has sessions, and those."""
+        memo = self._newest.get(workspace_id)
+        stop = last
+        hi = day = 0
+        if memo is not None:
+            hi, day = memo >> 64, (memo >> 64) - ((memo >> 40) & 0xFFFFFF)
+            if day > first:
+                memo = None  # asked about older days: no help
+            elif first <= hi:
+                return (day, _unpack(memo, day)) if day > last else None
+            else:
+                stop = max(last, hi)  # days (day, hi] are known to be empty
+        for d in range(first, stop, -1):
+            found = self.day_sessions(workspace_id, d)
+            if found:
+                if memo is not None or workspace_id not in self._newest:
+                    self._newest[workspace_id] = first << 64 | (first - d) << 40 | _pack(found, d)
+                return d, found
+        if memo is not None and stop == hi:
+            self._newest[workspace_id] = first << 64 | (memo & ((1 << 64) - 1)) + (
+                (first - hi) << 40)  # fmt: skip
+            return (day, _unpack(memo, day)) if day > last else None
+        return None
 
     def sessions(self, workspace_id: str, start: float, end: float) -> list[Session]:
-        """The session log: sessions overlapping [start, end), clipped to it."""
+        """The user's sessions overlapping [start, end), clipped to it, before the
+        WorkSpace's own history is applied (``wstui.sim.connections.sessions_of``)."""
         out: list[Session] = []
         for day in range(int(start // DAY), math.ceil(end / DAY) + 1):
             for s, e in self._day(workspace_id, day):
@@ -154,10 +227,13 @@ class SessionModel:
         growth = ((t // DAY) % 365) / 365.0
         return round(min(100.0, 10 + base * 85 + growth * 5), 1)
 
-    def connected_periods(self, workspace_id: str, start: float, end: float) -> list[float]:
-        """Starts of the 5-minute periods in [start, end) with a session."""
+    def connected_periods(
+        self, workspace_id: str, start: float, end: float, blocked: list[Session] | None = None
+    ) -> list[float]:
+        """Starts of the 5-minute periods in [start, end) with a session (``blocked``: when
+        the WorkSpace could hold none, ``connections.blocked_of``)."""
         out: list[float] = []
-        for s, e in self.sessions(workspace_id, start, end):
+        for s, e in sessions_of(self, workspace_id, blocked or [], start, end):
             t = math.ceil(s / PERIOD) * PERIOD
             while t < e:
                 out.append(float(t))
@@ -276,7 +352,7 @@ def _period_allowed(period: int, start: float, now: float) -> bool:
 
 
 def _series(
-    model: SessionModel, known: Callable[[str], bool], q: dict[str, Any],
+    model: SessionModel, blocked: Callable[[str], list[Session] | None], q: dict[str, Any],
     start: float, end: float, now: float,
 ) -> tuple[list[float], list[float]]:  # fmt: skip
     """(timestamps, values) ascending for one MetricStat query."""
@@ -285,16 +361,17 @@ def _series(
     period = int(stat["Period"])
     dims = {d.get("Name"): d.get("Value") for d in metric.get("Dimensions") or []}
     wid = dims.get("WorkspaceId")
+    spans = blocked(str(wid))
     if (
         metric.get("Namespace") != NAMESPACE
         or metric.get("MetricName") not in METRICS
         or set(dims) != {"WorkspaceId"}
-        or not known(str(wid))
+        or spans is None
         or not _period_allowed(period, start, now)
     ):
         return [], []
     last = min(end, math.floor(now / PERIOD) * PERIOD)  # complete periods only
-    periods = model.connected_periods(str(wid), start, last)
+    periods = model.connected_periods(str(wid), start, last, spans)
     name = metric["MetricName"]
     if period == PERIOD and start % PERIOD == 0 and stat["Stat"] in ("Maximum", "Minimum",
                                                                      "Average"):  # fmt: skip
@@ -328,8 +405,15 @@ def get_metric_data(resp: CloudWatchResponse, original: Callable[[], Any]) -> An
     model = runtime.sessions or SessionModel()
     now = runtime.clock.now()
     backend = workspaces_backends[resp.current_account][resp.region]
-    with LOCK:
-        ids = set(backend.workspaces)
+    wanted = {
+        d.get("Value")
+        for q in queries
+        for d in (q.get("MetricStat") or {}).get("Metric", {}).get("Dimensions") or []
+        if d.get("Name") == "WorkspaceId"
+    }
+    with LOCK:  # each WorkSpace's history as of now; the series are built without the lock
+        spans = {w: blocked_of(ws, now) for w in wanted
+                 if isinstance(ws := backend.workspaces.get(w), SimWorkspace)}  # fmt: skip
     budget = int(params.get("MaxDatapoints") or MAX_DATAPOINTS)
     budget = min(budget, MAX_DATAPOINTS)
     token = params.get("NextToken")
@@ -345,7 +429,7 @@ def get_metric_data(resp: CloudWatchResponse, original: Callable[[], Any]) -> An
     for n, q in enumerate(queries):
         if n < skip_q:
             continue
-        ts, vals = _series(model, ids.__contains__, q, start, end, now)
+        ts, vals = _series(model, spans.get, q, start, end, now)
         if descending:
             ts, vals = ts[::-1], vals[::-1]
         first = skip_p if n == skip_q else 0

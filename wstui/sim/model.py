@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import math
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,13 +32,13 @@ class SimWorkspace:
         "bundle_id",
         "compute_type",
         "computer_name",
-        "connected",
         "directory_id",
+        "down_since",
         "error_code",
         "error_message",
         "ip_address",
-        "last_connection",
         "modification_states",
+        "off",
         "plan",
         "protocols",
         "root_gb",
@@ -68,11 +69,11 @@ class SimWorkspace:
         ip_address: str = "",
         subnet_id: str = "",
         tags: list[dict[str, str]] | None = None,
-        last_connection: float | None = None,
-        connected: bool = False,
         auto_stop_minutes: int | None = 60,
         protocols: tuple[str, ...] = ("PCOIP",),
         workspace_name: str = "",
+        created: float | None = None,
+        left_at: float | None = None,
     ) -> None:
         self.workspace_id = workspace_id
         self.directory_id = directory_id
@@ -90,8 +91,18 @@ class SimWorkspace:
         self.ip_address = ip_address
         self.subnet_id = subnet_id
         self.tags = tags if tags is not None else []
-        self.last_connection = last_connection
-        self.connected = connected
+        # Connection history (wstui.sim.connections): when the WorkSpace could hold no
+        # session. `down_since`: not AVAILABLE since then (None while AVAILABLE); `off`:
+        # closed such intervals, plus before `created` (None: long ago) and after the
+        # user stopped using it (`left_at`).
+        self.down_since: float | None = None if state == "AVAILABLE" else state_since
+        self.off: list[tuple[float, float]] | None = None
+        if created is not None:
+            self.down_since = -math.inf if state != "AVAILABLE" else None
+            if state == "AVAILABLE":
+                self.off = [(-math.inf, created)]
+        if left_at is not None:
+            self.off = [*(self.off or ()), (left_at, math.inf)]
         self.protocols = protocols
         self.workspace_name = workspace_name
         self.error_code = ""
@@ -102,18 +113,28 @@ class SimWorkspace:
     def state_at(self, now: float) -> str:
         plan = self.plan
         while plan and plan[0][0] <= now:
-            at, self.state = plan.pop(0)
-            self.state_since = at
+            at, state = plan.pop(0)
+            self.enter(state, at)
             if self.state != "UPDATING":
                 self.modification_states = []
         if plan is not None and not plan:
             self.plan = None
         return self.state
 
+    def enter(self, state: str, at: float) -> None:
+        """Change state at ``at``, keeping the connection history up to date."""
+        self.state, self.state_since = state, at
+        if state == "AVAILABLE":
+            if self.down_since is not None:
+                self.off = [*(self.off or ()), (self.down_since, at)]
+                self.down_since = None
+        elif self.down_since is None:
+            self.down_since = at
+
     def book(self, steps: Sequence[tuple[str, float]], now: float) -> None:
         """Enter steps[0] now; each following step starts when the previous one's time is up."""
         first, duration = steps[0]
-        self.state, self.state_since = first, now
+        self.enter(first, now)
         at = now + duration
         plan: list[tuple[float, str]] = []
         for state, seconds in steps[1:]:
@@ -158,23 +179,6 @@ class SimWorkspace:
             item["ErrorMessage"] = self.error_message
         if self.modification_states:
             item["ModificationStates"] = list(self.modification_states)
-        return item
-
-    def connection_status(self, now: float) -> dict[str, Any]:
-        state = self.state_at(now)
-        if state in ("AVAILABLE", "IMPAIRED", "UNHEALTHY", "ADMIN_MAINTENANCE"):
-            conn = "CONNECTED" if self.connected and state == "AVAILABLE" else "DISCONNECTED"
-        elif state == "STOPPED":
-            conn = "DISCONNECTED"
-        else:
-            conn = "UNKNOWN"
-        item: dict[str, Any] = {
-            "WorkspaceId": self.workspace_id,
-            "ConnectionState": conn,
-            "ConnectionStateCheckTimestamp": now,
-        }
-        if self.last_connection is not None:
-            item["LastKnownUserConnectionTimestamp"] = self.last_connection
         return item
 
     # moto's describe path calls this; keep it working if someone reaches it.

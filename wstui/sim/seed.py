@@ -178,16 +178,15 @@ def _make_workspace(
         user = h[k % len(h)][:63]
         computer = h[(k + 1) % len(h)]
         tags.append({"Key": h[(k + 2) % len(h)][:127], "Value": h[(k + 3) % len(h)][:255]})
+    # Usage comes from the session model (wstui.sim.connections); the seed only says
+    # whether the user stopped using the WorkSpace months ago. The same draws as when the
+    # seed stored a last connection, so the rest of a seeded fleet is unchanged.
     history = rng.random()
+    left_at: float | None = None
     if history < 0.6:
-        last_conn: float | None = now - rng.uniform(60, 7 * DAY)  # recent
+        rng.uniform(60, 7 * DAY)
     elif history < 0.85:
-        last_conn = now - rng.uniform(60 * DAY, 400 * DAY)  # idle for months
-    else:
-        last_conn = None  # never connected
-    connected = (
-        state == "AVAILABLE" and last_conn is not None and now - last_conn < 3600 * 8
-    )
+        left_at = now - rng.uniform(60 * DAY, 400 * DAY)  # idle for months
     since = now - rng.uniform(0, 30 * DAY)
     ws = SimWorkspace(
         workspace_id=_rand_id(rng, "ws-"),
@@ -204,8 +203,8 @@ def _make_workspace(
         ip_address=f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
         subnet_id=f"subnet-{rng.getrandbits(32):08x}",
         tags=tags,
-        last_connection=last_conn,
-        connected=connected,
+        left_at=left_at,
+        created=now if state == "PENDING" else None,  # being provisioned: no past
         auto_stop_minutes=rng.choice((60, 60, 120, 180)),
         protocols=("WSP",) if rng.random() < 0.4 else ("PCOIP",),
     )
@@ -213,6 +212,8 @@ def _make_workspace(
         # Seeded mid-transition: it finishes within its normal duration from now.
         steps = states.TRANSITIONS[_SETTLE[state]]
         ws.book(steps, now - rng.uniform(0, steps[0][1] * 0.8))
+        if state != "PENDING":
+            ws.down_since = ws.state_since  # up until the transition began, not since `since`
     if state == "ERROR":
         ws.error_code, ws.error_message = "InternalError", "The WorkSpace failed to launch."
     return ws

@@ -15,11 +15,12 @@ from moto.workspaces.models import workspaces_backends
 
 from wstui.sim import runtime
 from wstui.sim.clock import Clock
+from wstui.sim.connections import Session, blocked_of, sessions_of
 from wstui.sim.errors import MissingAuthenticationToken, SimServiceError, UnknownOperation
 from wstui.sim.faults import Faults
 from wstui.sim.http import internal_failure, make_server
 from wstui.sim.install import install
-from wstui.sim.metrics import Session, SessionModel
+from wstui.sim.metrics import SessionModel
 from wstui.sim.model import LOCK, SimWorkspace
 from wstui.sim.ops.common import reseed_ids
 from wstui.sim.runtime import MAX_CALLS, Runtime, SimCall
@@ -123,7 +124,8 @@ class Simulator:
         """Put a WorkSpace in a state directly (no transition), for test set-up."""
         with LOCK:
             ws = self.workspace(region, workspace_id)
-            ws.state, ws.state_since, ws.plan = state, self.clock.now(), None
+            ws.enter(state, self.clock.now())
+            ws.plan = None
             if running_mode:
                 ws.running_mode = running_mode
                 ws.auto_stop_minutes = 60 if running_mode == "AUTO_STOP" else None
@@ -131,11 +133,23 @@ class Simulator:
     def session_log(self, workspace_id: str, start: float, end: float | None = None) -> list[Session]:
         """Sessions of one WorkSpace in [start, end) (end defaults to now), clipped to it.
 
-        The ground truth the CloudWatch metrics are derived from, for tests to compare
-        against what a reader of GetMetricData rebuilds.
+        The ground truth both the CloudWatch metrics and the connection status are derived
+        from, for tests to compare against what wstui rebuilds. [] for an unknown id.
         """
         now = self.clock.now()
-        return self.runtime.sessions.sessions(workspace_id, start, min(now, end or now))
+        with LOCK:
+            ws = self._find(workspace_id)
+            if ws is None:
+                return []
+            blocked = blocked_of(ws, now)
+        return sessions_of(self.runtime.sessions, workspace_id, blocked, start, min(now, end or now))
+
+    def _find(self, workspace_id: str) -> SimWorkspace | None:
+        for backend in workspaces_backends[self.account].values():
+            ws = backend.workspaces.get(workspace_id)
+            if isinstance(ws, SimWorkspace):
+                return ws
+        return None
 
     # -- observation --------------------------------------------------------------------
     @property

@@ -68,8 +68,8 @@ def migrate_workspace(resp: Resp, params: Params) -> dict[str, Any]:
         ip_address=ws.ip_address,
         subnet_id=ws.subnet_id,
         tags=[dict(t) for t in ws.tags],
-        last_connection=ws.last_connection,
         auto_stop_minutes=ws.auto_stop_minutes,
+        created=now,
     )
     target.book(states.TRANSITIONS["create"], now)
     ws.book(states.TRANSITIONS["MigrateWorkspace"], now)
@@ -90,7 +90,8 @@ def modify_workspace_state(resp: Resp, params: Params) -> dict[str, Any]:
     state = ws.state_at(now)
     if state not in states.ALLOWED_STATES["ModifyWorkspaceState"]:
         raise InvalidResourceState(states.state_refusal("ModifyWorkspaceState", state))
-    ws.state, ws.state_since, ws.plan = wanted, now, None
+    ws.enter(wanted, now)
+    ws.plan = None
     return {}
 
 

@@ -11,10 +11,12 @@ import string
 from typing import Any
 
 from wstui.sim import shapes, states
+from wstui.sim.connections import connection_status
 from wstui.sim.errors import (
     InvalidParameterValues,
     by_code,
 )
+from wstui.sim.metrics import SessionModel
 from wstui.sim.model import SimWorkspace, extras
 from wstui.sim.ops.common import (
     BUNDLE_ID,
@@ -35,6 +37,7 @@ from wstui.sim.ops.common import (
     sim_now,
 )
 from wstui.sim.ops.registry import op
+from wstui.sim.runtime import current
 
 
 @op("DescribeWorkspaces")
@@ -87,7 +90,9 @@ def describe_connection_status(
     ids = id_list(params, "WorkspaceIds", WS_ID)
     keys = sorted(set(ids)) if ids else extras(backend).sorted_ids(backend.workspaces)
     items, next_token = paged(keys, lambda k: live_workspace(backend, k, now), 25, token)
-    out: dict[str, Any] = {"WorkspacesConnectionStatus": [w.connection_status(now) for w in items]}
+    usage = current().sessions or SessionModel()
+    found = [connection_status(usage, w, now) for w in items]  # the same sessions as metrics
+    out: dict[str, Any] = {"WorkspacesConnectionStatus": found}
     if next_token:
         out["NextToken"] = next_token
     return out
@@ -208,6 +213,7 @@ def create_workspaces(resp: Resp, params: Params) -> dict[str, Any]:
             tags=[dict(t) for t in req.get("Tags") or []],
             auto_stop_minutes=props.get("RunningModeAutoStopTimeoutInMinutes", 60),
             workspace_name=req.get("WorkspaceName", ""),
+            created=now,
         )
         ws.book(states.TRANSITIONS["create"], now)
         backend.workspaces[ws.workspace_id] = ws
