@@ -131,15 +131,21 @@ class Cache:
 
     # ---- writes
 
-    def replace_snapshot(self, kind: Kind | str, target: TargetLike, items: list[dict]) -> Changes:
+    def replace_snapshot(
+        self, kind: Kind | str, target: TargetLike, items: list[dict[str, Any]]
+    ) -> Changes:
         """Apply a COMPLETE listing: upsert listed rows, delete vanished ones, record history."""
         return self._write(resolve(kind), target, items, complete=True)
 
-    def upsert_items(self, kind: Kind | str, target: TargetLike, items: list[dict]) -> Changes:
+    def upsert_items(
+        self, kind: Kind | str, target: TargetLike, items: list[dict[str, Any]]
+    ) -> Changes:
         """Apply a partial read (followed ids): upsert only, never delete."""
         return self._write(resolve(kind), target, items, complete=False)
 
-    def _write(self, kind: Kind, target: TargetLike, items: list[dict], complete: bool) -> Changes:
+    def _write(
+        self, kind: Kind, target: TargetLike, items: list[dict[str, Any]], complete: bool
+    ) -> Changes:
         return self._writer.write(
             self.conn, self._tx, kind, target, items, complete, self.clock(), self.prices
         )
@@ -352,7 +358,7 @@ class Cache:
         action: str,
         target: TargetLike,
         ids: Sequence[str],
-        params: dict | None,
+        params: dict[str, Any] | None,
         caller: str | None,
     ) -> int:
         """Write the audit row (and a pending item per id) BEFORE the call is sent."""

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from wstui.core.files import atomic_text
 from wstui.core.kinds import Kind, resolve
@@ -71,7 +71,10 @@ def rows(
     desc: bool = False,
     now: float | None = None,
 ) -> Iterator[dict[str, Any]]:
-    return cache.iter_query(kind, where, params, order_by=order_by, desc=desc, now=now)
+    return cast(
+        Iterator[dict[str, Any]],
+        cache.iter_query(kind, where, params, order_by=order_by, desc=desc, now=now),
+    )
 
 
 def write(

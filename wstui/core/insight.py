@@ -55,12 +55,12 @@ def idle_days(last_connected: float | None, now: float) -> float:
     return float(max(0, int((now - last_connected) // DAY)))
 
 
-def never_connected(item: dict) -> bool:
+def never_connected(item: dict[str, Any]) -> bool:
     status = item.get("ConnectionStatus") if isinstance(item, dict) else None
     return not (isinstance(status, dict) and status.get("LastKnownUserConnectionTimestamp"))
 
 
-def use_days(item: dict, now: float) -> set[int]:
+def use_days(item: dict[str, Any], now: float) -> set[int]:
     """UTC days on which this listed item shows use."""
     status = item.get("ConnectionStatus") if isinstance(item, dict) else None
     if not isinstance(status, dict):
@@ -101,10 +101,10 @@ def advise(
     return None
 
 
-_last_advice: tuple[int, dict | None, Advice | None] = (0, None, None)
+_last_advice: tuple[int, dict[str, Any] | None, Advice | None] = (0, None, None)
 
 
-def item_advice(item: dict) -> Advice | None:
+def item_advice(item: dict[str, Any]) -> Advice | None:
     """Advice from a raw item carrying the merged ``Usage`` entry (None without it)."""
     global _last_advice
     # Two columns (advice, why) ask in a row for the same item: answer the second from memo.
@@ -116,7 +116,7 @@ def item_advice(item: dict) -> Advice | None:
     return advice
 
 
-def timed_advice(item: dict) -> Advice | None:
+def timed_advice(item: dict[str, Any]) -> Advice | None:
     """The item's advice where it depends on the time (`advise` reads `now` only for
     ALWAYS_ON WorkSpaces: idle days), else None. Keep it in step with `advise`."""
     props = item.get("WorkspaceProperties") if isinstance(item, dict) else None
@@ -125,7 +125,7 @@ def timed_advice(item: dict) -> Advice | None:
     return None
 
 
-def _item_advice(item: dict) -> Advice | None:
+def _item_advice(item: dict[str, Any]) -> Advice | None:
     if not isinstance(item, dict):
         return None
     usage = item.get(USAGE_KEY)
@@ -153,10 +153,12 @@ def connection_days(cache: Any, key: tuple[str, str, str]) -> list[int]:
 # ------------------------------------------------------------------ what changed
 
 
-def changes_since(cache: Any, since: float, kind: str, limit: int = 5000) -> dict:
+def changes_since(
+    cache: Any, since: float, kind: str, limit: int = 5000
+) -> dict[str, list[dict[str, Any]]]:
     """History since a time, grouped: created, vanished, state changes, other changes."""
     events = cache.history(kind, since=since, limit=limit)
-    out: dict[str, list[dict]] = {"created": [], "vanished": [], "state": [], "other": []}
+    out: dict[str, list[dict[str, Any]]] = {"created": [], "vanished": [], "state": [], "other": []}
     for e in events:
         if e["event"] in ("created", "vanished"):
             out[e["event"]].append(e)

@@ -46,17 +46,22 @@ IDS_PER_DESCRIBE = 25
 STATUS_BY_IDS_MIN = 1000  # see list_workspaces: when to stop paging connection status
 
 T = TypeVar("T")
+R = TypeVar("R")
 TagList = list[dict[str, str]]
 
 
-def _paginate(clients: Clients, target: Target, op: str, key: str, **kw: Any) -> list[dict]:
+def _paginate(
+    clients: Clients, target: Target, op: str, key: str, **kw: Any
+) -> list[dict[str, Any]]:
     paginator = clients.workspaces(target).get_paginator(op)
     return [item for page in paginator.paginate(**kw) for item in page.get(key) or []]
 
 
-def _next_token_loop(client_call: Callable[..., dict], key: str, **kw: Any) -> list[dict]:
+def _next_token_loop(
+    client_call: Callable[..., dict[str, Any]], key: str, **kw: Any
+) -> list[dict[str, Any]]:
     """For operations botocore has no paginator for."""
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     token: str | None = None
     while True:
         page = client_call(**kw, **({"NextToken": token} if token else {}))
@@ -66,7 +71,7 @@ def _next_token_loop(client_call: Callable[..., dict], key: str, **kw: Any) -> l
             return items
 
 
-def _parallel(fn: Callable[[T], Any], args: Iterable[T], workers: int = MAX_WORKERS) -> list[Any]:
+def _parallel(fn: Callable[[T], R], args: Iterable[T], workers: int = MAX_WORKERS) -> list[R]:
     """Map in a bounded pool; the first exception cancels the rest and propagates."""
     args = list(args)
     if not args:
@@ -74,7 +79,7 @@ def _parallel(fn: Callable[[T], Any], args: Iterable[T], workers: int = MAX_WORK
     with ThreadPoolExecutor(
         max_workers=min(workers, len(args)), thread_name_prefix="wstui-list"
     ) as pool:
-        futures: list[Future] = [pool.submit(fn, a) for a in args]
+        futures: list[Future[R]] = [pool.submit(fn, a) for a in args]
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for f in done:
             if f.exception() is not None:
@@ -93,7 +98,7 @@ def list_workspaces(
     tag_budget: int = TAG_BUDGET,
     tag_source: str = "tagging",
     on_call: Callable[[int], None] | None = None,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in.
 
     `tag_source` is "tagging" (Resource Groups Tagging API, DescribeTags if denied) or
@@ -111,7 +116,7 @@ def list_workspaces(
     # directory pages arrive -- connection status 25 ids per call once the region proves
     # big (a chain of 1,000 sequential pages would otherwise bound a 25,000-WorkSpace
     # region's refresh), tags 100 ARNs per call.
-    status: dict[str, dict] = {}
+    status: dict[str, dict[str, Any]] = {}
     backlog: list[str] = []
     untagged: list[str] = []
     asked: set[str] = set()  # ids whose tags this listing reads through the tagging API
@@ -119,8 +124,8 @@ def list_workspaces(
     cut = threading.Event()
     lock = threading.Lock()
     by_ids = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wstui-by-ids")
-    status_reads: list[Future] = []
-    tag_reads: list[Future] = []
+    status_reads: list[Future[dict[str, dict[str, Any]]]] = []
+    tag_reads: list[Future[dict[str, TagList]]] = []
     by_tagging = tag_source == "tagging" and target.account is not None
 
     def read_tags(ids: list[str]) -> None:
@@ -148,9 +153,9 @@ def list_workspaces(
         for chunk in chunks(todo, IDS_PER_DESCRIBE):
             status_reads.append(by_ids.submit(counted(_status_by_ids), clients, target, chunk))
 
-    def one_directory(directory_id: str) -> list[dict]:
+    def one_directory(directory_id: str) -> list[dict[str, Any]]:
         client = clients.workspaces(target)
-        got: list[dict] = []
+        got: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             page = client.describe_workspaces(
@@ -165,7 +170,7 @@ def list_workspaces(
             if not token:
                 return got
 
-    def connection_status(_: object) -> list[dict]:
+    def connection_status(_: object) -> list[dict[str, Any]]:
         client = clients.workspaces(target)
         token: str | None = None
         while not cut.is_set():
@@ -182,7 +187,9 @@ def list_workspaces(
         return []
 
     # One pool for the directory listings and the region-wide connection-status pages.
-    jobs: list[tuple[Callable[[Any], list[dict]], Any]] = [(one_directory, d) for d in directories]
+    jobs: list[tuple[Callable[[Any], list[dict[str, Any]]], Any]] = [
+        (one_directory, d) for d in directories
+    ]
     jobs.append((connection_status, None))
     try:
         results = _parallel(lambda job: job[0](job[1]), jobs, workers)
@@ -258,7 +265,7 @@ def tags_by_arn(clients: Clients, target: Target, ids: list[str]) -> dict[str, T
     }
 
 
-def _gather_tags(reads: list[Future]) -> dict[str, TagList] | None:
+def _gather_tags(reads: list[Future[dict[str, TagList]]]) -> dict[str, TagList] | None:
     """Every batch's tags merged; None if the tagging API is unavailable to this principal."""
     from botocore.exceptions import ClientError
 
@@ -273,13 +280,13 @@ def _gather_tags(reads: list[Future]) -> dict[str, TagList] | None:
     return found
 
 
-def _status_by_ids(clients: Clients, target: Target, ids: list[str]) -> dict[str, dict]:
+def _status_by_ids(clients: Clients, target: Target, ids: list[str]) -> dict[str, dict[str, Any]]:
     resp = clients.workspaces(target).describe_workspaces_connection_status(WorkspaceIds=ids)
     return {s.get("WorkspaceId"): s for s in resp.get("WorkspacesConnectionStatus") or []}
 
 
-def _dedupe(items: Iterable[dict]) -> list[dict]:
-    seen: dict[str, dict] = {}
+def _dedupe(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
     for ws in items:
         seen.setdefault(ws["WorkspaceId"], ws)
     return list(seen.values())
@@ -288,7 +295,7 @@ def _dedupe(items: Iterable[dict]) -> list[dict]:
 def _merge_tags(
     clients: Clients,
     target: Target,
-    items: list[dict],
+    items: list[dict[str, Any]],
     known: dict[str, TagList] | None,
     workers: int,
     budget: int,
@@ -313,14 +320,16 @@ def _merge_tags(
         # else: tags not read yet; the key stays absent so nobody mistakes it for "no tags"
 
 
-def describe_workspaces_by_ids(clients: Clients, target: Target, ids: list[str]) -> list[dict]:
+def describe_workspaces_by_ids(
+    clients: Clients, target: Target, ids: list[str]
+) -> list[dict[str, Any]]:
     """Re-read specific WorkSpaces (25 per call) with their connection status.
 
     Ids that no longer exist are simply absent from the result.
     """
     ws_client = clients.workspaces(target)
-    items: list[dict] = []
-    status: dict[str, dict] = {}
+    items: list[dict[str, Any]] = []
+    status: dict[str, dict[str, Any]] = {}
     for chunk in chunks(list(dict.fromkeys(ids)), IDS_PER_DESCRIBE):
         got = ws_client.describe_workspaces(WorkspaceIds=chunk).get("Workspaces") or []
         items.extend(got)
@@ -344,9 +353,9 @@ OTHER_TAG_BUDGET = 500
 
 
 def _with_tags(
-    clients: Clients, target: Target, items: list[dict], id_field: str,
-    taggable: Callable[[dict], bool] = lambda _item: True,
-) -> list[dict]:
+    clients: Clients, target: Target, items: list[dict[str, Any]], id_field: str,
+    taggable: Callable[[dict[str, Any]], bool] = lambda _item: True,
+) -> list[dict[str, Any]]:
     """Merge each item's DescribeTags answer under "Tags" (in parallel, bounded).
 
     An item whose tags could not be read (denied, gone meanwhile, over budget) gets no
@@ -356,7 +365,7 @@ def _with_tags(
 
     wanted = [i for i in items if taggable(i) and i.get(id_field)][:OTHER_TAG_BUDGET]
 
-    def tags(item: dict) -> TagList | None:
+    def tags(item: dict[str, Any]) -> TagList | None:
         try:
             resp = clients.workspaces(target).describe_tags(ResourceId=str(item[id_field]))
         except ClientError:
@@ -369,41 +378,41 @@ def _with_tags(
     return items
 
 
-def list_directories(clients: Clients, target: Target) -> list[dict]:
+def list_directories(clients: Clients, target: Target) -> list[dict[str, Any]]:
     items = _paginate(clients, target, "describe_workspace_directories", "Directories")
     return _with_tags(clients, target, items, "DirectoryId")
 
 
-def _custom_bundle(bundle: dict) -> bool:
+def _custom_bundle(bundle: dict[str, Any]) -> bool:
     return str(bundle.get("Owner") or "").upper() != "AMAZON"  # public bundles take no tags
 
 
-def list_bundles(clients: Clients, target: Target) -> list[dict]:
+def list_bundles(clients: Clients, target: Target) -> list[dict[str, Any]]:
     """The account's own bundles (with their tags) and the AMAZON public ones."""
     own = _paginate(clients, target, "describe_workspace_bundles", "Bundles")
     amazon = _paginate(clients, target, "describe_workspace_bundles", "Bundles", Owner="AMAZON")
-    seen: dict[str, dict] = {}
+    seen: dict[str, dict[str, Any]] = {}
     for b in [*own, *amazon]:
         seen.setdefault(b["BundleId"], b)
     return _with_tags(clients, target, list(seen.values()), "BundleId", _custom_bundle)
 
 
-def list_images(clients: Clients, target: Target) -> list[dict]:
+def list_images(clients: Clients, target: Target) -> list[dict[str, Any]]:
     items = _paginate(clients, target, "describe_workspace_images", "Images")
     return _with_tags(clients, target, items, "ImageId")
 
 
-def list_ip_groups(clients: Clients, target: Target) -> list[dict]:
+def list_ip_groups(clients: Clients, target: Target) -> list[dict[str, Any]]:
     items = _paginate(clients, target, "describe_ip_groups", "Result")
     return _with_tags(clients, target, items, "groupId")
 
 
-def list_connection_aliases(clients: Clients, target: Target) -> list[dict]:
+def list_connection_aliases(clients: Clients, target: Target) -> list[dict[str, Any]]:
     """Aliases with "ConnectionAliasPermissions" (who they are shared with) and "Tags"."""
     client = clients.workspaces(target)
     aliases = _next_token_loop(client.describe_connection_aliases, "ConnectionAliases")
 
-    def permissions(alias_id: str) -> list[dict]:
+    def permissions(alias_id: str) -> list[dict[str, Any]]:
         c = clients.workspaces(target)
         return _next_token_loop(
             c.describe_connection_alias_permissions, "ConnectionAliasPermissions", AliasId=alias_id
@@ -415,7 +424,7 @@ def list_connection_aliases(clients: Clients, target: Target) -> list[dict]:
     return _with_tags(clients, target, aliases, "AliasId")
 
 
-def list_pools(clients: Clients, target: Target) -> list[dict]:
+def list_pools(clients: Clients, target: Target) -> list[dict[str, Any]]:
     # Pools are not among DescribeTags' documented resource types: their tags are not read.
     client = clients.workspaces(target)
     return _next_token_loop(client.describe_workspaces_pools, "WorkspacesPools")

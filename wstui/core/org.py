@@ -72,7 +72,7 @@ class DiscoveryFailed(RuntimeError):
 
 
 def _describe(exc: BaseException, target: Target) -> str:
-    from wstui.core.refresh import describe_error
+    from wstui.core.aws import describe_error
 
     return describe_error(exc, target)
 

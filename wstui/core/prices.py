@@ -119,7 +119,7 @@ def projected_hours(hours: float, read_to: float) -> float:
     return hours * (end - start) / elapsed if read_to < end else float(hours)
 
 
-def advice_rows(rows: list[dict]) -> list[dict]:
+def advice_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows whose cheaper running mode differs from their own, largest saving first."""
     advised = [
         r for r in rows
@@ -129,7 +129,7 @@ def advice_rows(rows: list[dict]) -> list[dict]:
     return sorted(advised, key=lambda r: (-(r.get("saving_month") or 0), str(r.get("id"))))
 
 
-def totals(rows: list[dict]) -> tuple[float, float]:
+def totals(rows: list[dict[str, Any]]) -> tuple[float, float]:
     """(the estate's estimated cost this month, the total saving the advice offers)."""
     cost = sum(float(r.get("cost_month") or 0) for r in rows)
     saving = sum(float(r.get("saving_month") or 0) for r in advice_rows(rows))

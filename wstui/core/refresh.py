@@ -128,7 +128,7 @@ class Refresher:
         self.follow_interval = follow_interval
         self._last_run: dict[tuple[str | None, str, str], float] = {}
         self._passes: dict[tuple[str | None, str], int] = {}
-        self._tags: dict[tuple[str, str], dict[str, list]] = {}
+        self._tags: dict[tuple[str, str], dict[str, listers.TagList]] = {}
         self._retag: dict[tuple[str, str], set[str]] = {}  # ids whose tags to re-read
         self._listed_at: dict[tuple[str | None, str], float] = {}  # last listing's start
         self._run_lock = threading.Lock()  # passes never overlap
@@ -328,7 +328,7 @@ class Refresher:
                 return int(row.get("rows") or 0)
         return None
 
-    def _list(self, kind: Kind, target: Target) -> list[dict]:
+    def _list(self, kind: Kind, target: Target) -> list[dict[str, Any]]:
         lister = kind.list_items
         if not kind.incremental_tags:
             return lister(self.clients, target)
@@ -371,7 +371,7 @@ class Refresher:
         except Exception:
             return set()  # unreadable audit: the Nth pass re-reads every tag anyway
 
-    def _tag_memo(self, target: Target) -> dict[str, list]:
+    def _tag_memo(self, target: Target) -> dict[str, listers.TagList]:
         """Tags known for the target: from the last listing, else from the cache."""
         memo = self._tags.get((target.account, target.region))
         if memo is None:
@@ -419,13 +419,15 @@ class Refresher:
                 _delete_items(self.cache, target, gone)
         return states
 
-    def refresh_tags(self, kind: str, target: Target, ids: Sequence[str]) -> dict[str, list]:
+    def refresh_tags(
+        self, kind: str, target: Target, ids: Sequence[str]
+    ) -> dict[str, listers.TagList]:
         """Re-read the tags of these resources (DescribeTags, one call each) into the cache,
         after a tag edit: the kind's next listing may be an hour away. id -> tags read."""
         kind_name = resolve(kind).name
         target = self._resolve(target)
         client = self.clients.workspaces(target)
-        fresh: dict[str, list] = {}
+        fresh: dict[str, listers.TagList] = {}
         for rid in dict.fromkeys(ids):
             try:
                 fresh[rid] = list(client.describe_tags(ResourceId=rid).get("TagList") or [])

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from wstui.core.kinds import DEFAULT_KIND
 
@@ -119,7 +119,7 @@ def _shown_profile(t: Any, names: Mapping[str, str] | None = None) -> str | None
     if role_arn:
         name = (names or {}).get(_arn_account(role_arn))
         return f"org:{name or role_arn.rsplit('/', 1)[-1]}"
-    return t.profile
+    return cast(str | None, t.profile)
 
 
 def refused_statuses(refused: Iterable[Mapping[str, Any]]) -> list[TargetStatus]:

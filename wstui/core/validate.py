@@ -120,7 +120,7 @@ def _matches(pattern: str, value: str) -> bool:
     return re.fullmatch(pattern, value) is not None
 
 
-def _size(n: int, meta: dict, path: str, unit: str, out: list[Problem]) -> None:
+def _size(n: int, meta: dict[str, Any], path: str, unit: str, out: list[Problem]) -> None:
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and n < lo:
         out.append(Problem(path, f"needs at least {lo} {unit}{'s' if lo != 1 else ''}"))
@@ -128,7 +128,7 @@ def _size(n: int, meta: dict, path: str, unit: str, out: list[Problem]) -> None:
         out.append(Problem(path, f"takes at most {hi} {unit}{'s' if hi != 1 else ''} (got {n})"))
 
 
-def _range(n: float, meta: dict, path: str, out: list[Problem]) -> None:
+def _range(n: float, meta: dict[str, Any], path: str, out: list[Problem]) -> None:
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and n < lo:
         out.append(Problem(path, f"must be at least {lo}"))

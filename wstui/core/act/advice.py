@@ -15,10 +15,10 @@ from wstui.core.act.specs import RUNNING_MODES
 
 
 def advice_plans(
-    rows: Iterable[dict], column: str = "advice", protect_tag: str | None = None
+    rows: Iterable[dict[str, Any]], column: str = "advice", protect_tag: str | None = None
 ) -> list[Any]:
     """One Plan per mode named in each row's `column` ("advice" or "best_mode")."""
-    by_mode: dict[str, list[dict]] = {}
+    by_mode: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         mode = row.get(column)
         if mode in RUNNING_MODES:

@@ -23,14 +23,14 @@ from wstui.core.aws import classify
 
 
 def outcomes_per_id(
-    reply: Reply, ids: tuple[str, ...], note: Callable[[dict], str]
+    reply: Reply, ids: tuple[str, ...], note: Callable[[dict[str, Any]], str]
 ) -> dict[str, Outcome]:
     """Each id's outcome of one call: the reply's status when it was not sent; else
     "failed" for the ids FailedRequests names (WorkspaceId, or the UserName of a
     CreateWorkspaces request), "sent" with `note(response)` for the rest."""
     if reply.status != "sent":
         return {i: Outcome(i, reply.status, reply.code, reply.message) for i in ids}
-    failed: dict[str, dict] = {}
+    failed: dict[str, dict[str, Any]] = {}
     for f in reply.response.get("FailedRequests") or []:
         if isinstance(f, dict):
             fid = str(f.get("WorkspaceId") or (f.get("WorkspaceRequest") or {}).get("UserName") or "")
@@ -46,16 +46,16 @@ def outcomes_per_id(
 
 
 def send_mutation(
-    gateway: Gateway, m: Mutation, note: Callable[[dict], str]
+    gateway: Gateway, m: Mutation, note: Callable[[dict[str, Any]], str]
 ) -> tuple[Reply, dict[str, Outcome]]:
     """Send one mutation through the gateway; its reply and each audited id's outcome."""
     return gateway.send(m, lambda reply: outcomes_per_id(reply, m.audit_ids, note))
 
 
-def _action_note(spec: ActionSpec) -> Callable[[dict], str]:
+def _action_note(spec: ActionSpec) -> Callable[[dict[str, Any]], str]:
     """What an action's sent outcome says: MigrateWorkspace names the new WorkSpace."""
 
-    def note(response: dict) -> str:
+    def note(response: dict[str, Any]) -> str:
         if spec.api == "MigrateWorkspace" and response.get("TargetWorkspaceId"):
             return f"new id {response['TargetWorkspaceId']}"
         return ""
@@ -118,9 +118,9 @@ def execute(
 @dataclass
 class Result:
     op: Operation
-    request: dict
+    request: dict[str, Any]
     ok: bool
-    response: dict = field(default_factory=dict)
+    response: dict[str, Any] = field(default_factory=dict)
     code: str = ""
     message: str = ""
     request_id: str = ""
@@ -132,7 +132,7 @@ class Result:
         return f"{self.op.name} failed: {self.code}: {self.message}"
 
 
-def send(op: Operation, request: dict, gateway: Gateway, target: Any,
+def send(op: Operation, request: dict[str, Any], gateway: Gateway, target: Any,
          after_unknown: bool = False) -> Result:  # fmt: skip
     """One call. Reads go straight to the target's client; mutations through the gateway
     (policy, scope, protect tag, audit, once-only), which raises ReadOnlyError when
@@ -166,12 +166,12 @@ def send(op: Operation, request: dict, gateway: Gateway, target: Any,
     return Result(op, request, True, reply.response, request_id=reply.request_id, status="sent")
 
 
-def _brief_body(body: dict) -> str:
+def _brief_body(body: dict[str, Any]) -> str:
     text = json.dumps(body, default=str)
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _read(op: Operation, request: dict, clients: Any, target: Any) -> Result:
+def _read(op: Operation, request: dict[str, Any], clients: Any, target: Any) -> Result:
     try:
         response = getattr(clients.workspaces(target), op.method)(**request)
     except Exception as exc:  # reported, never re-sent

@@ -230,7 +230,7 @@ def unparse_value(shape: Any, value: Any) -> str:
     return str(value)
 
 
-def prefill(op: Operation, screen: str, row: dict | None) -> dict[str, str]:
+def prefill(op: Operation, screen: str, row: dict[str, Any] | None) -> dict[str, str]:
     """Form values from the cursor row: its id, and current values the edit starts from."""
     values: dict[str, str] = {}
     if row is None:

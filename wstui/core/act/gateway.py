@@ -89,7 +89,7 @@ class Mutation:
     operation: str  # API name: "RebootWorkspaces"
     account: str  # the row's account; "" for an account-level call with no row
     region: str
-    request: dict
+    request: dict[str, Any]
     subjects: tuple[str, ...] = ()  # audited ids (default: what the request names)
     destructive: bool = False
     profile: str | None = None  # which selected target, when account is ""
@@ -154,7 +154,7 @@ class Reply:
     status: str  # "sent" | "failed" | "unknown"
     code: str = ""
     message: str = ""
-    response: dict = field(default_factory=dict)
+    response: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""
     target: Target | None = None
 
@@ -268,11 +268,11 @@ class Gateway:
         listing uses); DescribeTags per id where that API is denied. Unreadable: refused."""
         from botocore.exceptions import ClientError
 
-        from wstui.core.listers import TAGGING_PAGE, TAGGING_UNAVAILABLE, tags_by_arn
+        from wstui.core.listers import TAGGING_PAGE, TAGGING_UNAVAILABLE, TagList, tags_by_arn
 
         if target.account is not None:
             try:
-                found: dict[str, list] = {}
+                found: dict[str, TagList] = {}
                 for start in range(0, len(ids), TAGGING_PAGE):
                     chunk = list(ids[start:start + TAGGING_PAGE])
                     found.update(_patiently(functools.partial(tags_by_arn, self.clients, target, chunk)))
@@ -312,7 +312,7 @@ class Gateway:
         return Reply("sent", "", "", body, rid, target)
 
 
-def _auditable(request: dict) -> dict:
+def _auditable(request: dict[str, Any]) -> dict[str, Any]:
     # Blobs (logos, certificates) are not worth keeping in the audit log.
-    result: dict = json.loads(json.dumps(request, default=lambda v: f"<{len(v)} bytes>"))
+    result: dict[str, Any] = json.loads(json.dumps(request, default=lambda v: f"<{len(v)} bytes>"))
     return result

@@ -35,7 +35,7 @@ class Call:
     summary: str
 
 
-def rules_of(raw: dict | None) -> list[Rule]:
+def rules_of(raw: dict[str, Any] | None) -> list[Rule]:
     """The rules of a DescribeIpGroups item (the cache row's raw JSON)."""
     out = []
     for r in (raw or {}).get("userRules") or []:

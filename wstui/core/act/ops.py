@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from wstui.core.act.gateway import Mutation
 from wstui.core.aws import is_mutating
@@ -44,7 +44,7 @@ def snake(name: str) -> str:
     """boto3 method name: CreateConnectionAlias -> create_connection_alias."""
     from botocore import xform_name
 
-    return xform_name(name)
+    return cast(str, xform_name(name))  # botocore ships no stubs
 
 
 def kebab(name: str) -> str:
@@ -275,7 +275,9 @@ def for_screen(screen: str) -> list[Operation]:
 # Each rule is declared by its kind (core.kinds: aliases, bundles, directories, ipgroups).
 
 
-def preflight(op: Operation, row: dict | None, request: dict, cache: Any = None) -> str | None:
+def preflight(
+    op: Operation, row: dict[str, Any] | None, request: dict[str, Any], cache: Any = None
+) -> str | None:
     """Why the service would refuse this call, judged from the cache; None = go ahead."""
     check = preflight_rule(op.name)
     if check is None:
@@ -286,7 +288,9 @@ def preflight(op: Operation, row: dict | None, request: dict, cache: Any = None)
         return None
 
 
-def confirm_words(op: Operation, request: dict, row: dict | None = None) -> list[str]:
+def confirm_words(
+    op: Operation, request: dict[str, Any], row: dict[str, Any] | None = None
+) -> list[str]:
     """What a user may type to confirm a destructive call: the resource id, or its name."""
     specific = next((request[k] for k in ("AddInId", "SessionId", "LinkId")
                      if isinstance(request.get(k), str) and request[k]), None)  # fmt: skip
@@ -315,7 +319,7 @@ _SUBJECT_PARAMS = ("AliasId", "GroupId", "ResourceId", "DirectoryId", "BundleId"
                    "PoolId", "SessionId", "LinkId", "AddInId", "WorkspaceId")  # fmt: skip
 
 
-def subject_of(op: Operation, request: dict) -> str:
+def subject_of(op: Operation, request: dict[str, Any]) -> str:
     """The resource a call is about (what it audits and confirms), else the op's CLI name."""
     for param in (*op.ids.values(), *_SUBJECT_PARAMS):
         value = request.get(param)

@@ -34,7 +34,7 @@ class Call:
     account: str
     region: str
     ids: tuple[str, ...]
-    request: dict
+    request: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Skip:
 @dataclass
 class Plan:
     spec: ActionSpec
-    params: dict
+    params: dict[str, Any]
     calls: list[Call]
     skipped: list[Skip]
     hidden: int = 0
@@ -97,8 +97,8 @@ class Plan:
 
 def plan(
     action: str,
-    rows: Iterable[dict],
-    params: dict | None = None,
+    rows: Iterable[dict[str, Any]],
+    params: dict[str, Any] | None = None,
     hidden: int = 0,
     protect_tag: str = PROTECT_TAG,
     scope: Scope | None = None,
@@ -115,8 +115,8 @@ def plan(
 
 def _plan(
     action: str,
-    rows: Iterable[dict],
-    params: dict | None,
+    rows: Iterable[dict[str, Any]],
+    params: dict[str, Any] | None,
     hidden: int,
     protect_tag: str,
     scope: Scope | None,
@@ -169,12 +169,12 @@ def _plan(
     return Plan(spec, p, calls, skipped, hidden, rechecked=checked is not None)
 
 
-def tags_known(row: dict) -> bool:
+def tags_known(row: dict[str, Any]) -> bool:
     """False when the listing has not read this row's tags yet (see core.listers)."""
     return isinstance(row.get("tags"), dict) or "Tags" in _raw(row)
 
 
-def _tagged(row: dict, tag: str) -> bool:
+def _tagged(row: dict[str, Any], tag: str) -> bool:
     """``tag in row_tags(row)`` without copying the tags of every row of a 100,000-row plan."""
     tags = row.get("tags")
     if isinstance(tags, dict):
@@ -182,7 +182,9 @@ def _tagged(row: dict, tag: str) -> bool:
     return tag in row_tags(row)
 
 
-def _skip_reason(spec: ActionSpec, row: dict, p: dict, protect_tag: str) -> str | None:
+def _skip_reason(
+    spec: ActionSpec, row: dict[str, Any], p: dict[str, Any], protect_tag: str
+) -> str | None:
     if protect_tag and _tagged(row, protect_tag):
         return f"protected by tag {protect_tag}"
     if protect_tag and spec.destructive and not tags_known(row):
@@ -207,7 +209,11 @@ def _chunks(ids: list[str], size: int) -> Iterable[list[str]]:
 
 
 def plan_for(
-    gateway: Any, action: str, checked: Recheck, params: dict | None = None, hidden: int = 0
+    gateway: Any,
+    action: str,
+    checked: Recheck,
+    params: dict[str, Any] | None = None,
+    hidden: int = 0,
 ) -> Plan:
     """The plan the CLI (`act`) and the TUI show alike: `checked`'s fresh rows, judged
     within the gateway's scope (none without AWS clients: a cache-only session) and with

@@ -28,19 +28,21 @@ Reread = Callable[[Target, list[str]], Any]  # Refresher.refresh_ids
 
 @dataclass
 class Recheck:
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     sent_at: dict[Key, str] = field(default_factory=dict)  # key -> "sent at 14:02"
     blocked: dict[Key, str] = field(default_factory=dict)  # key -> why it cannot be planned
     reread: int = 0
 
 
-def uncertain_keys(cache: Any, rows: Iterable[dict], now: float | None = None) -> dict[Key, dict]:
+def uncertain_keys(
+    cache: Any, rows: Iterable[dict[str, Any]], now: float | None = None
+) -> dict[Key, dict[str, Any]]:
     """Rows whose last audited call is unknown/pending or recent: key -> that audit item."""
     now = time.time() if now is None else now
     by_target: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in rows:
         by_target[(str(r.get("account", "")), str(r.get("region", "")))].append(str(r["id"]))
-    out: dict[Key, dict] = {}
+    out: dict[Key, dict[str, Any]] = {}
     for (account, region), ids in by_target.items():
         for wid, last in cache.last_calls(account, region, ids).items():
             recent = now - float(last["at"] or 0) < RECENT_SECONDS
@@ -50,7 +52,7 @@ def uncertain_keys(cache: Any, rows: Iterable[dict], now: float | None = None) -
 
 
 def recheck(
-    rows: list[dict], cache: Any, scope: Scope | None, reread: Reread | None,
+    rows: list[dict[str, Any]], cache: Any, scope: Scope | None, reread: Reread | None,
     now: float | None = None,
 ) -> Recheck:  # fmt: skip
     """Re-read the uncertain rows (in scope) and return the rows with their fresh state."""

@@ -74,7 +74,8 @@ class Scope:
             here = [t for t in here if t.profile == profile] or here
         if not here:
             raise Refused(f"{OUTSIDE} (region {region} not selected)")
-        resolved, problems = [], []
+        resolved: list[Target] = []
+        problems: list[str] = []
         for t in here:
             try:
                 resolved.append(self.clients.resolve_account(t))

@@ -34,7 +34,7 @@ class ActionError(ValueError):
 
 
 # -- rows ------------------------------------------------------------------
-def _raw(row: dict) -> dict:
+def _raw(row: dict[str, Any]) -> dict[str, Any]:
     raw = row.get("raw")
     if isinstance(raw, str):
         try:
@@ -44,24 +44,24 @@ def _raw(row: dict) -> dict:
     return raw if isinstance(raw, dict) else row
 
 
-def row_state(row: dict) -> str:
+def row_state(row: dict[str, Any]) -> str:
     return str(row.get("state") or _raw(row).get("State") or "")
 
 
-def row_running_mode(row: dict) -> str:
+def row_running_mode(row: dict[str, Any]) -> str:
     props = _raw(row).get("WorkspaceProperties") or {}
     return str(row.get("running_mode") or props.get("RunningMode") or "")
 
 
-def row_props(row: dict) -> dict:
+def row_props(row: dict[str, Any]) -> dict[str, Any]:
     return dict(_raw(row).get("WorkspaceProperties") or {})
 
 
-def row_id(row: dict) -> str:
+def row_id(row: dict[str, Any]) -> str:
     return str(row.get("id") or _raw(row).get(WORKSPACES.id_field) or "")
 
 
-def row_tags(row: dict) -> dict[str, str]:
+def row_tags(row: dict[str, Any]) -> dict[str, str]:
     tags = row.get("tags")
     if isinstance(tags, dict):
         return {str(k): str(v) for k, v in tags.items()}
@@ -82,7 +82,7 @@ class Param:
 
 
 # Extra per-row check: returns a skip reason or None.
-RowCheck = Callable[[dict, dict], str | None]
+RowCheck = Callable[[dict[str, Any], dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,9 @@ class ActionSpec:
     running_modes: frozenset[str] | None = None  # None = any
     destructive: bool = False
     params: tuple[Param, ...] = ()
-    request: Callable[[list[str], dict], dict] = field(default=lambda ids, p: {})
+    request: Callable[[list[str], dict[str, Any]], dict[str, Any]] = field(
+        default=lambda ids, p: {}
+    )
     check: RowCheck | None = None
     note: str = ""
 
@@ -109,25 +111,27 @@ class ActionSpec:
 _ID = WORKSPACES.id_param  # every action here acts on WorkSpaces
 
 
-def _batch(key: str) -> Callable[[list[str], dict], dict]:
+def _batch(key: str) -> Callable[[list[str], dict[str, Any]], dict[str, Any]]:
     return lambda ids, p: {key: [{_ID: i} for i in ids]}
 
 
-def _state_req(state: str) -> Callable[[list[str], dict], dict]:
+def _state_req(state: str) -> Callable[[list[str], dict[str, Any]], dict[str, Any]]:
     return lambda ids, p: {_ID: ids[0], "WorkspaceState": state}
 
 
-def _props_req(build: Callable[[dict], dict]) -> Callable[[list[str], dict], dict]:
+def _props_req(
+    build: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Callable[[list[str], dict[str, Any]], dict[str, Any]]:
     return lambda ids, p: {_ID: ids[0], "WorkspaceProperties": build(p)}
 
 
-def _check_running_mode(row: dict, p: dict) -> str | None:
+def _check_running_mode(row: dict[str, Any], p: dict[str, Any]) -> str | None:
     if row_running_mode(row) == p["mode"]:
         return f"already {p['mode']}"
     return None
 
 
-def _check_volumes(row: dict, p: dict) -> str | None:
+def _check_volumes(row: dict[str, Any], p: dict[str, Any]) -> str | None:
     props = row_props(row)
     for param, key, label in (("root_gb", "RootVolumeSizeGib", "root"), ("user_gb", "UserVolumeSizeGib", "user")):  # fmt: skip
         want, have = p.get(param), props.get(key)
@@ -136,13 +140,13 @@ def _check_volumes(row: dict, p: dict) -> str | None:
     return None
 
 
-def _check_compute(row: dict, p: dict) -> str | None:
+def _check_compute(row: dict[str, Any], p: dict[str, Any]) -> str | None:
     if row_props(row).get("ComputeTypeName") == p["compute"]:
         return f"already {p['compute']}"
     return None
 
 
-def _volumes(p: dict) -> dict:
+def _volumes(p: dict[str, Any]) -> dict[str, Any]:
     out = {}
     if p.get("root_gb") is not None:
         out["RootVolumeSizeGib"] = p["root_gb"]
@@ -257,7 +261,7 @@ def resolve_action(name: str) -> ActionSpec:
     return ACTIONS[key]
 
 
-def validate_params(spec: ActionSpec, params: dict | None) -> dict:
+def validate_params(spec: ActionSpec, params: dict[str, Any] | None) -> dict[str, Any]:
     """Check and normalise an action's parameters; ActionError names what is wrong."""
     given = dict(params or {})
     known = {p.name for p in spec.params}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wstui.core.act.execute import send_mutation
 from wstui.core.act.gateway import PROTECT_TAG, Gateway, Mutation, Outcome, Refused
@@ -103,8 +104,8 @@ class TagChange:
     put: tuple[tuple[str, str], ...]  # only the tags that differ from the cached ones
     remove: tuple[str, ...]  # only the keys the resource has
 
-    def requests(self) -> list[tuple[str, dict]]:
-        out: list[tuple[str, dict]] = []
+    def requests(self) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
         if self.put:
             out.append(("CreateTags", {"ResourceId": self.id,
                                        "Tags": [{"Key": k, "Value": v} for k, v in self.put]}))  # fmt: skip
@@ -146,7 +147,7 @@ class TagPlan:
         return [s for s in self.skipped if s.reason.startswith("protected")]
 
 
-def _row_tags(row: dict) -> dict[str, str] | None:
+def _row_tags(row: dict[str, Any]) -> dict[str, str] | None:
     """The row's cached tags, or None when they were never read."""
     tags = row.get("tags")
     raw = raw_of(row)
@@ -157,7 +158,7 @@ def _row_tags(row: dict) -> dict[str, str] | None:
     return {str(t.get("Key")): str(t.get("Value", "")) for t in raw.get("Tags") or [] if isinstance(t, dict)}  # fmt: skip
 
 
-def _name(row: dict) -> str:
+def _name(row: dict[str, Any]) -> str:
     for key in ("user", "name", "connection_string", "computer"):
         value = row.get(key)
         if isinstance(value, str) and value:
@@ -167,7 +168,7 @@ def _name(row: dict) -> str:
 
 def plan_tags(
     kind: str,
-    rows: Iterable[dict],
+    rows: Iterable[dict[str, Any]],
     edit: TagEdit,
     hidden: int = 0,
     protect_tag: str = PROTECT_TAG,
@@ -198,7 +199,7 @@ def plan_tags(
 
 
 def _skip_reason(
-    kind: str, row: dict, tags: dict[str, str] | None, edit: TagEdit, protect_tag: str,
+    kind: str, row: dict[str, Any], tags: dict[str, str] | None, edit: TagEdit, protect_tag: str,
     scope: Scope | None, account: str, region: str,
 ) -> str | None:  # fmt: skip
     if kind not in tag_editable():

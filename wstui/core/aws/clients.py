@@ -206,7 +206,9 @@ class Clients:
             method="assume-role", refresh_using=fetcher.fetch_credentials
         )
 
-        class _Role(CredentialProvider):  # the only provider: never another chain's keys
+        # The only provider: never another chain's keys. botocore ships no stubs, so
+        # its base class is Any to mypy (strict's disallow_subclassing_any).
+        class _Role(CredentialProvider):  # type: ignore[misc]
             METHOD = CANONICAL_NAME = "wstui-assume-role"
 
             def load(self) -> Any:

@@ -9,7 +9,7 @@ the gateway and the read path report ("failed" when the service provably did not
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from wstui.core.aws.targets import Target
@@ -19,7 +19,7 @@ def _bex() -> ModuleType:
     # botocore is imported when an error must be classified: it is slow to import.
     import botocore.exceptions
 
-    return botocore.exceptions
+    return cast(ModuleType, botocore.exceptions)  # botocore ships no stubs
 
 
 THROTTLING_CODES = frozenset(

@@ -19,7 +19,7 @@ from wstui.core.kinds.base import (
 )
 
 
-def alias_shares(item: dict) -> str | None:
+def alias_shares(item: dict[str, Any]) -> str | None:
     perms = item.get("ConnectionAliasPermissions") or item.get("Permissions") or []
     if not isinstance(perms, list):
         return None
@@ -32,19 +32,19 @@ def alias_shares(item: dict) -> str | None:
 
 
 # -- before sending: what the cache says the service would refuse ------------------------------
-def _alias_created(row: dict | None, request: dict, cache: Any) -> str | None:
+def _alias_created(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     state = raw_of(row).get("State")
     if row is not None and state != "CREATED":
         return f"the alias is {state or 'in an unknown state'}; it must be CREATED first"
     return None
 
 
-def _shared_with(row: dict | None) -> list[str]:
+def _shared_with(row: dict[str, Any] | None) -> list[str]:
     perms = raw_of(row).get("ConnectionAliasPermissions") or []
     return [str(p.get("SharedAccountId")) for p in perms if p.get("AllowAssociation")]
 
 
-def _alias_delete(row: dict | None, request: dict, cache: Any) -> str | None:
+def _alias_delete(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
     if blocked:
         return blocked
@@ -64,7 +64,7 @@ def _alias_delete(row: dict | None, request: dict, cache: Any) -> str | None:
     return None
 
 
-def _alias_associate(row: dict | None, request: dict, cache: Any) -> str | None:
+def _alias_associate(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
     assoc = [a.get("ResourceId") for a in raw_of(row).get("Associations") or []]
     if not blocked and assoc:
@@ -72,14 +72,16 @@ def _alias_associate(row: dict | None, request: dict, cache: Any) -> str | None:
     return blocked
 
 
-def _alias_disassociate(row: dict | None, request: dict, cache: Any) -> str | None:
+def _alias_disassociate(
+    row: dict[str, Any] | None, request: dict[str, Any], cache: Any
+) -> str | None:
     blocked = _alias_created(row, request, cache)
     if not blocked and row is not None and not raw_of(row).get("Associations"):
         return "the alias is not associated with any directory"
     return blocked
 
 
-def _alias_unshare(row: dict | None, request: dict, cache: Any) -> str | None:
+def _alias_unshare(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     blocked = _alias_created(row, request, cache)
     if blocked:
         return blocked

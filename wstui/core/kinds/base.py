@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from wstui.core.store.jsontext import raw_of as raw_of  # a cached row's raw item
 from wstui.core.timefmt import to_epoch
@@ -25,7 +25,7 @@ COLUMN_TYPES = ("text", "int", "float", "ts")
 class Column:
     name: str  # SQL column name: "state", "root_gb"
     title: str  # header: "STATE"
-    extract: Callable[[dict], Any]  # raw API item -> value
+    extract: Callable[[dict[str, Any]], Any]  # raw API item -> value
     type: str = "text"  # "text" | "int" | "float" | "ts" (epoch seconds, UTC)
     width: int = 12
     default: bool = True  # shown by default in the TUI
@@ -45,9 +45,9 @@ class Column:
 STYLE_GROUPS = ("available", "stopped", "error", "transition")
 
 # (clients, target) -> every raw item of the kind in the target, or raise.
-Lister = Callable[..., list[dict]]
+Lister = Callable[..., list[dict[str, Any]]]
 # (cursor row or None, request, cache) -> why the service would refuse the call, or None.
-Preflight = Callable[[dict | None, dict, Any], str | None]
+Preflight = Callable[[dict[str, Any] | None, dict[str, Any], Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Relation:
     query: str  # "id:{values}", "directory:{rid}"
     reads: tuple[str, ...] = ()  # ("Associations", "ResourceId")
 
-    def values(self, raw: dict, rid: str) -> list[str]:
+    def values(self, raw: dict[str, Any], rid: str) -> list[str]:
         """The ids this relation follows from one row; [] = it does not apply."""
         if not self.reads:
             return [rid]
@@ -106,7 +106,9 @@ class Kind:
     relations: tuple[Relation, ...] = ()  # `J` jumps
     taggable: bool = True  # CreateTags/DeleteTags take its ids (:ops offers them)
     tags_unread: str = ""  # why its tags are never read ("" = the lister reads them)
-    no_tags: Callable[[dict, dict], str | None] | None = None  # (raw, row) -> why not taggable
+    no_tags: Callable[[dict[str, Any], dict[str, Any]], str | None] | None = (
+        None  # (raw, row) -> why not taggable
+    )
     id_param: str = ""  # request parameter naming one resource in its actions
     pick_shapes: tuple[str, ...] = ()  # botocore shapes whose values are its ids (form pickers)
     # operation name -> what the cache says the service would refuse (core.act.ops)
@@ -167,11 +169,11 @@ class Kind:
             raise KeyError(unknown(f"{self.name} field", name, self._by_name))
         return col
 
-    def item_id(self, item: dict) -> str | None:
+    def item_id(self, item: dict[str, Any]) -> str | None:
         value = item.get(self.id_field) if isinstance(item, dict) else None
         return str(value) if value not in (None, "") else None
 
-    def extract_row(self, item: dict) -> dict[str, Any]:
+    def extract_row(self, item: dict[str, Any]) -> dict[str, Any]:
         """Stored column values of one raw item (never raises on odd shapes)."""
         row: dict[str, Any] = {}
         for col in self._stored:
@@ -219,22 +221,22 @@ def unknown(what: str, name: str, choices: Iterable[str]) -> str:
 # ----------------------------------------------------------------- extractor helpers
 
 
-def dig(*path: str | int) -> Callable[[dict], Any]:
+def dig(*path: str | int) -> Callable[[dict[str, Any]], Any]:
     """Extractor for a nested key path; None when any step is missing."""
     # Fast paths for the common shapes: these run once per column per item.
     if len(path) == 1 and isinstance(path[0], str):
         key = path[0]
         return lambda item: item.get(key) if isinstance(item, dict) else None
     if len(path) == 2 and all(isinstance(p, str) for p in path):
-        outer, inner = path
+        outer, inner = cast(tuple[str, str], path)  # checked just above
 
-        def get2(item: dict) -> Any:
+        def get2(item: dict[str, Any]) -> Any:
             sub = item.get(outer) if isinstance(item, dict) else None
             return sub.get(inner) if isinstance(sub, dict) else None
 
         return get2
 
-    def get(item: dict) -> Any:
+    def get(item: dict[str, Any]) -> Any:
         value: Any = item
         for step in path:
             if isinstance(step, int):
@@ -252,11 +254,11 @@ def dig(*path: str | int) -> Callable[[dict], Any]:
     return get
 
 
-def joined(*path: str) -> Callable[[dict], Any]:
+def joined(*path: str) -> Callable[[dict[str, Any]], Any]:
     """Extractor for a list of strings, stored comma-joined (sorted for stable diffs)."""
     inner = dig(*path)
 
-    def get(item: dict) -> str | None:
+    def get(item: dict[str, Any]) -> str | None:
         value = inner(item)
         if not isinstance(value, list) or not value:
             return None
@@ -265,17 +267,17 @@ def joined(*path: str) -> Callable[[dict], Any]:
     return get
 
 
-def count_of(*path: str) -> Callable[[dict], int | None]:
+def count_of(*path: str) -> Callable[[dict[str, Any]], int | None]:
     inner = dig(*path)
 
-    def get(item: dict) -> int | None:
+    def get(item: dict[str, Any]) -> int | None:
         value = inner(item)
         return len(value) if isinstance(value, list) else None
 
     return get
 
 
-def tags_of(item: dict) -> list[tuple[str, str]]:
+def tags_of(item: dict[str, Any]) -> list[tuple[str, str]]:
     """``Tags`` as (key, value) pairs; malformed entries are skipped."""
     tags = item.get("Tags") if isinstance(item, dict) else None
     pairs: list[tuple[str, str]] = []
@@ -289,20 +291,20 @@ def tags_of(item: dict) -> list[tuple[str, str]]:
     return sorted(set(pairs))
 
 
-def tags_text(item: dict) -> str | None:
+def tags_text(item: dict[str, Any]) -> str | None:
     pairs = tags_of(item)
     return " ".join(f"{k}={v}" for k, v in pairs) if pairs else None
 
 
-def target_only(_item: dict) -> None:
+def target_only(_item: dict[str, Any]) -> None:
     return None  # account/region come from the target, not from the item
 
 
-def capacity_gb(*path: str) -> Callable[[dict], int | None]:
+def capacity_gb(*path: str) -> Callable[[dict[str, Any]], int | None]:
     """Bundle storage capacities are strings ("80"); keep the integer."""
     inner = dig(*path)
 
-    def get(item: dict) -> int | None:
+    def get(item: dict[str, Any]) -> int | None:
         value = inner(item)
         try:
             return int(float(value))

@@ -18,12 +18,12 @@ from wstui.core.kinds.base import (
 )
 
 
-def _public(raw: dict, row: dict) -> str | None:
+def _public(raw: dict[str, Any], row: dict[str, Any]) -> str | None:
     owner = str(raw.get("Owner") or row.get("owner") or "")
     return "Amazon's public bundles take no tags" if owner.upper() == "AMAZON" else None
 
 
-def _bundle_delete(row: dict | None, request: dict, cache: Any) -> str | None:
+def _bundle_delete(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     from wstui.core.kinds.workspaces import WORKSPACES
 
     bundle = str(request.get("BundleId") or "")

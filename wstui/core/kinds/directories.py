@@ -17,7 +17,7 @@ from wstui.core.kinds.base import (
 )
 
 
-def _deregister(row: dict | None, request: dict, cache: Any) -> str | None:
+def _deregister(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     from wstui.core.kinds.workspaces import WORKSPACES
 
     d = str(request.get("DirectoryId") or "")

@@ -18,7 +18,7 @@ from wstui.core.kinds.base import (
 )
 
 
-def _ipgroup_delete(row: dict | None, request: dict, cache: Any) -> str | None:
+def _ipgroup_delete(row: dict[str, Any] | None, request: dict[str, Any], cache: Any) -> str | None:
     from wstui.core.kinds.directories import DIRECTORIES
 
     group = str(request.get("GroupId") or "")

@@ -29,12 +29,12 @@ TRANSITIONAL = frozenset(
 )  # fmt: skip
 
 
-def advice_mode(item: dict) -> str | None:
+def advice_mode(item: dict[str, Any]) -> str | None:
     advice = insight.item_advice(item)
     return advice.mode if advice else None
 
 
-def advice_why(item: dict) -> str | None:
+def advice_why(item: dict[str, Any]) -> str | None:
     advice = insight.item_advice(item)
     return advice.reason if advice else None
 

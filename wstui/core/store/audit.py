@@ -55,7 +55,7 @@ def before(
     action: str,
     target: TargetLike,
     ids: Sequence[str],
-    params: dict | None,
+    params: dict[str, Any] | None,
     caller: str | None,
 ) -> int:
     """Write the audit row (and a pending item per id), inside the caller's transaction."""

@@ -22,7 +22,7 @@ def dumps(item: Any) -> str:
     return json.dumps(item, default=json_default, ensure_ascii=False, separators=(",", ":"))
 
 
-def raw_of(row: dict | None) -> dict:
+def raw_of(row: dict[str, Any] | None) -> dict[str, Any]:
     """A row's raw API item (``with_raw`` rows hold it parsed or as text); {} if none or bad."""
     raw = (row or {}).get("raw")
     if isinstance(raw, str):

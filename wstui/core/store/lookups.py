@@ -76,13 +76,13 @@ def carry_merged_keys(
     kind: Kind,
     account: str,
     region: str,
-    items: list[dict],
+    items: list[dict[str, Any]],
     keys: tuple[str, ...],
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """`items` with the `keys` their stored raw items hold and they lack (a partial read
     lacks what the listers merge in from other calls)."""
     ids = [i for i in (kind.item_id(it) for it in items if isinstance(it, dict)) if i]
-    raws: dict[str, dict] = {}
+    raws: dict[str, dict[str, Any]] = {}
     for chunk in chunks(ids, IN_CHUNK):
         sql = (
             f"SELECT id, raw FROM {q(raw_table(kind))} WHERE account = ? AND region = ? "

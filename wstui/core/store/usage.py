@@ -36,7 +36,7 @@ class _Pending:
     account: str
     region: str
     now: float
-    items: list[dict]
+    items: list[dict[str, Any]]
     ids: list[str]
     days_of: dict[str, frozenset[int]]  # id -> days not recorded yet
     new: list[str]  # ids not observed before (complete listings only)
@@ -63,7 +63,7 @@ class UsageTracker:
         conn: sqlite3.Connection,
         account: str,
         region: str,
-        items: Iterable[dict],
+        items: Iterable[dict[str, Any]],
         now: float,
         complete: bool,
     ) -> None:
@@ -71,7 +71,7 @@ class UsageTracker:
         self.commit(conn, self.pending(account, region, items, now, complete))
 
     def pending(
-        self, account: str, region: str, items: Iterable[dict], now: float, complete: bool
+        self, account: str, region: str, items: Iterable[dict[str, Any]], now: float, complete: bool
     ) -> _Pending:
         """What a write has to record (the per-item work, done before the write lock)."""
         items = [i for i in items if isinstance(i, dict) and i.get("WorkspaceId")]

@@ -87,7 +87,7 @@ class _Step:
     region: str
     now: float
     initial: bool
-    items: dict[str, dict]
+    items: dict[str, dict[str, Any]]
     digests: dict[str, int]
     prep: _Prepared
     dirty: set[str] = field(default_factory=set)  # ids written (or found unchanged) so far
@@ -115,7 +115,7 @@ class Writer:
         tx: Tx,
         kind: Kind,
         target: TargetLike,
-        items: list[dict],
+        items: list[dict[str, Any]],
         complete: bool,
         now: float,
         prices: Any,
@@ -135,7 +135,7 @@ class Writer:
             items = [dict(i) if isinstance(i, dict) else i for i in items]
             for hook in hooks:
                 hook.before(env, account, region, items, now, complete)
-        by_id: dict[str, dict] = {}
+        by_id: dict[str, dict[str, Any]] = {}
         for item in items:
             if isinstance(item, dict):
                 item_id = kind.item_id(item)
@@ -228,7 +228,9 @@ def _delete_rows(
     )
 
 
-def _prepare(kind: Kind, items: dict[str, dict], ids: Iterable[str], into: _Prepared) -> _Prepared:
+def _prepare(
+    kind: Kind, items: dict[str, dict[str, Any]], ids: Iterable[str], into: _Prepared
+) -> _Prepared:
     """Extract, serialise and tag the given rows (only those a write will store)."""
     search = search_column(kind)
     for item_id in ids:
