@@ -20,7 +20,7 @@ SQL_TEXT = re.compile(
 
 # (path under wstui/, what the scan reports) -> why it is not SQL outside the store.
 ALLOWED = {
-    ("cli/acting.py", "call act.execute"): "core.act.execute sends an action plan, not SQL",
+    ("cli/acting.py", "call act.execute"): "core.act.sending sends an action plan, not SQL",
     ("core/cache.py", "attribute self.conn"): (
         "the Cache facade owns the per-thread connections and hands them to the store's "
         "functions; it runs no statement itself"

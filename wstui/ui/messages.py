@@ -66,7 +66,7 @@ class RefresherNoticed(Message):
 
 
 class ActionFinished(Message):
-    """An executed plan came back; outcomes as returned by core.act.execute."""
+    """An executed plan came back; outcomes as returned by core.act.sending."""
 
     def __init__(self, action: str, outcomes: list) -> None:
         super().__init__()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wstui.core.act.plan import plan
+from wstui.core.act.planning import plan
 from wstui.core.act.specs import RUNNING_MODES
 
 

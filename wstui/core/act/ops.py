@@ -7,8 +7,8 @@ one source the clients' guard uses too), whether it is destructive, and whether 
 action (core.act.specs, planned over many rows) or a cache lister already covers it.
 `preflight()` explains, from the cache, what the service would refuse (alias not
 CREATED, still shared, IP group still associated, ...); `confirm_words()` what a user
-types to confirm a destructive call. Parameters: core.act.fields; sending:
-core.act.execute.send.
+types to confirm a destructive call. Parameters: core.act.forms; sending:
+core.act.sending.send.
 
 Over 400 lines because the declaration table of 91 operations is one list to read.
 """

@@ -2,7 +2,7 @@
 WorkSpaces API Reference (allowed states and running modes, ids per call, request
 shape, destructive or not), their parameters and how a row's facts are read.
 
-Planning: core.act.plan; sending: core.act.execute.
+Planning: core.act.planning; sending: core.act.sending.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ to set, DeleteTags for the keys to remove), the rest skipped with a reason (outs
 the selected targets, protected by the protect tag, tags not read yet, a resource type
 CreateTags does not take, over 50 tags, nothing to change). `send_tags` sends each
 planned call through the gateway (policy, scope, protect tag, audit, once-only) with
-core.act.execute.send_mutation, the one send path.
+core.act.sending.send_mutation, the one send path.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from wstui.core.act.execute import send_mutation
 from wstui.core.act.gateway import PROTECT_TAG, Gateway, Mutation, Outcome, Refused
 from wstui.core.act.scope import Scope
+from wstui.core.act.sending import send_mutation
 from wstui.core.cache import raw_of
 from wstui.core.kinds import resolve, tag_editable
 

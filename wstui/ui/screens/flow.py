@@ -2,7 +2,7 @@
 
 `start_action` asks for parameters when the action has one (running mode, AutoStop
 timeout, compute type, volume sizes, migration bundle: `parameter_choices`),
-builds the plan with `core.act.plan`, shows `PlanScreen`, and on confirmation
+builds the plan with `core.act.planning`, shows `PlanScreen`, and on confirmation
 opens `ResultsScreen`, which executes and follows. `retry` re-reads the failed ids
 from the service, then re-plans them from their fresh state.
 """

@@ -1,6 +1,6 @@
 """A form for any WorkSpaces operation, built from the service model.
 
-One input per field of `core.act.fields(op)`, prefilled from the cursor row.
+One input per field of `core.act.forms(op)`, prefilled from the cursor row.
 `ctrl+s` validates (model patterns and lengths, the reference's FQDN / account / CIDR /
 tag rules), checks what the cache says the service would refuse (`preflight`), asks for
 confirmation when the call mutates, then sends it in a worker through the audited

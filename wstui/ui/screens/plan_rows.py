@@ -15,7 +15,7 @@ from wstui.core import act
 # What a plan and its results screen read from a row (besides key, raw and tags): a
 # narrow row keeps 100,000 marked WorkSpaces well inside the memory budget.
 PLAN_COLUMNS = ("state", "running_mode", "user", "computer", "name", "bundle")
-# What a plan alone reads (`core.act.plan._skip_reason`): state and running mode.
+# What a plan alone reads (`core.act.planning._skip_reason`): state and running mode.
 NARROW_COLUMNS = ("state", "running_mode")
 
 

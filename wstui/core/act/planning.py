@@ -3,7 +3,7 @@ skipped ids with the reason, marked rows hidden by the filter counted.
 
 Pure: nothing is read or sent here. Rows outside the user's selected targets (`scope`)
 and rows whose last call is uncertain (`checked`, from core.act.recheck) are skipped
-with their reason; `core.act.execute` sends exactly the planned calls.
+with their reason; `core.act.sending` sends exactly the planned calls.
 """
 
 from __future__ import annotations

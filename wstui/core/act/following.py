@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from wstui.core.act.gateway import Outcome
-from wstui.core.act.plan import Plan
+from wstui.core.act.planning import Plan
 
 Key = tuple[str, str, str]  # (account, region, WorkSpace id)
 

@@ -3,7 +3,7 @@ to AWS through `send_mutation` -> `Gateway.send` (policy, scope, protect tag, au
 once-only), and every answer is read per id by `outcomes_per_id` (batch calls report
 partial failure in FailedRequests: parsed, never assumed successful).
 
-`execute(plan, gateway)` sends a Plan's calls (core.act.plan) in order; `send(op, ...)`
+`execute(plan, gateway)` sends a Plan's calls (core.act.planning) in order; `send(op, ...)`
 sends one operation of the catalogue (core.act.ops), reads straight to the target's
 client (a read needs no gateway, but still only to a selected target).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from wstui.core.act.gateway import Gateway, Mutation, Outcome, Refused, Reply, SendingStopped
 from wstui.core.act.ops import Operation, subject_of
-from wstui.core.act.plan import Plan
+from wstui.core.act.planning import Plan
 from wstui.core.act.specs import ActionSpec
 from wstui.core.aws import classify
 
