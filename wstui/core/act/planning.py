@@ -26,6 +26,7 @@ from wstui.core.act.specs import (
     row_tags,
     validate_params,
 )
+from wstui.core.chunking import chunks
 from wstui.core.gcpause import gc_paused
 
 
@@ -164,7 +165,7 @@ def _plan(
     calls = [
         Call(account, region, tuple(chunk), spec.request(list(chunk), p))
         for (account, region), ids in groups.items()
-        for chunk in _chunks(ids, spec.ids_per_call)
+        for chunk in chunks(ids, spec.ids_per_call)
     ]
     return Plan(spec, p, calls, skipped, hidden, rechecked=checked is not None)
 
@@ -199,13 +200,6 @@ def _skip_reason(
     if spec.check is not None:
         return spec.check(row, p)
     return None
-
-
-def _chunks(ids: list[str], size: int) -> Iterable[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 
 
 def plan_for(
