@@ -51,3 +51,20 @@ def test_a_type_error_inside_a_command_is_reported_not_run_again(
     assert len(runs) == 1
     assert code == cli.EXIT_ERROR
     assert "TypeError: f() takes 1 positional argument" in capsys.readouterr().err
+
+
+def test_the_light_parser_reads_every_other_command_line_the_same() -> None:
+    """Without "sim" among the arguments the CLI builds its parser with a stand-in for
+    `wstui sim` (the simulator's parsers stay unimported): the user must not see a
+    difference in --help, and every other command parses alike."""
+    full, light = cli.build_parser(), cli.build_parser(sim=False)
+    assert light.format_help() == full.format_help()
+    assert "sim serve" in dict(_commands(full))
+    for line in (["ls", "workspaces", "-f", "state:AVAILABLE"], ["act", "reboot", "--ids", "ws-0123456789"],
+                 ["--region", "eu-west-1"], ["refresh", "--watch"], []):  # fmt: skip
+        assert vars(light.parse_args(line)) == vars(full.parse_args(line)), line
+
+
+def test_wstui_sim_help_is_the_simulators_own(capsys: Any) -> None:
+    assert cli.main(["sim", "serve", "--help"]) == 0
+    assert "--throttle-rate" in capsys.readouterr().out

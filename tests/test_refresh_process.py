@@ -149,6 +149,20 @@ def test_errors_in_the_child_are_raised_here(proxy: Any) -> None:
     assert not refresher.fallen_back
 
 
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX niceness")
+def test_the_child_runs_below_the_ui_in_the_schedulers_eyes(proxy: Any) -> None:
+    """On 2 busy cores the UI's keystrokes get a core before the refresh does."""
+    from wstui.refresh_process import CHILD_NICE
+
+    refresher, _cache, _events = proxy
+    assert refresher.wait_ready(60)
+    pid = refresher.pid
+    assert pid is not None
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + CHILD_NICE)
+    assert not refresher.fallen_back
+
+
 def test_stop_ends_the_child(proxy: Any) -> None:
     refresher, _cache, events = proxy
     refresher.start(tick=0.2)

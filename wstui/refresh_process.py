@@ -43,13 +43,18 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when a child starts: not on the way to the first frame
+    from multiprocessing.connection import Connection
 
 CHILD = "child"
 THREAD = "thread"
 MODES = (CHILD, THREAD)
 STOP_WAIT = 3.0  # seconds stop() gives the child to end before it is killed
+# The child's niceness: on a busy machine (2 cores over SSH, a jump host) the scheduler
+# gives the UI's keystrokes the core first; the refresh only runs a little longer.
+CHILD_NICE = 10
 _CHILD_CODE = "import sys; from wstui.refresh_process import child_main; sys.exit(child_main({fd}))"
 # What a call answers when stop() ends the child under it (the in-process refresher's
 # follow() also returns early on stop()).
@@ -167,6 +172,8 @@ class RefresherProcess:
         return True
 
     def _spawn(self) -> None:
+        from multiprocessing.connection import Connection
+
         payload = pickle.dumps(self.spec)  # before anything starts: unpicklable is a failure
         mine, theirs = socket.socketpair()
         try:
@@ -367,9 +374,19 @@ def _reap(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
 # ------------------------------------------------------------------------ the child
 
 
+def _yield_the_cores() -> None:
+    try:
+        os.nice(CHILD_NICE)
+    except (AttributeError, OSError):  # no os.nice (Windows), or not allowed: run as is
+        pass
+
+
 def child_main(fd: int) -> int:
     """The child's whole life: build from the spec, serve, end with the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when it ends
+    _yield_the_cores()
+    from multiprocessing.connection import Connection
+
     conn = Connection(fd)
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()

@@ -58,8 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     raw = list(argv) if argv is not None else sys.argv[1:]
+    parser = build_parser(sim="sim" in raw)
     try:
         args = _merge_globals(parser.parse_args(join_dash_values(raw)))
     except SystemExit as exc:  # argparse: 0 for --help, 2 for usage errors

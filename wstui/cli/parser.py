@@ -103,7 +103,10 @@ _SHORT_FLAGS = frozenset({"-f", "-s", "-c", "-o", "-O", "-y", "-h", "-p"})
 OUTPUT_FORMATS = ("table", "json", "csv", "text")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(sim: bool = True) -> argparse.ArgumentParser:
+    """The whole command line. ``sim=False`` (no "sim" among the arguments) puts a stand-in
+    with the same --help line where `wstui sim ...` goes: the simulator's parsers and
+    their imports (~10 ms) stay off the TUI's start."""
     p = argparse.ArgumentParser(
         prog="wstui",
         description="Terminal fleet manager for Amazon WorkSpaces. Without a command, opens the TUI.",
@@ -121,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "found by Organizations discovery")  # fmt: skip
     demo.set_defaults(func=launching.cmd_demo)
 
-    _add_sim(sub)
+    _add_sim(sub, sim)
 
     r = sub.add_parser("refresh", help="fill the cache from the API")
     r.add_argument("--kinds", nargs="+", metavar="KIND", help="kinds to refresh (default all)")
@@ -174,16 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _add_sim(sub: Any) -> None:
-    added = False
-    if launching.moto_available():
+SIM_HELP = "the WorkSpaces simulator (moto based)"  # as wstui.sim.cli says it
+
+
+def _add_sim(sub: Any, full: bool) -> None:
+    available = launching.moto_available()
+    if available and full:
         from wstui.demo import add_sim_commands
 
-        added = add_sim_commands(sub)
-    if not added:
-        sim = sub.add_parser("sim", help="the WorkSpaces simulator (needs wstui[demo])")
-        sim.add_argument("rest", nargs=argparse.REMAINDER)
-        sim.set_defaults(func=lambda args, opts: launching.needs_sim())
+        if add_sim_commands(sub):
+            return
+        available = False
+    helptext = SIM_HELP if available else "the WorkSpaces simulator (needs wstui[demo])"
+    sim = sub.add_parser("sim", help=helptext)
+    sim.add_argument("rest", nargs=argparse.REMAINDER)
+    sim.set_defaults(func=lambda args, opts: launching.needs_sim())
 
 
 # -- wstui op: any WorkSpaces operation (catalogue in wstui.core.act.ops) ----------
