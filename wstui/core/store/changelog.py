@@ -1,0 +1,87 @@
+"""The ``change_log`` table: one row per write that changed what a screen shows, so a
+TUI following another process's watcher (``ui.commands.WatchFollower``) learns *which*
+rows changed -- and that anything did: a watcher's lease heartbeat commits too, and
+``PRAGMA data_version`` cannot tell the two apart.
+
+``history`` is not enough for this: a first load writes no "created" events (100,000 of
+them would bury the history) and metric/usage columns make none either. Each row holds
+one (kind, account, region) and the ids it changed, or NULL ids when there were more than
+MAX_IDS of them (or the writer does not say which): the follower then re-reads without
+highlights. ``seq`` is AUTOINCREMENT, so it never goes back even after pruning; only the
+last KEEP rows are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
+
+# Beyond this many ids one write is "everything changed": a first load of 25,000 rows
+# would otherwise store a 400 kB list nobody highlights.
+MAX_IDS = 5000
+KEEP = 1000  # rows kept; a follower further behind than this re-reads without highlights
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, account TEXT NOT NULL,
+    region TEXT NOT NULL, ids TEXT, at REAL NOT NULL)
+"""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One logged write: `keys` None when it did not say which rows (too many, metrics)."""
+
+    seq: int
+    kind: str
+    keys: frozenset[tuple[str, str, str]] | None
+
+
+def install(conn: sqlite3.Connection) -> None:
+    conn.execute(SCHEMA)
+
+
+def record(
+    conn: sqlite3.Connection, kind: str, account: str, region: str,
+    ids: Collection[str] | None, now: float,
+) -> None:  # fmt: skip
+    """Log a write (inside the caller's write transaction, so it commits with the rows)."""
+    blob = None if ids is None or len(ids) > MAX_IDS else json.dumps(sorted(ids))
+    cur = conn.execute(
+        "INSERT INTO change_log (kind, account, region, ids, at) VALUES (?, ?, ?, ?, ?)",
+        (kind, account, region, blob, now),
+    )
+    if cur.lastrowid is not None and cur.lastrowid > KEEP:
+        conn.execute("DELETE FROM change_log WHERE seq <= ?", (cur.lastrowid - KEEP,))
+
+
+def latest(conn: sqlite3.Connection) -> int:
+    """The last seq written (0 for none): where a new follower starts."""
+    row = conn.execute("SELECT max(seq) FROM change_log").fetchone()
+    return int(row[0] or 0)
+
+
+def since(conn: sqlite3.Connection, seq: int) -> list[Logged]:
+    """The writes logged after `seq`, oldest first (one range read of the primary key).
+
+    If rows after `seq` were pruned already, the first entry is a `Logged(seq, "", None)`
+    saying "some writes are lost: re-read everything".
+    """
+    rows = conn.execute(
+        "SELECT seq, kind, account, region, ids FROM change_log WHERE seq > ? ORDER BY seq",
+        (seq,),
+    ).fetchall()
+    out: list[Logged] = []
+    if rows and rows[0][0] != seq + 1:
+        out.append(Logged(rows[0][0] - 1, "", None))
+    for row_seq, kind, account, region, ids in rows:
+        keys = None
+        if ids is not None:
+            try:
+                keys = frozenset((account, region, str(i)) for i in json.loads(ids))
+            except (TypeError, ValueError):
+                keys = None  # a damaged row still says "this kind changed"
+        out.append(Logged(int(row_seq), str(kind), keys))
+    return out
