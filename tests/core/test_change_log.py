@@ -71,6 +71,9 @@ def test_a_chunked_first_load_logs_each_chunk_as_it_commits(
     logged = cache.changes_since(0)
     assert [len(e.keys or ()) for e in logged] == [4, 4, 2]
     assert keys_of(logged) == changes.changed_keys
+    # At the real sizes too, a chunk's ids fit in one entry: a first load is highlighted.
+    monkeypatch.undo()
+    assert changelog.MAX_IDS >= writes.WRITE_CHUNK
 
 
 def test_too_many_keys_and_metrics_log_the_kind_without_keys(

@@ -18,10 +18,12 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
 
-# Beyond this many ids one write is "everything changed": a first load of 25,000 rows
-# would otherwise store a 400 kB list nobody highlights.
-MAX_IDS = 5000
-KEEP = 1000  # rows kept; a follower further behind than this re-reads without highlights
+# Beyond this many ids one logged write is "everything changed" (no highlights). Equal to
+# store.writes.WRITE_CHUNK, so each chunk of a first load still names its rows.
+MAX_IDS = 2000
+# Rows kept: at most KEEP x MAX_IDS ids (~7 MB). A follower polls every 2 s; one further
+# behind than this is told so and re-reads without highlights.
+KEEP = 200
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS change_log (
