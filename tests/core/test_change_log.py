@@ -91,6 +91,21 @@ def test_too_many_keys_and_metrics_log_the_kind_without_keys(
     assert [(e.kind, e.keys) for e in cache.changes_since(seq)] == [("workspaces", None)]
 
 
+def test_one_read_turns_at_most_read_ids_into_keys(
+    cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A follower reads on the UI thread: a huge backlog still says which kinds changed."""
+    monkeypatch.setattr(changelog, "READ_IDS", 5)
+    first = cache.replace_snapshot("ws", T, [ws(n) for n in range(4)])
+    cache.replace_snapshot("ws", T2, [ws(n) for n in range(4, 8)])
+    cache.replace_snapshot("ws", T, [ws(n) for n in range(3)])  # one vanished row
+    logged = cache.changes_since(0)
+    # 4 ids, then 4 more (still under budget when started), then none: 8 >= 5.
+    assert [e.keys is not None for e in logged] == [True, True, False]
+    assert logged[0].keys == first.changed_keys and len(logged[1].keys or ()) == 4
+    assert [e.kind for e in logged] == ["workspaces"] * 3
+
+
 def test_the_log_keeps_its_last_rows_and_says_when_a_reader_fell_behind(
     cache: Cache, monkeypatch: pytest.MonkeyPatch
 ) -> None:
