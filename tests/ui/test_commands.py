@@ -269,6 +269,55 @@ class TestSharedCache:
             ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
             other.close()
 
+    async def test_a_follower_behind_the_pruned_log_rereads_once(
+        self, ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Writes pruned from the log before the follower read them: the shown kind
+        re-reads once, without highlights (the log no longer says which rows)."""
+        from wstui.core.store import changelog
+        from wstui.ui.app import WstuiApp
+        from wstui.ui.widgets.fleet_table import FleetTable
+
+        monkeypatch.setattr(commands, "WATCH_POLL", 3600)  # this test calls poll() itself
+        monkeypatch.setattr(changelog, "KEEP", 2)
+        reloads: list[set] = []
+        reload = FleetTable.reload
+
+        def noting(table: Any, changed_keys: Any = ()) -> None:
+            reloads.append(set(changed_keys))
+            reload(table, changed_keys)
+
+        monkeypatch.setattr(FleetTable, "reload", noting)
+        other = Cache(ctx.cache.path)
+        lease = watch.Lease(other, ttl=30, owner="ops@bastion")
+        lease.acquire()
+        app = WstuiApp(ctx, watch_refresher=True)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_for(pilot, lambda: "watcher ops@bastion" in screen_text(app))
+                await wait_for(pilot, lambda: bool(app.screen.query("#table")))
+                t = ctx.targets[0]
+                items = [r["raw"] for r in other.query(
+                    "workspaces", "region = ?", (t.region,), limit=None, with_raw=True)]  # fmt: skip
+                dirs = [r["raw"] for r in other.query(
+                    "directories", "region = ?", (t.region,), limit=None, with_raw=True)]  # fmt: skip
+                for n in range(2):  # two WorkSpaces writes, then two of directories:
+                    items[n] = {**items[n], "State": "ERROR"}  # the log keeps only those
+                    assert other.replace_snapshot("workspaces", t, items)
+                for n in range(2):
+                    dirs.append({**dirs[0], "DirectoryId": f"d-{n:010d}"})
+                    assert other.replace_snapshot("directories", t, dirs)
+                assert [e.kind for e in other.changes_since(0)] == ["", "directories", "directories"]
+                app.watcher.poll()
+                # The WorkSpaces table re-reads once (its writes were lost from the log).
+                await wait_for(pilot, lambda: len(reloads) == 1)
+                assert reloads == [set()]
+                assert app.watcher.seen[1] == other.change_seq()
+                lease.release()
+        finally:
+            ctx.refresher.stop(timeout=None)
+            other.close()
+
     async def test_a_watcher_starting_later_stops_the_tuis_refresher(
         self, ctx, monkeypatch: pytest.MonkeyPatch
     ) -> None:
