@@ -7,8 +7,9 @@ taken. Many moved rows (a first load, 25,000 rows) are written WRITE_CHUNK at a 
 each chunk its own transaction, so another writer (an audit row before a mutation) waits
 at most one chunk; the last chunk, the vanished rows and the status go in one final
 transaction. Each transaction reads the stored digests again, so a row another writer
-changed meanwhile is still diffed against what is stored. Tuned for issue 17: keep
-per-row Python work out of it.
+changed meanwhile is still diffed against what is stored. Each transaction that moved
+rows logs their ids in ``change_log`` (``store.changelog``), for TUIs following from
+another process. Tuned for issue 17: keep per-row Python work out of it.
 """
 
 from __future__ import annotations
