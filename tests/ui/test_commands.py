@@ -191,6 +191,133 @@ class TestSharedCache:
             ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
             other.close()
 
+    async def test_a_follower_rereads_only_real_changes_and_highlights_them(
+        self, ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Heartbeats and passes that change nothing commit too: no re-read for them. A
+        write that changes two rows: one re-read, exactly those two rows highlighted."""
+        from wstui.ui.app import WstuiApp
+        from wstui.ui.widgets.fleet_table import FleetTable
+
+        monkeypatch.setattr(commands, "WATCH_POLL", 0.1)
+        reloads: list[set] = []  # the keys of every table re-read
+        reload = FleetTable.reload
+
+        def noting(table: Any, changed_keys: Any = ()) -> None:
+            changed_keys = set(changed_keys)
+            reloads.append(changed_keys)
+            reload(table, changed_keys)
+
+        monkeypatch.setattr(FleetTable, "reload", noting)
+        other = Cache(ctx.cache.path)  # the watcher process's own connection
+        lease = watch.Lease(other, ttl=30, owner="ops@bastion")
+        lease.acquire()
+        app = WstuiApp(ctx, watch_refresher=True)
+
+        async def commit_and_wait_for_poll(commit: Any) -> None:
+            commit()
+            moved = ctx.cache.data_version()  # this thread's connection: the UI's
+            await wait_for(pilot, lambda: app.watcher.seen[0] == moved)
+
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_for(pilot, lambda: "watcher ops@bastion" in screen_text(app))
+                await wait_for(pilot, lambda: bool(app.screen.query("#table")))  # mounted
+                table = app.screen.table
+                assert not ctx.refresher.running and reloads == []
+                # The target of the rows on screen (below the cursor row: its colour wins):
+                # its write changes rows the user sees.
+                assert table.cursor_row == 0
+                top = table.source.window(1, 1)[0]["_key"]
+                t = next(t for t in ctx.targets if t.region == top[1])
+                items = [r["raw"] for r in other.query(
+                    "workspaces", "region = ?", (t.region,), limit=None, with_raw=True)]  # fmt: skip
+                for _ in range(3):
+                    await commit_and_wait_for_poll(lambda: lease.heartbeat())
+                # A pass that found nothing new commits (seen_at, status), changes nothing.
+                await commit_and_wait_for_poll(lambda: other.replace_snapshot(
+                    "workspaces", t, items))  # fmt: skip
+                await commit_and_wait_for_poll(lambda: lease.heartbeat(passed=True))
+                assert reloads == []
+                # Two rows on screen change state in the other process's write.
+                shown = [k for k in (r["_key"] for r in table.source.window(1, 10))
+                         if k[1] == t.region][:2]  # fmt: skip
+                assert len(shown) == 2
+                ids = {k[2] for k in shown}
+                moved_items = [{**i, "State": "ERROR"} if i["WorkspaceId"] in ids else i
+                               for i in items]  # fmt: skip
+                states = {k: ctx.cache.get("workspaces", k[2])["state"] for k in shown}
+                assert "ERROR" not in states.values()
+                changes = other.replace_snapshot("workspaces", t, moved_items)
+                assert changes.changed_keys == set(shown)
+                await wait_for(pilot, lambda: len(reloads) == 1)
+                assert reloads == [set(shown)]
+                # What the user sees: those two rows, and only those, in the changed colour.
+                changed_bg = table.get_component_rich_style("fleet-table--changed").bgcolor
+                lines = [table.render_line(y) for y in
+                         range(table.scrollable_content_region.height)]  # fmt: skip
+                lit = {line.text.split()[0] for line in lines[1:]
+                       if changed_bg in {seg.style.bgcolor for seg in line if seg.style}}  # fmt: skip
+                assert lit == ids
+                assert all("ERROR" in line.text for line in lines if line.text.split()[:1]
+                           and line.text.split()[0] in ids)  # fmt: skip
+                # Later heartbeats do not re-read it again.
+                await commit_and_wait_for_poll(lambda: lease.heartbeat())
+                assert len(reloads) == 1
+                lease.release()
+        finally:
+            ctx.refresher.stop(timeout=None)  # let a pass finish before the cache closes
+            other.close()
+
+    async def test_a_follower_behind_the_pruned_log_rereads_once(
+        self, ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Writes pruned from the log before the follower read them: the shown kind
+        re-reads once, without highlights (the log no longer says which rows)."""
+        from wstui.core.store import changelog
+        from wstui.ui.app import WstuiApp
+        from wstui.ui.widgets.fleet_table import FleetTable
+
+        monkeypatch.setattr(commands, "WATCH_POLL", 3600)  # this test calls poll() itself
+        monkeypatch.setattr(changelog, "KEEP", 2)
+        reloads: list[set] = []
+        reload = FleetTable.reload
+
+        def noting(table: Any, changed_keys: Any = ()) -> None:
+            reloads.append(set(changed_keys))
+            reload(table, changed_keys)
+
+        monkeypatch.setattr(FleetTable, "reload", noting)
+        other = Cache(ctx.cache.path)
+        lease = watch.Lease(other, ttl=30, owner="ops@bastion")
+        lease.acquire()
+        app = WstuiApp(ctx, watch_refresher=True)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await wait_for(pilot, lambda: "watcher ops@bastion" in screen_text(app))
+                await wait_for(pilot, lambda: bool(app.screen.query("#table")))
+                t = ctx.targets[0]
+                items = [r["raw"] for r in other.query(
+                    "workspaces", "region = ?", (t.region,), limit=None, with_raw=True)]  # fmt: skip
+                dirs = [r["raw"] for r in other.query(
+                    "directories", "region = ?", (t.region,), limit=None, with_raw=True)]  # fmt: skip
+                for n in range(2):  # two WorkSpaces writes, then two of directories:
+                    items[n] = {**items[n], "State": "ERROR"}  # the log keeps only those
+                    assert other.replace_snapshot("workspaces", t, items)
+                for n in range(2):
+                    dirs.append({**dirs[0], "DirectoryId": f"d-{n:010d}"})
+                    assert other.replace_snapshot("directories", t, dirs)
+                assert [e.kind for e in other.changes_since(0)] == ["", "directories", "directories"]
+                app.watcher.poll()
+                # The WorkSpaces table re-reads once (its writes were lost from the log).
+                await wait_for(pilot, lambda: len(reloads) == 1)
+                assert reloads == [set()]
+                assert app.watcher.seen[1] == other.change_seq()
+                lease.release()
+        finally:
+            ctx.refresher.stop(timeout=None)
+            other.close()
+
     async def test_a_watcher_starting_later_stops_the_tuis_refresher(
         self, ctx, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -28,6 +28,7 @@ from wstui.core.kinds import KINDS, WORKSPACES, Kind, resolve
 from wstui.core.prices import Prices
 from wstui.core.store import (
     audit,
+    changelog,
     connection,
     extras,
     frozen,
@@ -129,6 +130,14 @@ class Cache:
         """Moves whenever another connection commits to this cache."""
         return connection.data_version(self.conn)
 
+    def change_seq(self) -> int:
+        """The last write logged in ``change_log`` (0 for none): where a follower starts."""
+        return changelog.latest(self.conn)
+
+    def changes_since(self, seq: int) -> list[changelog.Logged]:
+        """The writes (kind, changed keys) logged after `seq`, oldest first."""
+        return changelog.since(self.conn, seq)
+
     # ---- writes
 
     def replace_snapshot(
@@ -164,6 +173,8 @@ class Cache:
         WorkSpaces' metric and cost columns, in one transaction."""
         with self._tx() as conn:
             metrics.store(conn, account, region, rows, self.prices)
+            if rows:  # metric columns moved; which rows is not worth listing (no highlight)
+                changelog.record(conn, WORKSPACES.name, account, region, None, time.time())
 
     def metrics_of(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
         """The stored aggregates and cost of one WorkSpace (details view), or None."""

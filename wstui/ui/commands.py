@@ -4,7 +4,7 @@
 views (config `[views.NAME]` plus built-ins), `:changes [SINCE]`, `:export [PATH]`
 (every row of the current view), and the shared-cache mode: when a `wstui refresh
 --watch` holds the cache's lease, the TUI does not refresh on its own; it shows who
-refreshes and re-reads when the watcher commits.
+refreshes and re-reads (highlighting them) the rows the watcher's writes changed.
 """
 
 from __future__ import annotations
@@ -217,13 +217,26 @@ def palette_commands(app: Any) -> list[tuple[str, Any, str]]:
 
 
 class WatchFollower:
-    """While another process's watcher holds the cache: no own refresher, poll for changes."""
+    """While another process's watcher holds the cache: no own refresher, poll for changes.
+
+    ``PRAGMA data_version`` says another connection committed; the cache's change log
+    (``core.store.changelog``) says whether that commit changed rows, and which. A commit
+    that logged nothing (the watcher's lease heartbeat, a pass that found no change) is
+    not re-read; one that did is re-read once per kind, its rows highlighted like the
+    TUI's own refresher's.
+    """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.info: watch.WatcherInfo | None = None
         self._version: int | None = None
+        self._seq = 0
         self._timer: Any = None
+
+    @property
+    def seen(self) -> tuple[int | None, int]:
+        """(data_version, change-log seq) as of the last poll that read them."""
+        return self._version, self._seq
 
     def check(self) -> bool:
         """True if a watcher is alive (and its description is shown)."""
@@ -235,6 +248,10 @@ class WatchFollower:
 
     def start(self) -> None:
         self._version = self._data_version()
+        try:
+            self._seq = self.app.ctx.cache.change_seq()
+        except sqlite3.Error:
+            self._seq = 0  # the first poll then re-reads what is logged: harmless
         self._show()
         self._timer = self.app.set_interval(WATCH_POLL, self.poll)
 
@@ -249,8 +266,6 @@ class WatchFollower:
             self.app.refresh_activity = self.info.describe(time.time())
 
     def poll(self) -> None:
-        from wstui.ui.messages import CacheChanged
-
         if not self.check():
             # The watcher is gone: this TUI refreshes on its own again.
             self._timer.stop()
@@ -260,12 +275,29 @@ class WatchFollower:
             return
         self._show()
         version = self._data_version()
-        if version is not None and version != self._version:
-            self._version = version  # another connection committed: re-read the window
-            screen = self.app.screen
-            kind = getattr(getattr(screen, "kind", None), "name", None)
+        if version is None or version == self._version:
+            return  # nobody committed: not even the change log is read
+        try:
+            logged = self.app.ctx.cache.changes_since(self._seq)
+        except sqlite3.Error:  # busy: the version stays old, so the next poll asks again
+            return
+        self._version = version
+        if logged:
+            self._seq = logged[-1].seq
+            self._reread(logged)
+
+    def _reread(self, logged: list[Any]) -> None:
+        """One CacheChanged per kind, with the union of its logged keys."""
+        from wstui.ui.messages import CacheChanged, ForScreens
+
+        keys: dict[str, set[tuple[str, str, str]]] = {}
+        for entry in logged:
+            # "" is writes pruned before this poll read them: the shown kind re-reads.
+            kind = entry.kind or getattr(getattr(self.app.screen, "kind", None), "name", "")
             if kind:
-                screen.post_message(CacheChanged(kind, frozenset()))
+                keys.setdefault(kind, set()).update(entry.keys or ())
+        for kind, changed in keys.items():
+            self.app.post_message(ForScreens(CacheChanged(kind, frozenset(changed))))
 
 
 def defer_to_watcher(app: Any) -> bool:

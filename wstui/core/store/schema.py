@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wstui.core.kinds import KEY_COLUMNS, KINDS, Column, Kind
-from wstui.core.store import metrics, usage, watch
+from wstui.core.store import changelog, metrics, usage, watch
 from wstui.core.store.audit import outcome_fields
 from wstui.core.store.query import search_column, search_text
 from wstui.core.store.sql import q
 from wstui.core.store.status import store_row_count
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 DIGEST = "digest"  # the per-row column of core.digest.item_digest (schema v8)
 
 _SQL_TYPES = {"text": "TEXT COLLATE NOCASE", "int": "INTEGER", "float": "REAL", "ts": "REAL"}
@@ -178,9 +178,16 @@ def _v10(conn: sqlite3.Connection) -> None:
     metrics.install(conn)
 
 
+def _v11(conn: sqlite3.Connection) -> None:
+    """A log of the writes that changed rows (``store.changelog``): a TUI following
+    another process's watcher re-reads and highlights only what changed, and never for
+    the watcher's heartbeat commits."""
+    changelog.install(conn)
+
+
 # MIGRATIONS[n] takes a database at user_version n to n + 1.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10,
+    _v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10, _v11,
 ]  # fmt: skip
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

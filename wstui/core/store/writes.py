@@ -7,8 +7,9 @@ taken. Many moved rows (a first load, 25,000 rows) are written WRITE_CHUNK at a 
 each chunk its own transaction, so another writer (an audit row before a mutation) waits
 at most one chunk; the last chunk, the vanished rows and the status go in one final
 transaction. Each transaction reads the stored digests again, so a row another writer
-changed meanwhile is still diffed against what is stored. Tuned for issue 17: keep
-per-row Python work out of it.
+changed meanwhile is still diffed against what is stored. Each transaction that moved
+rows logs their ids in ``change_log`` (``store.changelog``), for TUIs following from
+another process. Tuned for issue 17: keep per-row Python work out of it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from wstui.core import metrics as metric_columns
 from wstui.core.chunking import chunks
 from wstui.core.digest import item_digest, kind_salt
 from wstui.core.kinds import KEY_COLUMNS, Kind, tags_of
-from wstui.core.store import extras, lookups
+from wstui.core.store import changelog, extras, lookups
 from wstui.core.store.jsontext import dumps
 from wstui.core.store.query import search_column, search_text
 from wstui.core.store.schema import DIGEST, raw_table
@@ -94,6 +95,19 @@ class _Step:
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
 
+    def moved(self) -> tuple[int, int]:
+        """How many rows were added and changed so far (for `log`)."""
+        return len(self.added), len(self.changed)
+
+    def log(
+        self, conn: sqlite3.Connection, since: tuple[int, int], removed: Sequence[str] = ()
+    ) -> None:
+        """Log the rows this transaction moved (those after `since`, and `removed`) in
+        ``change_log``: what a TUI following from another process re-reads and highlights."""
+        ids = [*self.added[since[0]:], *self.changed[since[1]:], *removed]
+        if ids:
+            changelog.record(conn, self.kind.name, self.account, self.region, ids, self.now)
+
 
 class Writer:
     """One cache's write path, with what it remembers between writes (kind salts, the
@@ -154,10 +168,13 @@ class Writer:
         *early, _last = list(chunks(moved, WRITE_CHUNK)) or [[]]
         for chunk in early:
             with tx() as c:
+                mark = step.moved()
                 stored = lookups.digests(c, kind, account, region, chunk)
                 _apply(c, step, chunk, stored, wide=False)
+                step.log(c, mark)  # each chunk's rows show up in a follower as they commit
         table = q(kind.table)
         with tx() as c:
+            mark = step.moved()
             stored = lookups.digests(c, kind, account, region, only)
             _apply(c, step, ids, stored, wide=complete and not early)
             removed = [i for i in stored if i not in by_id] if complete else []
@@ -190,6 +207,7 @@ class Writer:
                 for hook in hooks:
                     hook.after(env, c, account, region, removed, now)
             store_row_count(c, kind, (account, region))
+            step.log(c, mark, removed)
         added, changed = step.added, step.changed
         keys = frozenset((account, region, i) for i in (*added, *changed, *removed))
         return Changes(len(added), len(changed), len(removed), keys)
@@ -210,6 +228,8 @@ class Writer:
                 [(kind.name, *k, now) for k in keys],
             )
             store_row_count(conn, kind, (account, region))
+            if gone:
+                changelog.record(conn, kind.name, account, region, gone, now)
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
 
