@@ -124,6 +124,22 @@ def test_the_log_keeps_its_last_rows_and_says_when_a_reader_fell_behind(
     assert cache.change_seq() == 7
 
 
+def test_a_reader_ahead_of_a_rebuilt_log_starts_over_from_its_end(tmp_path: Path) -> None:
+    """The cache at the path was rebuilt (recovered, replaced) under a follower: its log
+    ends before the seq the follower saw. Without a "lost" entry the follower would
+    ignore every write until the new log caught up."""
+    fresh = Cache(tmp_path / "fresh.sqlite")
+    try:
+        fresh.replace_snapshot("ws", T, [ws(1)])
+        assert fresh.change_seq() == 1
+        assert [(e.seq, e.kind, e.keys) for e in fresh.changes_since(40)] == [(1, "", None)]
+        assert fresh.changes_since(1) == []  # caught up: nothing more to say
+        fresh.replace_snapshot("ws", T, [ws(1, state="STOPPED")])
+        assert [e.seq for e in fresh.changes_since(1)] == [2]
+    finally:
+        fresh.close()
+
+
 def test_a_v10_cache_gains_the_log_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     c = Cache(path)

@@ -72,8 +72,9 @@ def latest(conn: sqlite3.Connection) -> int:
 def since(conn: sqlite3.Connection, seq: int) -> list[Logged]:
     """The writes logged after `seq`, oldest first (one range read of the primary key).
 
-    If rows after `seq` were pruned already, the first entry is a `Logged(seq, "", None)`
-    saying "some writes are lost: re-read everything". Entries past the first READ_IDS
+    If rows after `seq` were pruned already, or the log ends before `seq` (a rebuilt
+    cache), the first entry is a `Logged(seq, "", None)` saying "some writes are lost:
+    re-read everything". Entries past the first READ_IDS
     ids come without keys.
     """
     budget = READ_IDS
@@ -82,7 +83,12 @@ def since(conn: sqlite3.Connection, seq: int) -> list[Logged]:
         (seq,),
     ).fetchall()
     out: list[Logged] = []
-    if rows and rows[0][0] != seq + 1:
+    if not rows:
+        top = latest(conn)
+        # A log younger than what the caller saw: the cache was rebuilt under it (another
+        # file at the path). Start over from its end, re-reading everything once.
+        return [Logged(top, "", None)] if top < seq else []
+    if rows[0][0] != seq + 1:
         out.append(Logged(rows[0][0] - 1, "", None))
     for row_seq, kind, account, region, ids in rows:
         keys = None
