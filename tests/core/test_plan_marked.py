@@ -80,7 +80,9 @@ def by_rows(cache: Cache, action: str, marks: set[Key], **kw: Any) -> act.Plan:
 
 
 def by_facts(cache: Cache, action: str, marks: set[Key] | None, **kw: Any) -> tuple[act.Plan, int]:
-    facts, protected = cache.plan_facts("workspaces", PROTECT)
+    """As the TUI reads them: running modes only for an action that judges them."""
+    modes = act.resolve_action(action).running_modes is not None
+    facts, protected = cache.plan_facts("workspaces", PROTECT, modes)
     assert facts is not None
     return act.plan_marked(action, facts, marks, protected, _params(action), protect_tag=PROTECT,
                            **kw)  # fmt: skip
@@ -173,6 +175,19 @@ def test_uncertain_keys_keep_their_reasons(fleet: Cache) -> None:
         assert new == old
         assert any(", now " in s.reason for s in new.skipped)  # "sent at 10:01, now STOPPED"
         assert {(s.account, s.region, s.id) for s in new.skipped} >= set(blocked)
+
+
+@pytest.mark.parametrize("action", BY_FACTS)
+def test_running_modes_are_read_when_the_action_judges_them(fleet: Cache, action: str) -> None:
+    keys = set(fleet.keys("ws"))
+    with_modes, protected = fleet.plan_facts("workspaces", PROTECT, modes=True)
+    states_only, _ = fleet.plan_facts("workspaces", PROTECT, modes=False)
+    full = act.plan_marked(action, with_modes, keys, protected, _params(action))
+    if act.resolve_action(action).running_modes is None:
+        assert act.plan_marked(action, states_only, keys, protected, _params(action)) == full
+    else:  # facts without modes would read as "UNKNOWN cannot ...": refused
+        with pytest.raises(ValueError):
+            act.plan_marked(action, states_only, keys, protected, _params(action))
 
 
 def test_no_protect_tag_protects_nothing(fleet: Cache) -> None:

@@ -382,12 +382,12 @@ class Cache:
         return audit.last_calls_among(self.conn, keys)
 
     def plan_facts(
-        self, kind: Kind | str, protect_tag: str
+        self, kind: Kind | str, protect_tag: str, modes: bool = True
     ) -> tuple[list[tuple[str, str, list[str], list[str]]] | None, set[Key]]:
-        """Every row's id, state and running mode per (account, region), and the keys
-        tagged `protect_tag`, from one snapshot (store.marked.plan_snapshot); None for the
-        facts when a value holds the separator (plan from rows instead)."""
-        return marked.plan_snapshot(self.conn, resolve(kind), protect_tag)
+        """Every row's id, state and (with `modes`) running mode per (account, region),
+        and the keys tagged `protect_tag`, from one snapshot (store.marked.plan_snapshot);
+        None for the facts when a value holds the separator (plan from rows instead)."""
+        return marked.plan_snapshot(self.conn, resolve(kind), protect_tag, modes)
 
     def acted_on(self, account: str, region: str, since: float) -> set[str]:
         """Ids of (account, region) named by an audited call made at or after `since`."""

@@ -67,7 +67,8 @@ def marked_plan(
 ) -> tuple[Any, int] | None:
     """(the plan, how many marks the cache holds) as `plan_for` would make it from the
     marked rows; None when the cache's values cannot be read this way (plan from rows)."""
-    facts, protected = cache.plan_facts(kind, gateway.protect_tag)
+    modes = act.resolve_action(action).running_modes is not None
+    facts, protected = cache.plan_facts(kind, gateway.protect_tag, modes)
     if facts is None:
         return None
     return act.plan_marked_for(gateway, action, facts, marks, protected, checked, params)
