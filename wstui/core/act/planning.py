@@ -252,7 +252,9 @@ def plan_marked(
     p = validate_params(spec, params)
     blocked = checked.blocked if checked is not None else {}
     sent_at = checked.sent_at if checked is not None else {}
-    special = set(blocked) | set(sent_at) | set(protected)
+    special: dict[tuple[str, str], set[str]] = {}  # ids with a reason of their own, per target
+    for account, region, wid in (*blocked, *sent_at, *protected):
+        special.setdefault((account, region), set()).add(wid)
     judged: dict[tuple[bool, str], str | None] = {}
 
     def judge(is_protected: bool, fact: str) -> str | None:
@@ -282,14 +284,13 @@ def plan_marked(
                 continue
             outside = scope.reason(account, region) if scope is not None else None
             reasons = {f: outside or judge(False, f) for f in set(fact_list)}
-            mine = [k for k in special if k[0] == account and k[1] == region] if special else []
-            if not mine:  # C-level passes: a reason per row, then ids split by it
+            own = special.get((account, region))
+            if not own:  # C-level passes: a reason per row, then ids split by it
                 why = list(map(reasons.__getitem__, fact_list))
                 eligible = list(compress(ids, map(not_, why)))
                 skipped += map(_SKIP, zip(compress(ids, why), repeat(account), repeat(region),
                                           filter(None, why)))  # fmt: skip
             else:
-                own = {k[2] for k in mine}
                 eligible = []
                 for wid, fact in zip(ids, fact_list, strict=True):
                     if wid not in own:
