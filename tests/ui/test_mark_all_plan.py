@@ -100,3 +100,26 @@ async def test_a_destructive_plan_lists_the_rows_it_reads_lazily(make_app, ctx) 
         listed = [r for r in first if r["id"] in eligible][:3]
         for row in listed:  # the first targets, with their users (read for the list only)
             assert row["id"] in text and str(row["user"])[:10] in text
+
+
+async def test_an_id_holding_the_list_separator_is_planned_from_rows(tmp_path) -> None:
+    """The facts cannot be split back (core.store.marked): the plan reads the rows."""
+    from tests.core.test_cache import Target, ws
+    from wstui.core.cache import Cache
+    from wstui.ui.app import AppContext, WstuiApp
+
+    cache = Cache(tmp_path / "cache.sqlite")
+    items = [ws(i, state=("AVAILABLE", "STOPPED")[i % 2]) for i in range(6)]
+    items[2]["WorkspaceId"] = "ws-odd\x1eid"  # AVAILABLE
+    cache.replace_snapshot("ws", Target(None, "us-east-1"), items)
+    assert cache.plan_facts("workspaces", PROTECT)[0] is None
+    app = WstuiApp(AppContext(cache=cache), watch_refresher=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: "6 / 6" in screen_text(app))
+            text = await open_plan(pilot, "ctrl+a", "b")
+            assert "3 eligible for reboot" in text
+            assert "skipped 3 STOPPED cannot reboot" in text
+            assert "ws-odd\x1eid" in app.screen.plan.eligible
+    finally:
+        cache.close()
