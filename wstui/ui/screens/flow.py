@@ -94,7 +94,8 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
 
 def start_action(screen: Any, name: str) -> None:
     """Begin an action on the screen's marked rows (or its cursor row)."""
-    if screen.table.marks and marked_plannable(screen.kind, name):
+    marks = screen.table.marks
+    if marks and marked_plannable(screen.kind, name) and many(screen.ctx.cache, screen.kind, marks):
         start_marked(screen, name)
         return
     rows, hidden = screen.target_rows(name)
@@ -162,6 +163,16 @@ def confirm(app: Any, kind: Any, the_plan: Any, rows: list[dict] | None) -> None
             app.push_screen(ResultsScreen(the_plan, kind))
 
     app.push_screen(PlanScreen(the_plan, rows), decided)
+
+
+# From this many marks a plan reads every row's facts (one pass over the kind, ~0.15 s at
+# 100,000 rows) rather than the marked rows (~15 us each, through a temp table).
+MANY_MARKS = 5_000
+
+
+def many(cache: Any, kind: Any, marks: Any) -> bool:
+    """Whether to plan the marks as a set (`start_marked`): many of them, or most rows."""
+    return len(marks) >= MANY_MARKS or len(marks) * 2 >= cache.total(kind.name)
 
 
 def start_marked(screen: Any, name: str) -> None:
