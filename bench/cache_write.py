@@ -14,11 +14,14 @@ size in --sizes (a curve: nothing may grow faster than the fleet):
   row before a mutation does (`BEGIN IMMEDIATE`, 5 s busy timeout), every 50 ms. Record
   `second_writer_lock_failures` ("database is locked" after 5 s), with the probe count and
   the longest wait.
-- mark all + plan, as the TUI does before an action's modal: every key, the rows the plan
-  reads, `act.plan("reboot")`; three presses. Record `mark_all_plan_core_ms` {value:
-  third press with narrow plan rows, baseline: the same with full rows (raw + all tags),
-  the path before issue 17}. (`mark_all_plan_ms` of `python -m bench` is the same through
-  the whole TUI, to the repainted frame.)
+- mark all + plan, as the TUI does before an action's modal, three presses of each way
+  (alternated): "sets" (what the TUI does now: every key as mark all lists them, the ids
+  and facts per target and the protect-tag set, `act.plan_marked("reboot")`), "narrow"
+  (sorted keys, narrow rows through `plan_rows`, `act.plan`: the first issue-17 step) and
+  "full" (rows with raw and all tags, the path before issue 17). Record
+  `mark_all_plan_core_ms` {value: third "sets" press, baseline: third "full" press,
+  narrow: third "narrow" press}. (`python -m bench.mark_all` measures the whole TUI, to
+  the plan screen painted; `--plan-only` here skips the warm writes and the probe.)
 
 These are the cache's part of a refresh only; `bench.refresh_100k` runs the whole refresh
 against the simulator (and records `warm_refresh_cpu_ratio`).
@@ -117,23 +120,32 @@ def one_pass(cache: TimedCache, batches: list[list[dict]], at: float) -> tuple[f
     return cpu / rows * 1e6, max(cache.holds) * 1000, max(cache.hold_cpu) * 1000
 
 
-def mark_all_plan(cache: Cache, narrow: bool) -> tuple[float, float]:
-    """One press: (wall ms, CPU ms)."""
+def mark_all_plan(cache: Cache, how: str) -> tuple[float, float]:
+    """One press, "sets", "narrow" or "full" (see the module doc): (wall ms, CPU ms)."""
     from wstui.core import act
     from wstui.ui.screens.plan_rows import plan_rows, rows_for_keys
 
     start, cpu = time.perf_counter(), time.process_time()
-    keys = sorted(cache.keys("ws"))
-    if narrow:
-        rows = plan_rows(cache, "workspaces", keys, "reboot", act.PROTECT_TAG)
+    if how == "sets":
+        marks = set(cache.table_window("workspaces").all_keys("1", []))
+        facts, protected = cache.plan_facts("workspaces", act.PROTECT_TAG, modes=False)
+        assert facts is not None
+        plan, found = act.plan_marked("reboot", facts, marks, protected)
+        assert found == len(marks)
+        n = len(marks)
     else:
-        rows = rows_for_keys(cache, "workspaces", keys)
-    plan = act.plan("reboot", rows)
-    assert len(plan.eligible) + len(plan.skipped) == len(keys)
+        keys = sorted(cache.keys("ws"))
+        if how == "narrow":
+            rows = plan_rows(cache, "workspaces", keys, "reboot", act.PROTECT_TAG)
+        else:
+            rows = rows_for_keys(cache, "workspaces", keys)
+        plan = act.plan("reboot", rows)
+        n = len(keys)
+    assert len(plan.eligible) + len(plan.skipped) == n
     return (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
 
 
-def run_size(size: int, probe: bool) -> dict[str, Any]:
+def run_size(size: int, probe: bool, plan_only: bool = False) -> dict[str, Any]:
     batches = fleet(size)
     out: dict[str, Any] = {"size": size}
     with tempfile.TemporaryDirectory(prefix="wstui-bench-") as tmp:
@@ -148,8 +160,12 @@ def run_size(size: int, probe: bool) -> dict[str, Any]:
             )  # fmt: skip
         try:
             out["cold_us"], cold_hold, cold_cpu = one_pass(cache, batches, T0)
-            out["warm_us"], warm_hold, warm_cpu = one_pass(cache, batches, T0 + 60)
-            out["warm2_us"], warm2_hold, warm2_cpu = one_pass(cache, batches, T0 + 120)
+            if plan_only:  # the cold write only fills the cache
+                warm_hold = warm2_hold = warm_cpu = warm2_cpu = 0.0
+                out["warm_us"] = out["warm2_us"] = 0.0
+            else:
+                out["warm_us"], warm_hold, warm_cpu = one_pass(cache, batches, T0 + 60)
+                out["warm2_us"], warm2_hold, warm2_cpu = one_pass(cache, batches, T0 + 120)
             out["hold_ms"] = {"cold": cold_hold, "warm": max(warm_hold, warm2_hold)}
             out["hold_cpu_ms"] = {"cold": cold_cpu, "warm": max(warm_cpu, warm2_cpu)}
         finally:
@@ -158,26 +174,43 @@ def run_size(size: int, probe: bool) -> dict[str, Any]:
                 probes, failures, worst = prober.communicate(timeout=60)[0].split()
                 out["probe"] = {"probes": int(probes), "failures": int(failures),
                                 "max_wait_ms": float(worst) * 1000}  # fmt: skip
-        presses = {"full": [], "narrow": []}
-        for _ in range(3):  # alternated, so both meet the same load
-            presses["full"].append(mark_all_plan(cache, narrow=False))
-            presses["narrow"].append(mark_all_plan(cache, narrow=True))
+        presses: dict[str, list[tuple[float, float]]] = {"full": [], "narrow": [], "sets": []}
+        for _ in range(3):  # alternated, so each way meets the same load
+            for how, done in presses.items():
+                done.append(mark_all_plan(cache, how))
         out["mark_all_plan_ms"] = {k: [w for w, _ in v] for k, v in presses.items()}
         out["mark_all_plan_cpu_ms"] = {k: [c for _, c in v] for k, v in presses.items()}
         cache.close()
     return out
 
 
+def plan_curve(sizes: list[int]) -> int:
+    """Third press of each way at each size, wall and CPU ms, with the load average."""
+    print(f"{'size':>7} {'sets ms':>8} {'cpu':>6} {'narrow ms':>9} {'cpu':>6} "
+          f"{'full ms':>8} {'cpu':>6} {'load':>5}")  # fmt: skip
+    for size in sizes:
+        r = run_size(size, probe=False, plan_only=True)
+        wall, cpu = r["mark_all_plan_ms"], r["mark_all_plan_cpu_ms"]
+        print(f"{size:>7} {wall['sets'][-1]:>8.0f} {cpu['sets'][-1]:>6.0f} "
+              f"{wall['narrow'][-1]:>9.0f} {cpu['narrow'][-1]:>6.0f} {wall['full'][-1]:>8.0f} "
+              f"{cpu['full'][-1]:>6.0f} {os.getloadavg()[0]:>5.2f}", flush=True)  # fmt: skip
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default=",".join(map(str, SIZES)))
     p.add_argument("--no-write", action="store_true", help="print only")
+    p.add_argument("--plan-only", action="store_true",
+                   help="mark all + plan only (a cold write fills the cache; print only)")  # fmt: skip
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.plan_only:
+        return plan_curve(sizes)
     runs = []
     print(f"{'size':>7} {'cold us/row':>11} {'warm':>6} {'warm2':>6} {'hold cold ms':>12} "
-          f"{'hold warm':>9} {'hold cpu':>8} {'plan full ms':>12} {'narrow':>7} {'cpu full':>8} "
-          f"{'narrow':>7}")  # fmt: skip
+          f"{'hold warm':>9} {'hold cpu':>8} {'plan full ms':>12} {'narrow':>7} {'sets':>6} "
+          f"{'cpu full':>8} {'narrow':>7} {'sets':>6}")  # fmt: skip
     for size in sizes:
         r = run_size(size, probe=size == max(sizes))
         runs.append(r)
@@ -185,9 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{size:>7} {r['cold_us']:>11.1f} {r['warm_us']:>6.1f} {r['warm2_us']:>6.1f} "
               f"{r['hold_ms']['cold']:>12.0f} {r['hold_ms']['warm']:>9.0f} "
               f"{max(r['hold_cpu_ms'].values()):>8.0f} "
-              f"{plans['full'][-1]:>12.0f} {plans['narrow'][-1]:>7.0f} "
+              f"{plans['full'][-1]:>12.0f} {plans['narrow'][-1]:>7.0f} {plans['sets'][-1]:>6.0f} "
               f"{r['mark_all_plan_cpu_ms']['full'][-1]:>8.0f} "
-              f"{r['mark_all_plan_cpu_ms']['narrow'][-1]:>7.0f}", flush=True)  # fmt: skip
+              f"{r['mark_all_plan_cpu_ms']['narrow'][-1]:>7.0f} "
+              f"{r['mark_all_plan_cpu_ms']['sets'][-1]:>6.0f}", flush=True)  # fmt: skip
     big = runs[-1]
     load = os.getloadavg()[0]
     curve = {str(r["size"]): r for r in runs}
@@ -207,14 +241,16 @@ def main(argv: list[str] | None = None) -> int:
         {"name": "second_writer_lock_failures", "value": big["probe"]["failures"], "unit": "",
          "baseline": None, "probes": big["probe"]["probes"],
          "max_wait_ms": round(big["probe"]["max_wait_ms"]), "size": big["size"]},
-        {"name": "mark_all_plan_core_ms", "value": round(big["mark_all_plan_ms"]["narrow"][-1]),
+        {"name": "mark_all_plan_core_ms", "value": round(big["mark_all_plan_ms"]["sets"][-1]),
          "unit": "ms", "baseline": round(big["mark_all_plan_ms"]["full"][-1]), "size": big["size"],
-         "curve": {s: round(r["mark_all_plan_ms"]["narrow"][-1]) for s, r in curve.items()},
+         "narrow": round(big["mark_all_plan_ms"]["narrow"][-1]),
+         "curve": {s: round(r["mark_all_plan_ms"]["sets"][-1]) for s, r in curve.items()},
          "load_avg_1m": load},
         {"name": "mark_all_plan_core_cpu_ms",
-         "value": round(big["mark_all_plan_cpu_ms"]["narrow"][-1]), "unit": "ms",
+         "value": round(big["mark_all_plan_cpu_ms"]["sets"][-1]), "unit": "ms",
          "baseline": round(big["mark_all_plan_cpu_ms"]["full"][-1]), "size": big["size"],
-         "curve": {s: round(r["mark_all_plan_cpu_ms"]["narrow"][-1]) for s, r in curve.items()}},
+         "narrow": round(big["mark_all_plan_cpu_ms"]["narrow"][-1]),
+         "curve": {s: round(r["mark_all_plan_cpu_ms"]["sets"][-1]) for s, r in curve.items()}},
     ]  # fmt: skip
     print(json.dumps(records))
     if not args.no_write:

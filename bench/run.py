@@ -37,7 +37,6 @@ from wstui.core.cache import Cache
 from wstui.core.kinds import Kind, resolve
 from wstui.core.query import compile as compile_query
 from wstui.ui.app import AppContext, WstuiApp
-from wstui.ui.screens.plan_rows import plan_rows
 from wstui.ui.sources import CacheSource
 from wstui.ui.widgets import FleetTable
 
@@ -100,17 +99,17 @@ class OursApp(FrameApp):
         yield Static(id="plan")
 
     def action_mark_all_plan(self) -> None:
-        """ctrl+a then an action key, as ResourceScreen.target_rows + flow do: mark every
-        row, read the rows the plan needs (`plan_rows`), plan a reboot, show its summary."""
+        """ctrl+a then an action key, as flow.confirm_marked does: mark every row, read the
+        ids and facts per target and the protect-tag set (`Cache.plan_facts`), plan a
+        reboot of the marks as a set (`act.plan_marked`), show its summary."""
         self.start_work()
         table = self.query_one(FleetTable)
         table.clear_marks()
         table.mark_all()
-        # As ResourceScreen.target_rows(action) reads them: narrow plan rows (issue 17).
-        rows = plan_rows(
-            self.cache, self.kind.name, sorted(table.marks), "reboot", act.PROTECT_TAG
-        )
-        plan = act.plan("reboot", rows, hidden=0)
+        # reboot is open to every running mode: states only (as flow's marked_plan reads)
+        facts, protected = self.cache.plan_facts(self.kind.name, act.PROTECT_TAG, modes=False)
+        assert facts is not None
+        plan, _found = act.plan_marked("reboot", facts, table.marks, protected)
         self.query_one("#plan", Static).update(
             f"{len(plan.eligible):,} eligible, {len(plan.skipped):,} skipped"
         )

@@ -1,4 +1,4 @@
-"""Opening a plan on many marks reads the rows in one SQL pass, not one per mark."""
+"""Opening a plan on many marks reads the cache in one SQL pass, not one query per mark."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from wstui.ui.screens.plan_rows import rows_for_keys
 
 
 def _count_calls(monkeypatch: Any, cache: Any) -> dict[str, int]:
-    calls = {"get": 0, "query": 0, "rows_for_keys": 0}
+    calls = {"get": 0, "query": 0, "rows_for_keys": 0, "plan_facts": 0}
     for name in calls:
         original = getattr(cache, name)
 
@@ -43,7 +43,9 @@ def test_rows_for_keys_matches_get_row_by_row(ctx, monkeypatch) -> None:
     ]
 
 
-async def test_plan_on_all_marks_reads_rows_in_one_pass(make_app, ctx, monkeypatch) -> None:
+async def test_plan_on_all_marks_reads_facts_in_one_pass(make_app, ctx, monkeypatch) -> None:
+    """A reboot of every row reads no row at all: one pass over ids, states and running
+    modes (core.store.marked), judged per distinct fact."""
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+a")
@@ -55,5 +57,5 @@ async def test_plan_on_all_marks_reads_rows_in_one_pass(make_app, ctx, monkeypat
         await pilot.pause()
         assert isinstance(app.screen, PlanScreen)
         plan = app.screen.plan
-    assert calls["get"] == 0 and calls["query"] == 0 and calls["rows_for_keys"] == 1
+    assert calls == {"get": 0, "query": 0, "rows_for_keys": 0, "plan_facts": 1}
     assert len(plan.eligible) + len(plan.skipped) == marked

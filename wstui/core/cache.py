@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from wstui.core.store import (
     connection,
     extras,
     frozen,
+    marked,
     metrics,
     org,
     reads,
@@ -386,6 +387,18 @@ class Cache:
     ) -> dict[str, dict[str, Any]]:
         """Each id's most recent audited call in (account, region): action, status, at."""
         return audit.last_calls(self.conn, account, region, ids)
+
+    def last_calls_among(self, keys: Collection[Key]) -> dict[Key, dict[str, Any]]:
+        """Each (account, region, id) key's most recent audited call (store.audit)."""
+        return audit.last_calls_among(self.conn, keys)
+
+    def plan_facts(
+        self, kind: Kind | str, protect_tag: str, modes: bool = True
+    ) -> tuple[list[tuple[str, str, list[str], list[str]]] | None, set[Key]]:
+        """Every row's id, state and (with `modes`) running mode per (account, region),
+        and the keys tagged `protect_tag`, from one snapshot (store.marked.plan_snapshot);
+        None for the facts when a value holds the separator (plan from rows instead)."""
+        return marked.plan_snapshot(self.conn, resolve(kind), protect_tag, modes)
 
     def acted_on(self, account: str, region: str, since: float) -> set[str]:
         """Ids of (account, region) named by an audited call made at or after `since`."""

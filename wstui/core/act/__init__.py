@@ -32,7 +32,16 @@ if TYPE_CHECKING:  # the types; at run time each name is imported on first use
         Reply,
         SendingStopped,
     )
-    from wstui.core.act.planning import Call, Plan, Skip, plan, plan_for
+    from wstui.core.act.planning import (
+        Call,
+        Plan,
+        Skip,
+        plan,
+        plan_for,
+        plan_marked,
+        plan_marked_for,
+        plans_by_facts,
+    )
     from wstui.core.act.policy import Policy, ReadOnlyError
     from wstui.core.act.scope import Scope
     from wstui.core.act.sending import Result, execute, send, send_mutation
@@ -59,7 +68,8 @@ _HOME = {
     **dict.fromkeys(("follow", "sent_keys"), "following"),
     **dict.fromkeys(("PROTECT_TAG", "Gateway", "Mutation", "Outcome", "Refused", "Reply",
                      "SendingStopped"), "gateway"),
-    **dict.fromkeys(("Call", "Plan", "Skip", "plan", "plan_for"), "planning"),
+    **dict.fromkeys(("Call", "Plan", "Skip", "plan", "plan_for", "plan_marked",
+                     "plan_marked_for", "plans_by_facts"), "planning"),
     **dict.fromkeys(("Policy", "ReadOnlyError"), "policy"),
     "Scope": "scope",
     **dict.fromkeys(("ACTIONS", "ALIASES", "COMPUTE_TYPES", "RUNNING_MODES", "ActionError",
@@ -105,6 +115,9 @@ __all__ = [
     "follow",
     "plan",
     "plan_for",
+    "plan_marked",
+    "plan_marked_for",
+    "plans_by_facts",
     "prefill",
     "reads_raw",
     "resolve_action",

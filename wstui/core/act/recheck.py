@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,15 +51,26 @@ def uncertain_keys(
     return out
 
 
-def recheck(
-    rows: list[dict[str, Any]], cache: Any, scope: Scope | None, reread: Reread | None,
-    now: float | None = None,
-) -> Recheck:  # fmt: skip
-    """Re-read the uncertain rows (in scope) and return the rows with their fresh state."""
-    found = uncertain_keys(cache, rows, now)
-    if not found:
-        return Recheck(rows)
-    result = Recheck(rows)
+def uncertain_among(
+    cache: Any, keys: Collection[Key], now: float | None = None
+) -> dict[Key, dict[str, Any]]:
+    """`uncertain_keys` for many keys (every marked key) without a row per key."""
+    now = time.time() if now is None else now
+    return {
+        key: last
+        for key, last in cache.last_calls_among(keys).items()
+        if last["status"] in UNCERTAIN
+        or (now - float(last["at"] or 0) < RECENT_SECONDS and last["status"] == "sent")
+    }
+
+
+def recheck_keys(
+    found: dict[Key, dict[str, Any]], scope: Scope | None, reread: Reread | None
+) -> Recheck:
+    """Re-read the `found` uncertain keys (in scope) into the cache; a Recheck without
+    rows, saying which keys were sent when and which could not be re-read (the plan
+    then reads the cache: `planning.plan_marked`)."""
+    result = Recheck([])
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for (account, region, wid), last in found.items():
         result.sent_at[(account, region, wid)] = "sent at " + time.strftime("%H:%M", time.localtime(last["at"]))  # fmt: skip
@@ -78,6 +89,19 @@ def recheck(
             for wid in ids:
                 key = (account, region, wid)
                 result.blocked[key] = f"last call ({result.sent_at[key]}) may not be settled; {why}"
+    return result
+
+
+def recheck(
+    rows: list[dict[str, Any]], cache: Any, scope: Scope | None, reread: Reread | None,
+    now: float | None = None,
+) -> Recheck:  # fmt: skip
+    """Re-read the uncertain rows (in scope) and return the rows with their fresh state."""
+    found = uncertain_keys(cache, rows, now)
+    if not found:
+        return Recheck(rows)
+    result = recheck_keys(found, scope, reread)
+    result.rows = rows
     if result.reread:
         fresh = {(r["account"], r["region"], r["id"]): r for r in cache.rows_for_keys(
             WORKSPACES.name, [(str(r.get("account")), str(r.get("region")), str(r["id"])) for r in rows]

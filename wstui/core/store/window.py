@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wstui.core.store import marked
 from wstui.core.store.sql import marks, q
 
 Key = tuple[str, str, str]
@@ -91,8 +92,8 @@ class TableWindow:
         }
 
     def all_keys(self, where: str, params: Sequence[Any]) -> list[Key]:
-        sql = f"SELECT account, region, id FROM {q(self.table)} WHERE ({where})"
-        return [tuple(r) for r in self._connect().execute(sql, tuple(params))]
+        # Concatenated per (account, region): mark all at 100,000 rows (store.marked).
+        return marked.all_keys(self._connect(), self.table, where, params)
 
     def locate(self, key: Key, column: str | None) -> tuple[int, Any] | None:
         """(rowid, value of `column`) of the row with `key`, or None."""

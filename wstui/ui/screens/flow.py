@@ -15,11 +15,17 @@ from typing import Any
 from textual.screen import Screen
 
 from wstui.core.act import COMPUTE_TYPES, ActionError, plan_for, resolve_action
-from wstui.core.act.recheck import Recheck, recheck, uncertain_keys
+from wstui.core.act.recheck import (
+    Recheck,
+    recheck,
+    recheck_keys,
+    uncertain_among,
+    uncertain_keys,
+)
 from wstui.core.kinds import BUNDLES
 from wstui.ui.safe_text import fit
 from wstui.ui.screens.plan import ChoiceScreen, PlanScreen
-from wstui.ui.screens.plan_rows import rows_for_keys
+from wstui.ui.screens.plan_rows import listed_rows, marked_plan, marked_plannable, rows_for_keys
 from wstui.ui.screens.results import ResultsScreen
 
 # RunningModeAutoStopTimeoutInMinutes is "configured in 60-minute intervals"
@@ -88,6 +94,10 @@ def bundle_choices(cache: Any, rows: list[dict]) -> list[Choice]:
 
 def start_action(screen: Any, name: str) -> None:
     """Begin an action on the screen's marked rows (or its cursor row)."""
+    marks = screen.table.marks
+    if marks and marked_plannable(screen.kind, name) and many(screen.ctx.cache, screen.kind, marks):
+        start_marked(screen, name)
+        return
     rows, hidden = screen.target_rows(name)
     if not rows:
         screen.notify("Nothing to act on: mark rows or move the cursor to one", severity="warning")
@@ -129,13 +139,7 @@ def confirm_plan(
         except ActionError as exc:
             app.notify(str(exc), severity="error")
             return
-
-        def decided(ok: bool | None) -> None:
-            if ok:
-                unmark_sent(app, kind, the_plan)
-                app.push_screen(ResultsScreen(the_plan, kind))
-
-        app.push_screen(PlanScreen(the_plan, checked.rows), decided)
+        confirm(app, kind, the_plan, checked.rows)
 
     if not uncertain:
         show(Recheck(rows))
@@ -144,6 +148,88 @@ def confirm_plan(
 
     def work() -> None:
         checked = recheck(rows, ctx.cache, scope, reread)
+        app.call_from_thread(show, checked)
+
+    app.notify(f"Re-reading {len(uncertain)} WorkSpace(s) whose last call may not be settled…")
+    app.run_worker(work, thread=True, exit_on_error=False, group="recheck")
+
+
+def confirm(app: Any, kind: Any, the_plan: Any, rows: list[dict] | None) -> None:
+    """Show the plan; once confirmed, unmark what it sends and execute it."""
+
+    def decided(ok: bool | None) -> None:
+        if ok:
+            unmark_sent(app, kind, the_plan)
+            app.push_screen(ResultsScreen(the_plan, kind))
+
+    app.push_screen(PlanScreen(the_plan, rows), decided)
+
+
+# From this many marks a plan reads every row's facts (one pass over the kind, ~0.15 s at
+# 100,000 rows) rather than the marked rows (~15 us each, through a temp table).
+MANY_MARKS = 5_000
+
+
+def many(cache: Any, kind: Any, marks: Any) -> bool:
+    """Whether to plan the marks as a set (`start_marked`): many of them, or most rows."""
+    return len(marks) >= MANY_MARKS or len(marks) * 2 >= cache.total(kind.name)
+
+
+def start_marked(screen: Any, name: str) -> None:
+    """`start_action` on marked rows, planned without reading them (`marked_plan`)."""
+    asked = parameter_choices(screen.app, name, [])  # not migrate: no rows needed
+    if asked is None:
+        confirm_marked(screen, name, {})
+        return
+    title, choices = asked
+
+    def chosen(index: int | None) -> None:
+        if index is not None:
+            confirm_marked(screen, name, dict(choices[index][1]))
+
+    screen.app.push_screen(ChoiceScreen(title, tuple(label for label, _ in choices)), chosen)
+
+
+def confirm_marked(screen: Any, name: str, params: dict) -> None:
+    """`confirm_plan` for the screen's marks as a set: uncertain keys found in the audit
+    log and re-read first (in a worker), then the plan read from the cache's facts."""
+    app, kind = screen.app, screen.kind
+    ctx = app.ctx
+    if ctx.read_only:
+        app.notify("Read-only mode: mutations are refused", severity="warning")
+        return
+    scope = ctx.gateway.scope if ctx.clients is not None else None
+    uncertain = uncertain_among(ctx.cache, screen.table.marks)
+
+    def show(checked: Recheck) -> None:
+        marks = screen.table.marks
+        try:
+            made = marked_plan(ctx.cache, ctx.gateway, kind.name, name, marks, checked, params)
+        except ActionError as exc:
+            app.notify(str(exc), severity="error")
+            return
+        if made is None:  # a cached value holds the separator: plan from the rows
+            rows, hidden = screen.target_rows(name)
+            if rows:
+                confirm_plan(app, kind, name, rows, params, hidden)
+            return
+        the_plan, found = made
+        if found < len(marks):  # some marked rows left the cache since: not targets
+            screen.prune_marks()
+        if not found:
+            screen.notify("Nothing to act on: mark rows or move the cursor to one",
+                          severity="warning")  # fmt: skip
+            return
+        the_plan.hidden = screen.table.hidden_marks() if screen.where != "1" else 0
+        confirm(app, kind, the_plan, listed_rows(ctx.cache, kind.name, the_plan))
+
+    if not uncertain:
+        show(Recheck([]))
+        return
+    reread = ctx.refresher.refresh_ids if ctx.refresher is not None else None
+
+    def work() -> None:
+        checked = recheck_keys(uncertain, scope, reread)
         app.call_from_thread(show, checked)
 
     app.notify(f"Re-reading {len(uncertain)} WorkSpace(s) whose last call may not be settled…")
