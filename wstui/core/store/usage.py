@@ -5,6 +5,7 @@ each listed item gets the ``Usage`` entry ``core.insight`` reads for idle days a
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wstui.core.chunking import chunks
-from wstui.core.insight import KEEP_DAYS, USAGE_KEY, WINDOW_DAYS, day_of, use_days
+from wstui.core.insight import DAY, KEEP_DAYS, USAGE_KEY, WINDOW_DAYS, day_of, use_days
 from wstui.core.store.sql import marks
+from wstui.core.timefmt import to_epoch
 
 Tx = Callable[[], AbstractContextManager[sqlite3.Connection]]
 RECORD_CHUNK = 2000  # WorkSpaces whose use days one write transaction records
@@ -62,6 +64,8 @@ class UsageTracker:
         self._observed: dict[tuple[str, str], set[str]] = {}
         self._figures: dict[tuple[str, str], tuple[int, dict[str, tuple[int, int]]]] = {}
         self._pruned_on: int | None = None
+        # id -> ((last connection, state), day, when a future stamp starts to count, days)
+        self._signals: dict[tuple[str, str], dict[str, tuple[Any, int, float, frozenset[int]]]] = {}
 
     def apply(
         self,
@@ -81,10 +85,28 @@ class UsageTracker:
         """What a write has to record (the per-item work, done before the write lock)."""
         items = [i for i in items if isinstance(i, dict) and i.get("WorkspaceId")]
         memo = self._written.get((account, region), {})
+        signals = self._signals.setdefault((account, region), {})
+        today, soon = day_of(now), now + DAY
         days_of: dict[str, frozenset[int]] = {}
         for item in items:
             wid = str(item["WorkspaceId"])
-            days = frozenset(use_days(item, now))
+            status = item.get("ConnectionStatus")
+            signal = (
+                (status.get("LastKnownUserConnectionTimestamp"), status.get("ConnectionState"))
+                if isinstance(status, dict)
+                else None
+            )
+            # The use days follow from the last connection, the state and the day: what a
+            # steady fleet lists again has the days of the last pass -- unless its stamp
+            # was too far in the future to count then (`use_days`) and no longer is.
+            last = signals.get(wid)
+            if last is not None and last[0] == signal and last[1] == today and soon < last[2]:
+                days = last[3]
+            else:
+                days = frozenset(use_days(item, now))
+                ts = to_epoch(signal[0]) if signal is not None else None
+                counts_from = ts if ts is not None and ts > soon else math.inf
+                signals[wid] = (signal, today, counts_from, days)
             if days and not days <= memo.get(wid, frozenset()):
                 days_of[wid] = days_of.get(wid, frozenset()) | days
         seen = self._observed.get((account, region), set())
@@ -188,8 +210,10 @@ class UsageTracker:
         memo = self._written.get((account, region), {})
         seen = self._observed.get((account, region), set())
         figures = self._figures.get((account, region), (0, {}))[1]
+        signals = self._signals.get((account, region), {})
         for i in ids:
             memo.pop(i, None)
+            signals.pop(i, None)
             seen.discard(i)
             figures.pop(i, None)
 
