@@ -51,6 +51,9 @@ def _usage_before(
 ) -> None:
     pending = env.usage.pending(account, region, items, now, complete)
     env.usage.record(env.tx, pending)  # short transactions of their own
+    if env.usage.prune_due(now):  # once a UTC day, its own transaction (a full scan)
+        with env.tx() as conn:
+            env.usage.prune(conn, now)
     env.usage.merge(env.conn, pending)  # reads only: outside any write lock
 
 
@@ -59,7 +62,6 @@ def _usage_after(
     now: float,
 ) -> None:
     env.usage.forget(conn, account, region, removed)
-    env.usage.prune(conn, now)
 
 
 def _metrics_before(

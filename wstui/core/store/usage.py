@@ -217,9 +217,13 @@ class UsageTracker:
             seen.discard(i)
             figures.pop(i, None)
 
+    def prune_due(self, now: float) -> bool:
+        return self._pruned_on != day_of(now)
+
     def prune(self, conn: sqlite3.Connection, now: float) -> None:
         """Drop use days older than KEEP_DAYS, once per UTC day: the DELETE scans every
-        row of history (no index on the day), inside every target's write lock."""
+        row of history (no index on the day), so the usage extra runs it in a transaction
+        of its own, not in a write's final one."""
         if self._pruned_on == day_of(now):
             return
         conn.execute("DELETE FROM connections WHERE day < ?", (day_of(now) - KEEP_DAYS,))
