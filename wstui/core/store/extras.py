@@ -5,9 +5,9 @@ extra may work on the listed items before the write (they are shallow copies: no
 leaks into the caller's items) and clean up after the rows that vanished from a
 complete listing, inside the write's last transaction.
 
-- ``usage``: record the days each WorkSpace was seen in use (``store.usage``), in its
-  own short transaction before the write (they are facts either way), and merge the
-  ``Usage`` entry into each item;
+- ``usage``: record the days each WorkSpace was seen in use (``store.usage``), in short
+  transactions of their own before the write (they are facts either way), and merge the
+  ``Usage`` entry into each item (the figures read outside the write lock);
 - ``metrics``: merge each WorkSpace's stored aggregates and cost into its item, so the
   digest sees its metric and cost columns move (``store.metrics``).
 """
@@ -50,8 +50,11 @@ def _usage_before(
     env: WriteEnv, account: str, region: str, items: list[Any], now: float, complete: bool
 ) -> None:
     pending = env.usage.pending(account, region, items, now, complete)
-    with env.tx() as conn:
-        env.usage.commit(conn, pending)
+    env.usage.record(env.tx, pending)  # short transactions of their own
+    if env.usage.prune_due(now):  # once a UTC day, its own transaction (a full scan)
+        with env.tx() as conn:
+            env.usage.prune(conn, now)
+    env.usage.merge(env.conn, pending)  # reads only: outside any write lock
 
 
 def _usage_after(
@@ -59,7 +62,6 @@ def _usage_after(
     now: float,
 ) -> None:
     env.usage.forget(conn, account, region, removed)
-    env.usage.prune(conn, now)
 
 
 def _metrics_before(

@@ -31,6 +31,12 @@ def digests(
     return found
 
 
+def ids(conn: sqlite3.Connection, kind: Kind, account: str, region: str) -> list[str]:
+    """The target's stored ids (from the primary key's index alone: no row is read)."""
+    sql = f"SELECT id FROM {q(kind.table)} WHERE account = ? AND region = ?"
+    return [r[0] for r in conn.execute(sql, (account, region))]
+
+
 def rows(
     conn: sqlite3.Connection,
     kind: Kind,
