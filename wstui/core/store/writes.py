@@ -140,6 +140,7 @@ class Writer:
             salt = self._salts[kind.name] = kind_salt(kind)
         return salt
 
+    @gc_paused()  # a fresh pause per call (contextmanager objects are ContextDecorators)
     def write(
         self,
         conn: sqlite3.Connection,
@@ -157,20 +158,6 @@ class Writer:
         with the cyclic collector paused, as the refresher's passes do: a collection
         that walks the listing's items inside a transaction held the lock ~100 ms more.
         """
-        with gc_paused():
-            return self._write(conn, tx, kind, target, items, complete, now, prices)
-
-    def _write(
-        self,
-        conn: sqlite3.Connection,
-        tx: Tx,
-        kind: Kind,
-        target: TargetLike,
-        items: list[dict[str, Any]],
-        complete: bool,
-        now: float,
-        prices: Any,
-    ) -> Changes:
         account, region = str(target.account), str(target.region)
         hooks = extras.of(kind)
         if not complete:
