@@ -38,6 +38,7 @@ def workspace(i: int, rng: random.Random) -> dict[str, Any]:
     """One DescribeWorkspaces item (with the keys the listers merge in)."""
     user = HOSTILE[i % len(HOSTILE)] if i % 997 == 0 else f"user{rng.randrange(60_000):05d}"
     connected = datetime(2026, 1, 1, tzinfo=UTC) - timedelta(hours=rng.randrange(24 * 120))
+    # Timestamps as wstui's clients hand them over: ISO text (core.aws.clients.iso_timestamp).
     return {
         "WorkspaceId": f"ws-{i:09x}",
         "DirectoryId": f"d-{rng.randrange(40):010d}",
@@ -58,7 +59,7 @@ def workspace(i: int, rng: random.Random) -> dict[str, Any]:
         "Tags": [{"Key": "team", "Value": f"team{rng.randrange(30)}"}],
         "ConnectionStatus": {
             "ConnectionState": rng.choice(("CONNECTED", "DISCONNECTED", "UNKNOWN")),
-            "LastKnownUserConnectionTimestamp": None if i % 11 == 0 else connected,
+            "LastKnownUserConnectionTimestamp": None if i % 11 == 0 else connected.isoformat(),
         },
     }
 
