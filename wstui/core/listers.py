@@ -12,7 +12,11 @@ API: GetResources with a list of 100 WorkSpace ARNs per call, also sent as the d
 pages arrive (a WorkSpace it does not return has no tags).
 
 A caller may pass `known_tags` (id -> tag list from an earlier read); only ids missing
-from it are fetched. Where the tagging API is denied or unavailable, the fallback is
+from it are fetched. Likewise `known_status` (id -> the ConnectionStatus read while that
+WorkSpace was STOPPED): the reference says "the connection state is unknown if the
+WorkSpace is stopped", and nobody connects to a stopped WorkSpace, so one still STOPPED in
+this listing keeps that status instead of being asked again (by-ids path only; one that
+left STOPPED, or is not in the map, is read as usual). Where the tagging API is denied or unavailable, the fallback is
 DescribeTags, one call per resource, in parallel. The refresher passes None every Nth pass
 (config `refresh.tags_every`) so tags are re-read in full now and then, and new
 WorkSpaces get their tags on the pass that first sees them. At most `tag_budget`
@@ -98,6 +102,7 @@ def list_workspaces(
     tag_budget: int = TAG_BUDGET,
     tag_source: str = "tagging",
     on_call: Callable[[int], None] | None = None,
+    known_status: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """All WorkSpaces of the target, with "ConnectionStatus" and "Tags" merged in.
 
@@ -117,6 +122,7 @@ def list_workspaces(
     # big (a chain of 1,000 sequential pages would otherwise bound a 25,000-WorkSpace
     # region's refresh), tags 100 ARNs per call.
     status: dict[str, dict[str, Any]] = {}
+    carried: dict[str, dict[str, Any]] = {}  # from known_status: still STOPPED, not asked
     backlog: list[str] = []
     untagged: list[str] = []
     asked: set[str] = set()  # ids whose tags this listing reads through the tagging API
@@ -132,9 +138,11 @@ def list_workspaces(
         for chunk in chunks(ids, TAGGING_PAGE):
             tag_reads.append(by_ids.submit(counted(tags_by_arn), clients, target, chunk))
 
-    def listed_page(ids: list[str], last: bool = False) -> None:
+    def listed_page(ids: list[str], last: bool = False, stopped: Iterable[str] = ()) -> None:
         with lock:
             listed[0] += len(ids)
+            if known_status:
+                carried.update((i, known_status[i]) for i in stopped if i in known_status)
             if by_tagging:
                 # Only ids whose tags are not known (new, or flagged by the refresher).
                 fresh = ids if known_tags is None else [i for i in ids if i not in known_tags]
@@ -149,7 +157,7 @@ def list_workspaces(
                     return
                 cut.set()
                 ids, backlog[:] = [*backlog, *ids], []
-        todo = [i for i in ids if i not in status]
+        todo = [i for i in ids if i not in status and i not in carried]
         for chunk in chunks(todo, IDS_PER_DESCRIBE):
             status_reads.append(by_ids.submit(counted(_status_by_ids), clients, target, chunk))
 
@@ -163,7 +171,8 @@ def list_workspaces(
             )
             batch = page.get("Workspaces") or []
             got.extend(batch)
-            listed_page([w["WorkspaceId"] for w in batch])
+            stopped = [w["WorkspaceId"] for w in batch if w.get("State") == "STOPPED"]
+            listed_page([w["WorkspaceId"] for w in batch], stopped=stopped)
             if on_call is not None:
                 on_call(len(batch))
             token = page.get("NextToken")
@@ -201,6 +210,7 @@ def list_workspaces(
         by_ids.shutdown(wait=True, cancel_futures=True)
     results.pop()  # the chain filled `status` in place
     items = _dedupe(w for chunk in results for w in chunk)
+    status = {**carried, **status}  # a fresh read (the region-wide chain's) wins
     missing = [w["WorkspaceId"] for w in items if w["WorkspaceId"] not in status]
     if cut.is_set() and missing:  # ids the chain and the pipelined reads both missed
         for found in _parallel(

@@ -129,6 +129,8 @@ class Refresher:
         self._last_run: dict[tuple[str | None, str, str], float] = {}
         self._passes: dict[tuple[str | None, str], int] = {}
         self._tags: dict[tuple[str, str], dict[str, listers.TagList]] = {}
+        # ConnectionStatus of the WorkSpaces the last listing found STOPPED (see _list).
+        self._stopped: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._retag: dict[tuple[str, str], set[str]] = {}  # ids whose tags to re-read
         self._listed_at: dict[tuple[str | None, str], float] = {}  # last listing's start
         self._run_lock = threading.Lock()  # passes never overlap
@@ -344,19 +346,30 @@ class Refresher:
         # Every tags_every-th pass re-reads all tags; otherwise only the tags of new ids and
         # of ids with a change signal: their row changed on the last pass, or wstui (this
         # process or another on the same cache) sent a call naming them since the last one.
+        # The connection status of a WorkSpace STOPPED then and now is carried the same way
+        # (listers.list_workspaces): a start, connect and stop between two passes shows at
+        # the next full pass at the latest.
+        stopped = self._stopped.get((target.account, target.region), {})
         if n % self.tags_every == 0 and n > 0:
-            known = None
+            known, known_status = None, None
         else:
             stale = self._retag.pop((target.account, target.region), set())
             stale |= self._acted_on(target, self._listed_at.get(key, 0.0))
             known = {i: t for i, t in memo.items() if i not in stale} if stale else memo
+            known_status = {i: s for i, s in stopped.items() if i not in stale}
         items = lister(
-            self.clients, target, known_tags=known, tag_source=self.tag_source, on_call=on_call
-        )
+            self.clients, target, known_tags=known, tag_source=self.tag_source, on_call=on_call,
+            known_status=known_status,
+        )  # fmt: skip
         self._listed_at[key] = started
         self._passes[key] = n + 1
         self._tags[(target.account, target.region)] = {
             w[kind.id_field]: list(w["Tags"] or []) for w in items if "Tags" in w
+        }
+        self._stopped[(target.account, target.region)] = {
+            w[kind.id_field]: w["ConnectionStatus"]
+            for w in items
+            if w.get("State") == "STOPPED" and isinstance(w.get("ConnectionStatus"), dict)
         }
         return items
 
