@@ -5,6 +5,7 @@ reads all (listers.list_workspaces `known_status`, Refresher._list)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ def test_still_stopped_is_carried_and_a_started_one_is_read_fresh(
     names = asked(sim)
     by_id = {w["WorkspaceId"]: w for w in second}
     assert len(names) == len(set(names)) == len(second) - (len(stopped) - 1)
+    # Fewer calls, not emptier ones: 25 ids in every call but the last.
+    calls = [c for c in sim.calls_to("DescribeWorkspacesConnectionStatus") if c.params.get("WorkspaceIds")]
+    assert len(calls) == math.ceil(len(names) / listers.IDS_PER_DESCRIBE)
     assert not (set(names) & (set(stopped) - {started}))
     assert started in names
     assert by_id[started]["ConnectionStatus"]["ConnectionState"] != "UNKNOWN"

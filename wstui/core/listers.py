@@ -124,6 +124,7 @@ def list_workspaces(
     status: dict[str, dict[str, Any]] = {}
     carried: dict[str, dict[str, Any]] = {}  # from known_status: still STOPPED, not asked
     backlog: list[str] = []
+    unread: list[str] = []  # ids waiting for a full call of IDS_PER_DESCRIBE
     untagged: list[str] = []
     asked: set[str] = set()  # ids whose tags this listing reads through the tagging API
     listed = [0]
@@ -157,7 +158,10 @@ def list_workspaces(
                     return
                 cut.set()
                 ids, backlog[:] = [*backlog, *ids], []
-        todo = [i for i in ids if i not in status and i not in carried]
+            # Full calls across pages: a page's carried ids must not leave its call part-empty.
+            unread.extend(i for i in ids if i not in status and i not in carried)
+            ready = len(unread) if last else len(unread) // IDS_PER_DESCRIBE * IDS_PER_DESCRIBE
+            todo, unread[:] = unread[:ready], unread[ready:]
         for chunk in chunks(todo, IDS_PER_DESCRIBE):
             status_reads.append(by_ids.submit(counted(_status_by_ids), clients, target, chunk))
 
