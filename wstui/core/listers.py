@@ -16,10 +16,12 @@ from it are fetched. Likewise `known_status` (id -> the ConnectionStatus read wh
 WorkSpace was STOPPED): the reference says "the connection state is unknown if the
 WorkSpace is stopped", and nobody connects to a stopped WorkSpace, so one still STOPPED in
 this listing keeps that status instead of being asked again (by-ids path only; one that
-left STOPPED, or is not in the map, is read as usual). Where the tagging API is denied or unavailable, the fallback is
-DescribeTags, one call per resource, in parallel. The refresher passes None every Nth pass
-(config `refresh.tags_every`) so tags are re-read in full now and then, and new
-WorkSpaces get their tags on the pass that first sees them. At most `tag_budget`
+left STOPPED, or is not in the map, is read as usual).
+
+Where the tagging API is denied or unavailable, the fallback is DescribeTags, one call per
+resource, in parallel. The refresher passes None for both every Nth pass (config
+`refresh.tags_every`) so they are re-read in full now and then, and new WorkSpaces get
+their tags on the pass that first sees them. At most `tag_budget`
 DescribeTags calls are made per listing (so a first refresh of a large fleet is not
 dominated by tags); the rest are read on later passes. An item whose tags are not known
 yet has no "Tags" key, and plan() refuses destructive actions on it (its protect tag is
