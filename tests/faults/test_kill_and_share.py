@@ -17,6 +17,7 @@ import pytest
 from tests.faults.conftest import EU, US, make_app, screen_text
 from wstui import cli
 from wstui.core.cache import Cache
+from wstui.sim import gate
 
 WSTUI = [sys.executable, "-c", "import sys; from wstui.cli import main; sys.exit(main())"]
 
@@ -38,7 +39,8 @@ def _base(sim_url: str, cache: Path) -> list[str]:
     "sig", [signal.SIGTERM, pytest.param(signal.SIGHUP, marks=pytest.mark.slow)]
 )
 def test_signal_during_act_audit_shows_exactly_what_was_sent(
-    sim: Any, sim_url: str, tmp_path: Path, sig: int, reliability, capsys
+    sim: Any, sim_url: str, tmp_path: Path, sig: int, reliability, capsys,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache_path = tmp_path / "cache.sqlite"
     for region in (US, EU):
@@ -48,20 +50,32 @@ def test_signal_during_act_audit_shows_exactly_what_was_sent(
     assert cli.main([*_base(sim_url, cache_path), "refresh", "--kinds", "workspaces"]) == 0
     capsys.readouterr()
     sim.clear_calls()
-    sim.faults.configure(latency_ms=1500)  # every call takes 1.5 s: time to kill mid-way
+    # The simulator holds the first RebootWorkspaces (recorded, not yet answered) until the
+    # process is dead, so the signal always lands while that call is in flight. (A 1.5 s
+    # latency instead left a window a loaded machine missed: both calls went out.)
+    arrived, release = threading.Event(), threading.Event()
+    real_record = gate.record
+
+    def holding_record(resp: Any, operation: str, params: Any, fault: str | None) -> None:
+        real_record(resp, operation, params, fault)
+        if operation == "RebootWorkspaces" and not arrived.is_set():
+            arrived.set()
+            release.wait(60)
+
+    monkeypatch.setattr(gate, "record", holding_record)
     argv = [*WSTUI, *_base(sim_url, cache_path),
             "act", "reboot", "--filter", "state:AVAILABLE", "--yes"]  # fmt: skip
     proc = subprocess.Popen(
         argv, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    deadline = time.monotonic() + 60
-    while not sim.calls_to("RebootWorkspaces") and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
-    proc.send_signal(sig)
-    proc.communicate(timeout=30)
-    sim.faults.configure(latency_ms=0)
-    time.sleep(1.6)  # let the simulator finish the call it was serving
+    try:
+        deadline = time.monotonic() + 60
+        while not arrived.wait(0.05) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()
+        proc.send_signal(sig)
+        proc.communicate(timeout=30)
+    finally:
+        release.set()
     received = [c for c in sim.calls_to("RebootWorkspaces") if c.fault is None]
     assert len(received) == 1 and proc.returncode != 0  # killed after the first of two calls
     sent_ids = [r["WorkspaceId"] for c in received for r in c.params["RebootWorkspaceRequests"]]
