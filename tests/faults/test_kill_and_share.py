@@ -31,6 +31,14 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _default_signals() -> None:
+    """In the child: SIGHUP and SIGTERM as a terminal session gives them. Dispositions are
+    inherited, and a suite started under `nohup` ignores SIGHUP: `act` would then rightly
+    survive it (its user asked for that), which is not the case under test."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _base(sim_url: str, cache: Path) -> list[str]:
     return ["--endpoint-url", sim_url, "--region", US, "--region", EU, "--cache", str(cache)]
 
@@ -66,7 +74,8 @@ def test_signal_during_act_audit_shows_exactly_what_was_sent(
     argv = [*WSTUI, *_base(sim_url, cache_path),
             "act", "reboot", "--filter", "state:AVAILABLE", "--yes"]  # fmt: skip
     proc = subprocess.Popen(
-        argv, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        argv, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_default_signals,
     )
     try:
         deadline = time.monotonic() + 60
