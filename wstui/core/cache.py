@@ -394,7 +394,7 @@ class Cache:
 
     def plan_facts(
         self, kind: Kind | str, protect_tag: str, modes: bool = True
-    ) -> tuple[list[tuple[str, str, list[str], list[str]]] | None, set[Key]]:
+    ) -> tuple[list[marked.TargetFacts] | None, set[Key]]:
         """Every row's id, state and (with `modes`) running mode per (account, region),
         and the keys tagged `protect_tag`, from one snapshot (store.marked.plan_snapshot);
         None for the facts when a value holds the separator (plan from rows instead)."""

@@ -31,6 +31,7 @@ from wstui.core.act.specs import (
 )
 from wstui.core.chunking import chunks
 from wstui.core.gcpause import gc_paused
+from wstui.core.store.marked import UNIT, TargetFacts  # the facts' format
 
 
 @dataclass(frozen=True)
@@ -212,10 +213,6 @@ def _skip_reason(
 
 
 Key = tuple[str, str, str]
-# (account, region, ids in key order, "state" or "state\x1frunning_mode" of each id):
-# store.marked.plan_facts
-TargetFacts = tuple[str, str, list[str], list[str]]
-UNIT = "\x1f"
 
 
 def plans_by_facts(action: str) -> bool:

@@ -45,10 +45,15 @@ def uncertain_keys(
     out: dict[Key, dict[str, Any]] = {}
     for (account, region), ids in by_target.items():
         for wid, last in cache.last_calls(account, region, ids).items():
-            recent = now - float(last["at"] or 0) < RECENT_SECONDS
-            if last["status"] in UNCERTAIN or (recent and last["status"] == "sent"):
+            if _uncertain(last, now):
                 out[(account, region, wid)] = last
     return out
+
+
+def _uncertain(last: dict[str, Any], now: float) -> bool:
+    """A last audited call whose outcome is unknown/pending, or that was sent recently."""
+    recent = now - float(last["at"] or 0) < RECENT_SECONDS
+    return last["status"] in UNCERTAIN or (recent and last["status"] == "sent")
 
 
 def uncertain_among(
@@ -56,12 +61,7 @@ def uncertain_among(
 ) -> dict[Key, dict[str, Any]]:
     """`uncertain_keys` for many keys (every marked key) without a row per key."""
     now = time.time() if now is None else now
-    return {
-        key: last
-        for key, last in cache.last_calls_among(keys).items()
-        if last["status"] in UNCERTAIN
-        or (now - float(last["at"] or 0) < RECENT_SECONDS and last["status"] == "sent")
-    }
+    return {key: last for key, last in cache.last_calls_among(keys).items() if _uncertain(last, now)}
 
 
 def recheck_keys(
