@@ -16,20 +16,19 @@ import pytest
 from tests.core.test_cache import T, ws
 from tests.core.test_cache_digest import NOON
 from wstui.core.cache import Cache
-from wstui.core.store import writes
+from wstui.core.store import changelog, writes
 
 FIRST = [ws(n) for n in range(12)]
 # 7 changed (1-7), 4 steady (8-11), 2 added (12, 13), 1 vanished (0).
 SECOND = [ws(n, state="STOPPED") if n < 8 else ws(n) for n in range(1, 14)]
-# usage (2 new ids) + 3 chunks of moved rows (the last goes in the final one) + 2 chunks
-# of steady rows' seen_at + the final transaction.
-TRANSACTIONS = 1 + 2 + 2 + 1
+# usage (2 new ids) + 3 chunks of moved rows (the last goes in the final one, with the
+# vanished row and the status); steady rows are not written at all.
+TRANSACTIONS = 1 + 2 + 1
 
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writes, "WRITE_CHUNK", 3)
-    monkeypatch.setattr(writes, "SEEN_CHUNK", 2)
 
 
 def _cache(path: Path) -> Cache:
@@ -152,24 +151,63 @@ def test_another_writer_takes_the_lock_between_chunks_but_not_within_one(
     c.close()
 
 
-def test_a_row_another_writer_changes_before_its_seen_chunk_is_diffed_again(
-    tmp_path: Path,
-) -> None:
-    """The steady rows' seen_at is moved only where the stored digest is still the one
-    this listing has; a row changed meanwhile is written from the listing, with history."""
+def _stored_seen_at(c: Cache) -> dict[str, float]:
+    """The rows' own seen_at column (what a write last stamped), not the effective one."""
+    return dict(c.conn.execute("SELECT id, seen_at FROM workspaces").fetchall())
+
+
+def test_steady_rows_are_not_rewritten_but_read_as_seen_by_the_listing(tmp_path: Path) -> None:
     c = _cache(tmp_path / "cache.sqlite")
+    c.replace_snapshot("ws", T, SECOND)
+    stored = _stored_seen_at(c)
+    steady = [f"ws-{n:010d}" for n in range(8, 12)]
+    # Their pages were not touched: the column still holds the first pass's time ...
+    assert {stored[i] for i in steady} == {NOON}
+    # ... yet every reader sees them as seen by this complete listing.
+    assert {r[2] for r in _rows(c)} == {NOON + 60}
+    assert {c.get("ws", i)["seen_at"] for i in steady} == {NOON + 60}
+    assert c.query("ws", order_by="seen_at", desc=True, limit=1)[0]["seen_at"] == NOON + 60
+    c.close()
+
+
+@pytest.mark.parametrize("how", ["changed", "deleted", "unnamed"])
+def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listing(
+    tmp_path: Path, how: str
+) -> None:
+    """Another writer (a follow-up re-read in another process) changes or deletes a row
+    this listing has unchanged, after this write read the digests and before its final
+    transaction: the change log names the row, and the listing's version is written."""
+    c = _cache(tmp_path / "cache.sqlite")
+    other = Cache(c.path)
+    other.clock = lambda: NOON + 30
     steady = "ws-0000000009"
 
-    def meddle(n: int, conn: sqlite3.Connection) -> None:
-        if n == 3:  # the first seen_at chunk (ids 8 and 9)
-            conn.execute(
-                "UPDATE workspaces SET state = 'ERROR', digest = 1 WHERE id = ?", (steady,)
-            )
+    def meddle(n: int) -> None:
+        if n == 1:  # after the first chunk of moved rows committed
+            if how == "changed":
+                other.upsert_items("ws", T, [ws(9, state="ERROR")])
+                assert other.get("ws", steady)["state"] == "ERROR"
+            elif how == "deleted":
+                other.delete_items("ws", T, [steady])
+                assert other.get("ws", steady) is None
+            else:  # a writer whose log entry does not say which rows (as metrics passes)
+                with other._tx() as conn:
+                    conn.execute(
+                        "UPDATE workspaces SET state = 'ERROR', digest = 1 WHERE id = ?",
+                        (steady,),
+                    )
+                    changelog.record(conn, "workspaces", T.account, T.region, None, NOON + 30)
 
-    with _wrapped(c, inside=meddle):
+    with _wrapped(c, after=meddle):
         changes = c.replace_snapshot("ws", T, SECOND)
     assert ("us-east-1", steady) in {(k[1], k[2]) for k in changes.changed_keys}
     assert c.get("ws", steady)["state"] == "AVAILABLE"
-    assert (steady, "changed", "state", "ERROR", "AVAILABLE") in _events(c)
+    if how != "deleted":
+        assert (steady, "changed", "state", "ERROR", "AVAILABLE") in _events(c)
     assert {r[2] for r in _rows(c)} == {NOON + 60}
+    # Only that row was re-read and written; the other steady rows were left alone.
+    assert {i for i, at in _stored_seen_at(c).items() if at == NOON} == {
+        f"ws-{n:010d}" for n in (8, 10, 11)
+    }
+    other.close()
     c.close()

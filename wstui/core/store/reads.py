@@ -40,7 +40,7 @@ def select_list(kind: Kind, now: float, with_raw: bool, only: Iterable[str] | No
                 f"MAX(0, CAST(({float(now)!r} - {q(col.age_of)}) / 86400 AS INTEGER)) "
                 f"AS {q(col.name)}"
             )
-    parts.append("seen_at")
+    parts.append(seen_at_sql(kind))
     if with_raw:
         # A correlated lookup rather than a join: callers' WHERE clauses name columns
         # unqualified (account, id), which a join would make ambiguous.
@@ -50,6 +50,20 @@ def select_list(kind: Kind, now: float, with_raw: bool, only: Iterable[str] | No
             f" AND r.region = {table}.region AND r.id = {table}.id) AS raw"
         )
     return ", ".join(parts)
+
+
+def seen_at_sql(kind: Kind) -> str:
+    """When a listing last saw the row: its own ``seen_at`` (when a write last stored or
+    re-read it) or the target's last complete listing, whichever is later. Every row of a
+    target was in its last complete listing (the ones missing were deleted), so a warm
+    pass need not rewrite each unchanged row's page to say so (issue 17)."""
+    table = q(kind.table)
+    name = kind.name.replace("'", "''")
+    return (
+        f"max({table}.seen_at, coalesce((SELECT s.last_success FROM refresh_status AS s "
+        f"WHERE s.kind = '{name}' AND s.account = {table}.account "
+        f"AND s.region = {table}.region), 0)) AS seen_at"
+    )
 
 
 def order_clause(kind: Kind, order_by: str | None, desc: bool) -> str:

@@ -1,14 +1,15 @@
 """The compare-first write path: a listing becomes rows, tags and history.
 
 Each item's digest (``core.digest``) is compared with the stored one; rows whose digest
-did not move are not re-extracted, re-serialised or upserted (only their ``seen_at``
-moves). The digests and the rows that did move are prepared before the write lock is
-taken. Many moved rows (a first load, 25,000 rows) are written WRITE_CHUNK at a time and
-the unchanged rows' ``seen_at`` stamped SEEN_CHUNK at a time, each chunk its own
-transaction, so another writer (an audit row before a mutation) waits at most one chunk;
-the last chunk, the vanished rows and the status go in one final transaction. Each
-transaction reads the stored digests again, so a row another writer changed meanwhile is
-still diffed against what is stored.
+did not move are not re-extracted, re-serialised or written at all: a complete listing's
+success time says when they were seen (``reads.seen_at_sql``). The digests and the rows
+that did move are prepared before the write lock is taken. Many moved rows (a first
+load, 25,000 rows) are written WRITE_CHUNK at a time, each chunk its own transaction, so
+another writer (an audit row before a mutation) waits at most one chunk; the last chunk,
+the vanished rows and the status go in one final transaction. Each transaction reads the
+stored digests again, so a row another writer changed meanwhile is still diffed against
+what is stored; an unchanged row another writer changed after this write read it is
+found in ``change_log`` and written from this listing.
 
 A pass that dies between chunks leaves every row either as it was or as this listing has
 it (with its history), deletes nothing and records no success; the next pass compares
@@ -50,8 +51,6 @@ BATCH = 2000  # rows per executemany
 # A cold row costs ~100 us inside the lock (upserts into the table and its indexes), so
 # 500 is ~50 ms of CPU; 2,000 held the lock 4 s of wall time on a loaded machine.
 WRITE_CHUNK = 500
-# Unchanged rows whose seen_at one transaction moves (~5 us each).
-SEEN_CHUNK = 5000
 HISTORY_KEEP_SECONDS = 14 * 86400
 # Keys the listers merge into raw items from other calls; a targeted re-read
 # (upsert_items) that lacks them keeps the cached ones instead of blanking them.
@@ -179,6 +178,8 @@ class Writer:
         digests = {i: item_digest(item, salt) for i, item in by_id.items()}
         ids = list(by_id)
         only = None if complete else ids
+        # Writes logged after this point may change rows this write then finds unchanged.
+        since = changelog.latest(conn)
         seen = lookups.digests(conn, kind, account, region, only)
         moved = [i for i in ids if seen.get(i) != digests[i]]
         prep = _prepare(kind, by_id, moved, _Prepared(account, region, now, digests))
@@ -192,19 +193,12 @@ class Writer:
                 stored = lookups.digests(c, kind, account, region, chunk)
                 _apply(c, step, chunk, stored, wide=False)
                 step.log(c, mark)  # each chunk's rows show up in a follower as they commit
-        if complete:
-            # Rows that did not move were seen now all the same (whatever happens next: a
-            # stamp committed before a failure is still true).
-            moving = set(moved)
-            steady = [i for i in ids if i not in moving]
-            for chunk in chunks(steady, SEEN_CHUNK):
-                with tx() as c:
-                    _stamp_steady(c, step, chunk)
-            candidates = last
-        else:
-            candidates = ids
+        moving = set(moved)
+        steady = [i for i in ids if i not in moving] if complete else []
+        candidates = last if complete else ids
         with tx() as c:
             mark = step.moved()
+            _recheck_steady(c, step, steady, since)
             stored = lookups.digests(c, kind, account, region, candidates)
             # One scan of the old rows when most of a small write's rows moved.
             wide = complete and not early and sum(i in seen for i in moved) * 2 > len(seen)
@@ -217,8 +211,8 @@ class Writer:
             history = [
                 (kind.name, account, region, i, "vanished", None, None, None, now) for i in removed
             ]
-            # Written rows carry seen_at already, steady ones were stamped above; left: a
-            # partial read's unchanged rows, moved ones another writer already wrote.
+            # Written rows carry seen_at already, steady ones are seen by record_success;
+            # left: a partial read's unchanged rows, moved ones another writer already wrote.
             left = [i for i in (moved if complete else ids) if i not in step.dirty]
             _stamp(c, kind, account, region, left, now)
             _delete_rows(c, kind, account, region, removed)
@@ -259,21 +253,23 @@ class Writer:
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
 
 
-def _stamp_steady(conn: sqlite3.Connection, step: _Step, ids: list[str]) -> None:
-    """Move seen_at of rows whose stored digest is still this listing's; a row another
-    writer changed (or deleted) since is written (or re-added) from this listing."""
-    kind, account, region, now = step.kind, step.account, step.region, step.now
-    before = conn.total_changes
-    # IN-lists, not executemany of one UPDATE per id (4.7 vs 22.7 us a row). The digest
-    # covers the item's id, so a row whose digest is among the chunk's has its own.
-    for part in chunks(ids, lookups.IN_CHUNK):
-        conn.execute(
-            f"UPDATE {q(kind.table)} SET seen_at = ? WHERE account = ? AND region = ? "
-            f"AND id IN ({marks(len(part))}) AND {DIGEST} IN ({marks(len(part))})",
-            (now, account, region, *part, *(step.digests[i] for i in part)),
-        )
-    if conn.total_changes - before < len(ids):
-        stored = lookups.digests(conn, kind, account, region, ids)
+def _recheck_steady(
+    conn: sqlite3.Connection, step: _Step, steady: list[str], since: int
+) -> None:
+    """Write from this listing the unchanged rows another writer changed or deleted after
+    this write read their digests (``change_log`` after `since` names them; a log that
+    does not say which rows, or was pruned, means all of them are read again)."""
+    kind, account, region = step.kind, step.account, step.region
+    if not steady:
+        return
+    logged = [e for e in changelog.since(conn, since) if e.kind in ("", kind.name)]
+    if any(e.keys is None for e in logged):
+        ids, stored = steady, lookups.digests(conn, kind, account, region, None)
+    else:
+        named = {i for e in logged for a, r, i in e.keys or () if (a, r) == (account, region)}
+        ids = [i for i in steady if i in named]
+        stored = lookups.digests(conn, kind, account, region, ids) if ids else {}
+    if ids:
         _apply(conn, step, ids, stored, wide=False)
 
 
