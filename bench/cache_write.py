@@ -47,6 +47,7 @@ from typing import Any
 
 from bench.fleet import TARGETS, workspace
 from bench.refresh_100k import merge
+from bench.steal import Steal
 from wstui.core.cache import Cache
 
 SIZES = (10_000, 25_000, 50_000, 100_000)
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.plan_only:
         return plan_curve(sizes)
     runs = []
+    steal = Steal()
     print(f"{'size':>7} {'cold us/row':>11} {'warm':>6} {'warm med':>8} {'hold cold ms':>12} "
           f"{'hold warm':>9} {'hold cpu':>8} {'plan full ms':>12} {'narrow':>7} {'sets':>6} "
           f"{'cpu full':>8} {'narrow':>7} {'sets':>6}")  # fmt: skip
@@ -229,12 +231,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['mark_all_plan_cpu_ms']['sets'][-1]:>6.0f}", flush=True)  # fmt: skip
     big = runs[-1]
     load = os.getloadavg()[0]
+    stolen = steal.pct()
+    print(f"CPU stolen by the hypervisor during the run: {stolen}%")
     curve = {str(r["size"]): r for r in runs}
     records = [
         {"name": "warm_write_us_per_row", "value": round(big["warm2_us"], 1), "unit": "us",
          "baseline": round(big["cold_us"], 1), "size": big["size"],
          "curve": {s: round(r["warm2_us"], 1) for s, r in curve.items()},
-         "cold_curve": {s: round(r["cold_us"], 1) for s, r in curve.items()}, "load_avg_1m": load},
+         "cold_curve": {s: round(r["cold_us"], 1) for s, r in curve.items()}, "load_avg_1m": load,
+         "steal_pct": stolen},
         {"name": "write_lock_max_hold_ms", "value": round(max(big["hold_ms"].values())),
          "unit": "ms", "baseline": None, "size": big["size"],
          "per_target_rows": big["size"] // len(TARGETS),
@@ -242,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
          "cpu_ms": round(max(big["hold_cpu_ms"].values())),
          "cpu_curve": {s: {k: round(v) for k, v in r["hold_cpu_ms"].items()}
                        for s, r in curve.items()},
-         "load_avg_1m": load},
+         "load_avg_1m": load, "steal_pct": stolen},
         {"name": "second_writer_lock_failures", "value": big["probe"]["failures"], "unit": "",
          "baseline": None, "probes": big["probe"]["probes"],
          "max_wait_ms": round(big["probe"]["max_wait_ms"]), "size": big["size"]},

@@ -36,6 +36,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.steal import Steal
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 AWSCLI = ROOT / "bench" / ".awscli-venv" / "bin" / "aws"
@@ -284,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
 
     counter = CallCounter()
     t0 = time.perf_counter()
+    steal = Steal()
     procs, urls = start_sims(args.size, args.directories, args.latency_ms)
     print(f"simulators {', '.join(urls.values())}: {args.size} WorkSpaces, {len(REGIONS)} regions x "
           f"{args.directories} directories, {args.latency_ms:g} ms latency "
@@ -335,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             "floor_calls": floor["calls"],
             "size": args.size,
             "load_avg_1m": round(os.getloadavg()[0], 2),
+            "steal_pct": steal.pct(),
         }
         print(f"cold client CPU / plain boto3 floor: {floor_record['value']:.2f}")
         if not args.no_awscli:
@@ -362,10 +366,13 @@ def main(argv: list[str] | None = None) -> int:
             "cold_calls": cold["calls"],
             "size": args.size,
             "load_avg_1m": round(os.getloadavg()[0], 2),
+            "steal_pct": steal.pct(),
         }
         print(f"client CPU: cold {cold['cpu_s']:.1f}s, warm {warm['cpu_s']:.1f}s "
               f"-> warm/cold {ratio['value']:.2f}; warm calls {warm['calls']} "
               f"(cold {cold['calls']})")  # fmt: skip
+        record["steal_pct"] = steal.pct()
+        print(f"CPU stolen by the hypervisor during the run: {record['steal_pct']}%")
         print(json.dumps(record))
         if not args.no_write:
             merge(ratio)

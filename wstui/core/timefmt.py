@@ -36,14 +36,22 @@ def parse_datetime(text: str) -> float | None:
     text = text.strip()
     if not text:
         return None
+    # Most calls are the API's ISO stamps (a refresh parses several per WorkSpace): they
+    # skip the number attempt, whose ValueError cost as much as the date parse itself.
+    if not (text[4:5] == "-" and text[:4].isdigit()):
+        try:
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            return number if math.isfinite(number) else None
     try:
-        return float(text)
+        parsed = datetime.fromisoformat(text)  # takes a "Z" suffix (3.11+)
     except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
+        try:
+            parsed = datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00"))
+        except ValueError:
+            return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
