@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.core.test_cache import T, ws
+from tests.core.test_cache import T2, T, ws
 from tests.core.test_cache_digest import NOON
 from wstui.core.cache import Cache
 from wstui.core.store import changelog, writes
@@ -166,11 +166,24 @@ def test_steady_rows_are_not_rewritten_but_read_as_seen_by_the_listing(tmp_path:
     # ... yet every reader sees them as seen by this complete listing.
     assert {r[2] for r in _rows(c)} == {NOON + 60}
     assert {c.get("ws", i)["seen_at"] for i in steady} == {NOON + 60}
-    assert c.query("ws", order_by="seen_at", desc=True, limit=1)[0]["seen_at"] == NOON + 60
     c.close()
 
 
-@pytest.mark.parametrize("how", ["changed", "deleted", "unnamed"])
+def test_seen_at_sorts_and_reads_per_target(tmp_path: Path) -> None:
+    """Each target's rows read (and sort) as seen by that target's last complete listing."""
+    c = _cache(tmp_path / "cache.sqlite")  # T listed at NOON
+    c.clock = lambda: NOON + 120
+    c.replace_snapshot("ws", T2, [ws(50)])  # another region, listed later
+    c.clock = lambda: NOON + 240
+    c.replace_snapshot("ws", T, FIRST)  # T again, nothing changed: no row rewritten
+    assert set(_stored_seen_at(c).values()) == {NOON, NOON + 120}
+    newest = c.query("ws", order_by="seen_at", desc=True, limit=None)
+    assert [r["seen_at"] for r in newest] == [NOON + 240] * len(FIRST) + [NOON + 120]
+    assert newest[-1]["id"] == "ws-0000000050"
+    c.close()
+
+
+@pytest.mark.parametrize("how", ["changed", "raw-only", "deleted", "unnamed"])
 def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listing(
     tmp_path: Path, how: str
 ) -> None:
@@ -187,6 +200,10 @@ def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listi
             if how == "changed":
                 other.upsert_items("ws", T, [ws(9, state="ERROR")])
                 assert other.get("ws", steady)["state"] == "ERROR"
+            elif how == "raw-only":  # a new digest, no field worth a history row
+                extra = {"Resource": "ROOT_VOLUME", "State": "UPDATE_IN_PROGRESS"}
+                other.upsert_items("ws", T, [{**ws(9), "ModificationStates": [extra]}])
+                assert "ModificationStates" in other.get("ws", steady)["raw"]
             elif how == "deleted":
                 other.delete_items("ws", T, [steady])
                 assert other.get("ws", steady) is None
@@ -200,9 +217,11 @@ def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listi
 
     with _wrapped(c, after=meddle):
         changes = c.replace_snapshot("ws", T, SECOND)
-    assert ("us-east-1", steady) in {(k[1], k[2]) for k in changes.changed_keys}
+    if how != "raw-only":  # a raw-only rewrite is no change anyone sees in the table
+        assert ("us-east-1", steady) in {(k[1], k[2]) for k in changes.changed_keys}
     assert c.get("ws", steady)["state"] == "AVAILABLE"
-    if how != "deleted":
+    assert "ModificationStates" not in c.get("ws", steady)["raw"]
+    if how in ("changed", "unnamed"):
         assert (steady, "changed", "state", "ERROR", "AVAILABLE") in _events(c)
     assert {r[2] for r in _rows(c)} == {NOON + 60}
     # Only that row was re-read and written; the other steady rows were left alone.

@@ -154,3 +154,41 @@ def test_a_v10_cache_gains_the_log_and_keeps_its_rows(tmp_path: Path) -> None:
     changes = c.replace_snapshot("ws", T, [ws(0, state="STOPPED"), ws(1), ws(2)])
     assert [e.keys for e in c.changes_since(0)] == [changes.changed_keys]
     c.close()
+
+
+def test_ids_since_names_a_targets_rows_or_says_it_cannot(cache: Cache, monkeypatch: Any) -> None:
+    """What a complete write re-checks among its unchanged rows (``writes._recheck_steady``):
+    the ids another write of the same kind and target logged, or None when the log cannot
+    say (an entry naming no rows, pruned entries, a rebuilt log)."""
+    conn, a, r = cache.conn, str(T.account), T.region
+
+    def log(account: str, region: str, ids: list[str] | None, kind: str = "workspaces") -> int:
+        with cache._tx() as c:
+            return changelog.record(c, kind, account, region, ids, 0.0)
+
+    start = changelog.latest(conn)
+    assert changelog.ids_since(conn, "workspaces", a, r, start) == set()
+    mine = log(a, r, ["ws-1"])
+    log(a, r, ["ws-2", "ws-3"])
+    log(str(T2.account), T2.region, ["ws-4"])  # another target
+    log(a, r, ["ws-5"], kind="bundles")  # another kind
+    assert changelog.ids_since(conn, "workspaces", a, r, start) == {"ws-1", "ws-2", "ws-3"}
+    assert changelog.ids_since(conn, "workspaces", a, r, start, {mine}) == {"ws-2", "ws-3"}
+    # An entry of another target that names no rows says nothing of this one's...
+    later = changelog.latest(conn)
+    log(str(T2.account), T2.region, None)
+    assert changelog.ids_since(conn, "workspaces", a, r, start) == {"ws-1", "ws-2", "ws-3"}
+    # ...one of this target does.
+    log(a, r, None)
+    assert changelog.ids_since(conn, "workspaces", a, r, start) is None
+    assert changelog.ids_since(conn, "workspaces", a, r, later - 1) is None
+    # Entries pruned since the caller's seq, or a log that ends before it, cannot say.
+    top = changelog.latest(conn)
+    assert changelog.ids_since(conn, "workspaces", a, r, top) == set()
+    assert changelog.ids_since(conn, "workspaces", a, r, top + 5) is None
+    log(a, r, ["ws-6"])
+    assert changelog.ids_since(conn, "workspaces", a, r, top) == {"ws-6"}
+    monkeypatch.setattr(changelog, "KEEP", 1)
+    log(a, r, ["ws-7"])  # prunes everything before it, ws-6's entry included
+    assert changelog.ids_since(conn, "workspaces", a, r, top) is None
+    assert changelog.ids_since(conn, "workspaces", a, r, top + 1) == {"ws-7"}

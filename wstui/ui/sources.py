@@ -333,7 +333,7 @@ class CacheSource(_SqlSource):
         self.set_sort(order_by, desc)
 
     def set_sort(self, order_by: str | None, desc: bool = False) -> None:
-        if order_by is not None and order_by not in (*KEY_COLUMNS, "seen_at"):
+        if order_by is not None and order_by not in KEY_COLUMNS:
             try:
                 order_by = self.kind.column(order_by).name
             except KeyError as exc:
@@ -343,7 +343,7 @@ class CacheSource(_SqlSource):
         self._order_changed()
 
     def _sort_target(self) -> tuple[str | None, bool]:
-        if self.order_by is None or self.order_by in (*KEY_COLUMNS, "seen_at"):
+        if self.order_by is None or self.order_by in KEY_COLUMNS:
             return self.order_by, self.desc
         column = self.kind.column(self.order_by)
         if column.age_of:

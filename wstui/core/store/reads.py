@@ -56,7 +56,9 @@ def seen_at_sql(kind: Kind) -> str:
     """When a listing last saw the row: its own ``seen_at`` (when a write last stored or
     re-read it) or the target's last complete listing, whichever is later. Every row of a
     target was in its last complete listing (the ones missing were deleted), so a warm
-    pass need not rewrite each unchanged row's page to say so (issue 17)."""
+    pass need not rewrite each unchanged row's page to say so (issue 17). A row a re-read
+    added while a complete listing of its target was committing reads that listing's time:
+    early by at most the one read in flight."""
     table = q(kind.table)
     name = kind.name.replace("'", "''")
     return (

@@ -110,19 +110,24 @@ class _Step:
     dirty: set[str] = field(default_factory=set)  # ids written (or found unchanged) so far
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    # Every row written, in order: added, changed and those whose new digest came with no
+    # field worth a history row (raw, usage or metric figures only).
+    written: list[str] = field(default_factory=list)
+    logged: set[int] = field(default_factory=set)  # this write's own change_log seqs
 
-    def moved(self) -> tuple[int, int]:
-        """How many rows were added and changed so far (for `log`)."""
-        return len(self.added), len(self.changed)
+    def moved(self) -> int:
+        """How many rows were written so far (for `log`)."""
+        return len(self.written)
 
-    def log(
-        self, conn: sqlite3.Connection, since: tuple[int, int], removed: Sequence[str] = ()
-    ) -> None:
-        """Log the rows this transaction moved (those after `since`, and `removed`) in
-        ``change_log``: what a TUI following from another process re-reads and highlights."""
-        ids = [*self.added[since[0]:], *self.changed[since[1]:], *removed]
+    def log(self, conn: sqlite3.Connection, since: int, removed: Sequence[str] = ()) -> None:
+        """Log the rows this transaction wrote (those after `since`, and `removed`) in
+        ``change_log``: what a TUI following from another process re-reads and highlights,
+        and what another write of the same target re-checks (`_recheck_steady`)."""
+        ids = [*self.written[since:], *removed]
         if ids:
-            changelog.record(conn, self.kind.name, self.account, self.region, ids, self.now)
+            self.logged.add(
+                changelog.record(conn, self.kind.name, self.account, self.region, ids, self.now)
+            )
 
 
 class Writer:
@@ -262,11 +267,10 @@ def _recheck_steady(
     kind, account, region = step.kind, step.account, step.region
     if not steady:
         return
-    logged = [e for e in changelog.since(conn, since) if e.kind in ("", kind.name)]
-    if any(e.keys is None for e in logged):
+    named = changelog.ids_since(conn, kind.name, account, region, since, step.logged)
+    if named is None:
         ids, stored = steady, lookups.digests(conn, kind, account, region, None)
     else:
-        named = {i for e in logged for a, r, i in e.keys or () if (a, r) == (account, region)}
         ids = [i for i in steady if i in named]
         stored = lookups.digests(conn, kind, account, region, ids) if ids else {}
     if ids:
@@ -338,6 +342,7 @@ def _apply(
     if not dirty:
         return
     step.dirty.update(dirty)
+    step.written.extend(dirty)
     late = [i for i in dirty if i not in prep.rows]  # another writer moved them
     _prepare(kind, step.items, late, prep)
     present = [i for i in dirty if i in stored]
