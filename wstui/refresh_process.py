@@ -281,11 +281,11 @@ class RefresherProcess:
         if proc is not None and proc.poll() is None:
             proc.kill()
             _reap(proc, 5.0)
+        if started:  # before the notice, so that what it says is already true
+            self.local.start(self._tick)
         self._emit(RefresherNotice(
             f"The background refresh process {reason}; refreshing in the TUI's process instead"
         ))  # fmt: skip
-        if started:
-            self.local.start(self._tick)
         for call in pending:
             call.settle("gone")  # the caller re-runs it on the local refresher
 

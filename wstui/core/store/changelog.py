@@ -52,48 +52,15 @@ def install(conn: sqlite3.Connection) -> None:
 def record(
     conn: sqlite3.Connection, kind: str, account: str, region: str,
     ids: Collection[str] | None, now: float,
-) -> int:  # fmt: skip
-    """Log a write (inside the caller's write transaction, so it commits with the rows);
-    returns its seq."""
+) -> None:  # fmt: skip
+    """Log a write (inside the caller's write transaction, so it commits with the rows)."""
     blob = None if ids is None or len(ids) > MAX_IDS else json.dumps(sorted(ids))
     cur = conn.execute(
         "INSERT INTO change_log (kind, account, region, ids, at) VALUES (?, ?, ?, ?, ?)",
         (kind, account, region, blob, now),
     )
-    seq = int(cur.lastrowid or 0)
-    if seq > KEEP:
-        conn.execute("DELETE FROM change_log WHERE seq <= ?", (seq - KEEP,))
-    return seq
-
-
-def ids_since(
-    conn: sqlite3.Connection, kind: str, account: str, region: str, seq: int,
-    skip: Collection[int] = (),
-) -> set[str] | None:  # fmt: skip
-    """The ids of (kind, account, region) that writes logged after `seq` changed, leaving
-    out the writes `skip` (the caller's own); None when the log cannot say: an entry that
-    names no rows, entries pruned since `seq`, or a log that ends before it (rebuilt)."""
-    first = conn.execute("SELECT min(seq), max(seq) FROM change_log").fetchone()
-    if first[0] is None:
-        return None if seq > 0 else set()
-    if first[1] < seq or (first[1] > seq and first[0] > seq + 1):
-        return None  # rebuilt under us, or what came after `seq` was pruned
-    out: set[str] = set()
-    rows = conn.execute(
-        "SELECT seq, ids FROM change_log WHERE seq > ? AND kind = ? AND account = ? "
-        "AND region = ?",
-        (seq, kind, account, region),
-    )
-    for row_seq, ids in rows:
-        if row_seq in skip:
-            continue
-        if ids is None:
-            return None
-        try:
-            out.update(str(i) for i in json.loads(ids))
-        except (TypeError, ValueError):
-            return None
-    return out
+    if cur.lastrowid is not None and cur.lastrowid > KEEP:
+        conn.execute("DELETE FROM change_log WHERE seq <= ?", (cur.lastrowid - KEEP,))
 
 
 def latest(conn: sqlite3.Connection) -> int:

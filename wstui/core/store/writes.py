@@ -8,8 +8,8 @@ load, 25,000 rows) are written WRITE_CHUNK at a time, each chunk its own transac
 another writer (an audit row before a mutation) waits at most one chunk; the last chunk,
 the vanished rows and the status go in one final transaction. Each transaction reads the
 stored digests again, so a row another writer changed meanwhile is still diffed against
-what is stored; an unchanged row another writer changed after this write read it is
-found in ``change_log`` and written from this listing.
+what is stored, and an unchanged row another writer changed or deleted after this write
+read it is written from this listing.
 
 A pass that dies between chunks leaves every row either as it was or as this listing has
 it (with its history), deletes nothing and records no success; the next pass compares
@@ -110,24 +110,19 @@ class _Step:
     dirty: set[str] = field(default_factory=set)  # ids written (or found unchanged) so far
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    # Every row written, in order: added, changed and those whose new digest came with no
-    # field worth a history row (raw, usage or metric figures only).
-    written: list[str] = field(default_factory=list)
-    logged: set[int] = field(default_factory=set)  # this write's own change_log seqs
 
-    def moved(self) -> int:
-        """How many rows were written so far (for `log`)."""
-        return len(self.written)
+    def moved(self) -> tuple[int, int]:
+        """How many rows were added and changed so far (for `log`)."""
+        return len(self.added), len(self.changed)
 
-    def log(self, conn: sqlite3.Connection, since: int, removed: Sequence[str] = ()) -> None:
-        """Log the rows this transaction wrote (those after `since`, and `removed`) in
-        ``change_log``: what a TUI following from another process re-reads and highlights,
-        and what another write of the same target re-checks (`_recheck_steady`)."""
-        ids = [*self.written[since:], *removed]
+    def log(
+        self, conn: sqlite3.Connection, since: tuple[int, int], removed: Sequence[str] = ()
+    ) -> None:
+        """Log the rows this transaction moved (those after `since`, and `removed`) in
+        ``change_log``: what a TUI following from another process re-reads and highlights."""
+        ids = [*self.added[since[0]:], *self.changed[since[1]:], *removed]
         if ids:
-            self.logged.add(
-                changelog.record(conn, self.kind.name, self.account, self.region, ids, self.now)
-            )
+            changelog.record(conn, self.kind.name, self.account, self.region, ids, self.now)
 
 
 class Writer:
@@ -183,8 +178,6 @@ class Writer:
         digests = {i: item_digest(item, salt) for i, item in by_id.items()}
         ids = list(by_id)
         only = None if complete else ids
-        # Writes logged after this point may change rows this write then finds unchanged.
-        since = changelog.latest(conn)
         seen = lookups.digests(conn, kind, account, region, only)
         moved = [i for i in ids if seen.get(i) != digests[i]]
         prep = _prepare(kind, by_id, moved, _Prepared(account, region, now, digests))
@@ -198,13 +191,19 @@ class Writer:
                 stored = lookups.digests(c, kind, account, region, chunk)
                 _apply(c, step, chunk, stored, wide=False)
                 step.log(c, mark)  # each chunk's rows show up in a follower as they commit
-        moving = set(moved)
-        steady = [i for i in ids if i not in moving] if complete else []
-        candidates = last if complete else ids
         with tx() as c:
             mark = step.moved()
-            _recheck_steady(c, step, steady, since)
-            stored = lookups.digests(c, kind, account, region, candidates)
+            if complete:
+                # Every row's stored digest, read again under the lock (~2 us a row): an
+                # unchanged row another writer changed or deleted since `seen` was read is
+                # written (or re-added) from this listing; the rest are not touched.
+                stored = lookups.digests(c, kind, account, region, None)
+                moving = set(moved)
+                _apply(c, step, [i for i in ids if i not in moving], stored, wide=False)
+                candidates = last
+            else:
+                candidates = ids
+                stored = lookups.digests(c, kind, account, region, candidates)
             # One scan of the old rows when most of a small write's rows moved.
             wide = complete and not early and sum(i in seen for i in moved) * 2 > len(seen)
             _apply(c, step, candidates, stored, wide=wide)
@@ -256,25 +255,6 @@ class Writer:
             if gone:
                 changelog.record(conn, kind.name, account, region, gone, now)
         return Changes(removed=len(gone), changed_keys=frozenset(keys))
-
-
-def _recheck_steady(
-    conn: sqlite3.Connection, step: _Step, steady: list[str], since: int
-) -> None:
-    """Write from this listing the unchanged rows another writer changed or deleted after
-    this write read their digests (``change_log`` after `since` names them; a log that
-    does not say which rows, or was pruned, means all of them are read again)."""
-    kind, account, region = step.kind, step.account, step.region
-    if not steady:
-        return
-    named = changelog.ids_since(conn, kind.name, account, region, since, step.logged)
-    if named is None:
-        ids, stored = steady, lookups.digests(conn, kind, account, region, None)
-    else:
-        ids = [i for i in steady if i in named]
-        stored = lookups.digests(conn, kind, account, region, ids) if ids else {}
-    if ids:
-        _apply(conn, step, ids, stored, wide=False)
 
 
 def _stamp(
@@ -342,7 +322,6 @@ def _apply(
     if not dirty:
         return
     step.dirty.update(dirty)
-    step.written.extend(dirty)
     late = [i for i in dirty if i not in prep.rows]  # another writer moved them
     _prepare(kind, step.items, late, prep)
     present = [i for i in dirty if i in stored]
