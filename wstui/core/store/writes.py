@@ -33,6 +33,7 @@ from wstui.core.digest import item_digest, kind_salt
 from wstui.core.gcpause import gc_paused
 from wstui.core.kinds import KEY_COLUMNS, Kind, tags_of
 from wstui.core.store import changelog, extras, lookups
+from wstui.core.store.connection import data_version
 from wstui.core.store.jsontext import dumps
 from wstui.core.store.query import search_column, search_text
 from wstui.core.store.schema import DIGEST, raw_table
@@ -178,6 +179,7 @@ class Writer:
         digests = {i: item_digest(item, salt) for i, item in by_id.items()}
         ids = list(by_id)
         only = None if complete else ids
+        version = data_version(conn)  # moves when another connection commits
         seen = lookups.digests(conn, kind, account, region, only)
         moved = [i for i in ids if seen.get(i) != digests[i]]
         prep = _prepare(kind, by_id, moved, _Prepared(account, region, now, digests))
@@ -193,16 +195,16 @@ class Writer:
                 step.log(c, mark)  # each chunk's rows show up in a follower as they commit
         with tx() as c:
             mark = step.moved()
-            if complete:
-                # Every row's stored digest, read again under the lock (~2 us a row): an
-                # unchanged row another writer changed or deleted since `seen` was read is
-                # written (or re-added) from this listing; the rest are not touched.
+            candidates = last if complete else ids
+            if complete and data_version(c) != version:
+                # Another connection committed since `seen` was read: every stored digest
+                # again (~5 us a row), so an unchanged row it changed or deleted is
+                # written (or re-added) from this listing. Otherwise steady rows are not
+                # read or touched at all.
                 stored = lookups.digests(c, kind, account, region, None)
                 moving = set(moved)
                 _apply(c, step, [i for i in ids if i not in moving], stored, wide=False)
-                candidates = last
             else:
-                candidates = ids
                 stored = lookups.digests(c, kind, account, region, candidates)
             # One scan of the old rows when most of a small write's rows moved.
             wide = complete and not early and sum(i in seen for i in moved) * 2 > len(seen)
