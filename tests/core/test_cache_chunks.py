@@ -183,13 +183,14 @@ def test_seen_at_sorts_and_reads_per_target(tmp_path: Path) -> None:
     c.close()
 
 
-@pytest.mark.parametrize("how", ["changed", "raw-only", "deleted", "unnamed"])
+@pytest.mark.parametrize("how", ["changed", "raw-only", "deleted", "direct"])
 def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listing(
     tmp_path: Path, how: str
 ) -> None:
     """Another writer (a follow-up re-read in another process) changes or deletes a row
     this listing has unchanged, after this write read the digests and before its final
-    transaction: the change log names the row, and the listing's version is written."""
+    transaction: another connection committed (PRAGMA data_version moved), so the write
+    reads the stored digests again and writes the listing's version of that row."""
     c = _cache(tmp_path / "cache.sqlite")
     other = Cache(c.path)
     other.clock = lambda: NOON + 30
@@ -207,7 +208,7 @@ def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listi
             elif how == "deleted":
                 other.delete_items("ws", T, [steady])
                 assert other.get("ws", steady) is None
-            else:  # a writer whose log entry does not say which rows (as metrics passes)
+            else:  # a direct UPDATE whose change-log entry names no rows
                 with other._tx() as conn:
                     conn.execute(
                         "UPDATE workspaces SET state = 'ERROR', digest = 1 WHERE id = ?",
@@ -221,7 +222,7 @@ def test_a_steady_row_another_writer_changes_mid_write_is_written_from_the_listi
         assert ("us-east-1", steady) in {(k[1], k[2]) for k in changes.changed_keys}
     assert c.get("ws", steady)["state"] == "AVAILABLE"
     assert "ModificationStates" not in c.get("ws", steady)["raw"]
-    if how in ("changed", "unnamed"):
+    if how in ("changed", "direct"):
         assert (steady, "changed", "state", "ERROR", "AVAILABLE") in _events(c)
     assert {r[2] for r in _rows(c)} == {NOON + 60}
     # Only that row was re-read and written; the other steady rows were left alone.
